@@ -1,0 +1,47 @@
+namespace VisRL.Contracts.V1;
+
+/// <summary>Command to a Sampler replica: draw candidates for these items.</summary>
+public sealed record SampleBatch(
+    Guid RunId,
+    Guid IterationId,
+    Guid BatchId,
+    int Ordinal,
+    int Attempt,
+    IReadOnlyList<long> ItemIds,
+    string PolicyCheckpoint,
+    SamplingSettings Sampling) : IBatchMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: a batch's candidates are stored.</summary>
+public sealed record BatchSampled(Guid RunId, Guid IterationId, Guid BatchId, int CandidateCount, int FailedItemCount) : IBatchMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Command to a Critic replica: score the candidates of these items with the judge.</summary>
+public sealed record ScoreBatch(
+    Guid RunId,
+    Guid IterationId,
+    Guid BatchId,
+    int Ordinal,
+    int Attempt,
+    IReadOnlyList<long> ItemIds,
+    string JudgeCheckpoint,
+    bool UseBoxCritic) : IBatchMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: a batch's scores are stored.</summary>
+public sealed record BatchScored(Guid RunId, Guid IterationId, Guid BatchId, int ScoreCount, int FailedItemCount) : IBatchMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: a batch could not be processed; <paramref name="Stage"/> is "sample" or "score".</summary>
+public sealed record BatchFailed(Guid RunId, Guid IterationId, Guid BatchId, string Stage, int Attempt, string Reason) : IBatchMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}

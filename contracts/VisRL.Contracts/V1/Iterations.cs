@@ -1,0 +1,53 @@
+namespace VisRL.Contracts.V1;
+
+/// <summary>Command: start a run of <paramref name="Iterations"/> self-evolution rounds.</summary>
+public sealed record StartRun(
+    Guid RunId,
+    string Name,
+    string Dataset,
+    string PolicyCheckpoint,
+    string JudgeCheckpoint,
+    int Iterations,
+    int? ItemLimit,
+    string ConfigJson) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => null;
+}
+
+/// <summary>Command: start one iteration (round) sampling from <paramref name="PolicyCheckpoint"/>.</summary>
+public sealed record StartIteration(
+    Guid RunId,
+    Guid IterationId,
+    int Number,
+    string Dataset,
+    string PolicyCheckpoint,
+    string JudgeCheckpoint,
+    int? ItemLimit,
+    string ConfigJson) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: the Orchestrator recorded the round and fanned out its batches.</summary>
+public sealed record IterationStarted(Guid RunId, Guid IterationId, int Number, int ItemCount, int BatchCount) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: periodic progress of a stage (sample, score, filter, train, evaluate).</summary>
+public sealed record IterationProgress(Guid RunId, Guid IterationId, string Stage, int Done, int Total) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: the round ended; <paramref name="PolicyCheckpoint"/> samples the next one.</summary>
+public sealed record IterationCompleted(Guid RunId, Guid IterationId, int Number, string PolicyCheckpoint) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
+/// <summary>Event: the round stopped at <paramref name="Stage"/> for <paramref name="Reason"/>.</summary>
+public sealed record IterationFailed(Guid RunId, Guid IterationId, int Number, string Stage, string Reason) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}

@@ -1,0 +1,7 @@
+namespace VisRL.Imaging.Geometry;
+
+public enum ResizeMode
+{
+    Area,
+    Bilinear,
+}

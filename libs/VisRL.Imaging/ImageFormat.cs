@@ -1,0 +1,8 @@
+namespace VisRL.Imaging;
+
+public enum ImageFormat
+{
+    Unknown,
+    Png,
+    Jpeg,
+}

@@ -1,0 +1,10 @@
+namespace VisRL.Imaging.Synthetic;
+
+public enum ShapeKind
+{
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    Hexagon,
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VisRL.Platform.Configuration;
+
+public enum MessagingTransport { RabbitMq, InMemory }
+
+/// <summary>Broker connection and consumer policy.</summary>
+[Settings("Messaging")]
+public sealed class MessagingOptions
+{
+    /// <summary>RabbitMQ for every real process; InMemory only for unit tests.</summary>
+    public MessagingTransport Transport { get; set; } = MessagingTransport.RabbitMq;
+
+    [Required] public string Host { get; set; } = "127.0.0.1";
+    [Range(1, 65535)] public int Port { get; set; } = 5672;
+    [Range(1, 65535)] public int ManagementPort { get; set; } = 15672;
+    [Required] public string VirtualHost { get; set; } = "/";
+    [Required] public string Username { get; set; } = "guest";
+    [Required] public string Password { get; set; } = "guest";
+
+    /// <summary>Messages a replica holds unacknowledged; keep small for long-running work.</summary>
+    [Range(1, 10_000)] public int PrefetchCount { get; set; } = 16;
+
+    /// <summary>Messages a replica handles at once; 1 for model work that owns the CPU.</summary>
+    [Range(1, 1_000)] public int ConcurrentMessageLimit { get; set; } = 4;
+
+    /// <summary>In-process retries of a failed consume before the message goes to its _error queue.</summary>
+    [Range(0, 20)] public int RetryLimit { get; set; } = 3;
+    [Range(1, 600_000)] public int RetryInitialIntervalMs { get; set; } = 200;
+    [Range(1, 600_000)] public int RetryMaxIntervalMs { get; set; } = 5_000;
+
+    /// <summary>How long a starting service waits for the broker before it gives up.</summary>
+    [Range(1, 600)] public int StartupTimeoutSeconds { get; set; } = 10;
+}

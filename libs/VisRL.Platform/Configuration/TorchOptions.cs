@@ -1,0 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VisRL.Platform.Configuration;
+
+/// <summary>Tensor work of this process.</summary>
+[Settings("Torch")]
+public sealed class TorchOptions
+{
+    /// <summary>Intra-op threads; 0 lets libtorch decide. A replica beside others takes 1.</summary>
+    [Range(0, 256)] public int Threads { get; set; }
+
+    /// <summary>auto, cpu or cuda:N.</summary>
+    [Required, RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$")] public string Device { get; set; } = "auto";
+}

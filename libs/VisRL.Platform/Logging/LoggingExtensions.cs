@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Json;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+
+namespace VisRL.Platform.Logging;
+
+public static class LoggingExtensions
+{
+    private const string ConsoleTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service}{Work} {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>Serilog to the console (and a JSON file when Log:JsonFile is set), with work ids in context.</summary>
+    public static IHostApplicationBuilder AddVisRLLogging(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddVisRLSettings<LoggingOptions>(builder.Configuration);
+        var options = builder.Configuration.GetVisRLSettings<LoggingOptions>();
+        var service = builder.Configuration.GetVisRLSettings<ServiceOptions>().Name;
+        var logger = CreateLogger(options, service);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+        return builder;
+    }
+
+    public static Serilog.ILogger CreateLogger(LoggingOptions options, string service)
+    {
+        if (!Enum.TryParse<LogEventLevel>(options.MinimumLevel, ignoreCase: true, out var level))
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Log", typeof(LoggingOptions),
+                [$"Setting {SettingKey.Describe("Log:MinimumLevel")}: '{options.MinimumLevel}' is not a level (Verbose, Debug, Information, Warning, Error, Fatal)."]);
+
+        var config = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            // The frameworks are chatty at Information; their warnings still show.
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+            .MinimumLevel.Override("Azure", LogEventLevel.Warning)
+            // The host would log a start-up failure with its stack; RunVisRLAsync reports it in one line.
+            .Filter.ByExcluding(e => IsReportedStartupFailure(e.Exception))
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Service", service)
+            .Enrich.With<WorkContextEnricher>()
+            .WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Warning);
+        if (!string.IsNullOrWhiteSpace(options.JsonFile))
+            config = config.WriteTo.File(new JsonFormatter(renderMessage: true), options.JsonFile);
+        return config.CreateLogger();
+    }
+
+    private static bool IsReportedStartupFailure(Exception? e) =>
+        e is DependencyUnavailableException or Microsoft.Extensions.Options.OptionsValidationException
+        || e is AggregateException { InnerExceptions.Count: 1 } a && IsReportedStartupFailure(a.InnerExceptions[0]);
+}

@@ -1,0 +1,80 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+
+namespace VisRL.Platform.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ (in-memory when Messaging:Transport is InMemory, for unit tests).
+    /// Queues are named "{service}-{consumer}", so replicas of one service compete for work while
+    /// different services each get their own copy of an event. Failed consumes are retried with
+    /// exponential back-off, then moved to the queue's _error queue, which is kept.
+    /// </summary>
+    public static IHostApplicationBuilder AddVisRLMessaging(this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? addConsumers = null)
+    {
+        var services = builder.Services;
+        var messaging = builder.Configuration.GetVisRLSettings<MessagingOptions>();
+        var service = builder.Configuration.GetVisRLSettings<ServiceOptions>();
+        services.AddVisRLSettings<MessagingOptions>(builder.Configuration);
+        services.AddVisRLSettings<ServiceOptions>(builder.Configuration);
+
+        if (messaging.Transport == MessagingTransport.RabbitMq)
+        {
+            services.AddStartupDependency(_ => BrokerEndpoint(messaging));
+        }
+
+        services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service.Name, includeNamespace: false));
+            bus.AddConsumer<PingConsumer>();
+            addConsumers?.Invoke(bus);
+
+            if (messaging.Transport == MessagingTransport.InMemory)
+            {
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    ApplyPolicy(cfg, messaging, context);
+                    cfg.ConfigureEndpoints(context);
+                });
+                return;
+            }
+
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(messaging.Host, (ushort)messaging.Port, messaging.VirtualHost, h =>
+                {
+                    h.Username(messaging.Username);
+                    h.Password(messaging.Password);
+                    h.RequestedConnectionTimeout(TimeSpan.FromSeconds(messaging.StartupTimeoutSeconds));
+                });
+                cfg.PrefetchCount = messaging.PrefetchCount;
+                ApplyPolicy(cfg, messaging, context);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+
+    public static DependencyEndpoint BrokerEndpoint(MessagingOptions messaging) =>
+        new("RabbitMQ broker", messaging.Host, messaging.Port,
+            SettingKey.ToEnvironment("Messaging:Host"), SettingKey.ToEnvironment("Messaging:Port"));
+
+    private static void ApplyPolicy(IBusFactoryConfigurator cfg, MessagingOptions messaging, IBusRegistrationContext context)
+    {
+        cfg.ConcurrentMessageLimit = messaging.ConcurrentMessageLimit;
+        cfg.UseConsumeFilter(typeof(WorkLogContextFilter<>), context);
+        cfg.UseMessageRetry(retry =>
+        {
+            retry.Exponential(messaging.RetryLimit,
+                TimeSpan.FromMilliseconds(messaging.RetryInitialIntervalMs),
+                TimeSpan.FromMilliseconds(messaging.RetryMaxIntervalMs),
+                TimeSpan.FromMilliseconds(messaging.RetryInitialIntervalMs));
+            retry.Ignore<PermanentFailureException>();
+        });
+    }
+}

@@ -1,0 +1,7 @@
+namespace VisRL.Torch;
+
+public enum DeviceType
+{
+    CPU = 0,
+    CUDA = 1,
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using VisRL.Torch.Native;
+
+namespace VisRL.Torch;
+
+/// <summary>
+/// Process-wide facts and settings of the libtorch runtime, for `visrl doctor` and hosts. Touching
+/// any member loads libtorch.
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>Intra-op thread count for this process, e.g. 1 for a replica that must take one core.</summary>
+    public const string ThreadsVariable = "VISRL__TORCH__THREADS";
+
+    /// <summary>
+    /// Loads libtorch now (it otherwise loads on first use). Loading sets OPENBLAS_CORETYPE and
+    /// applies <see cref="ThreadsVariable"/>, whichever call comes first.
+    /// </summary>
+    public static void Initialize() => EnsureLoaded();
+
+    /// <summary>OPENBLAS_CORETYPE in effect: the user's value, or the one chosen from the CPU's features (null: left to OpenBLAS).</summary>
+    public static string? OpenBlasCoreType
+    {
+        get
+        {
+            EnsureLoaded();
+            return NativeLibraryLoader.CoreType;
+        }
+    }
+
+    /// <summary>True when OPENBLAS_CORETYPE came from the user rather than from CPU detection.</summary>
+    public static bool OpenBlasCoreTypeFromUser
+    {
+        get
+        {
+            EnsureLoaded();
+            return NativeLibraryLoader.CoreTypeFromUser;
+        }
+    }
+
+    /// <summary>The kernel set OpenBLAS reports it is using; empty when libtorch's BLAS is not OpenBLAS.</summary>
+    public static string BlasCoreName => Marshal.PtrToStringUTF8(NativeMethods.vt_blas_core_name()) ?? "";
+
+    public static string LibtorchVersion => Marshal.PtrToStringUTF8(NativeMethods.vt_version()) ?? "unknown";
+
+    public static bool CudaAvailable => NativeMethods.vt_cuda_is_available() != 0;
+
+    public static int CudaDeviceCount => NativeMethods.vt_cuda_device_count();
+
+    public static int NumThreads => NativeMethods.vt_get_num_threads();
+
+    /// <summary>Sets libtorch's intra-op threads (and OpenBLAS's, when it is the BLAS) for the whole process.</summary>
+    public static void SetNumThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        NativeMethods.Check(NativeMethods.vt_set_num_threads(threads));
+    }
+
+    /// <summary>GFLOP/s of an n×n float32 matmul on the CPU: best of <paramref name="repeats"/> after one warm-up.</summary>
+    public static double MeasureMatmulGflops(int n = 1024, int repeats = 10)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var a = torch.randn([n, n]);
+        var b = torch.randn([n, n]);
+        a.matmul(b).Dispose();
+        var best = double.MaxValue;
+        for (var i = 0; i < repeats; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            a.matmul(b).Dispose();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        return 2.0 * n * n * (double)n / best / 1e9;
+    }
+
+    private static void EnsureLoaded() => _ = NativeMethods.vt_get_num_threads();
+}

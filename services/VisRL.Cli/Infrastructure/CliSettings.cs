@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+using VisRL.Platform.Configuration;
+
+namespace VisRL.Cli.Infrastructure;
+
+/// <summary>
+/// The CLI's settings: code defaults, then the running local stack's stack.env (so a stack on
+/// other ports just works), then VISRL__ environment variables.
+/// </summary>
+internal static class CliSettings
+{
+    public static string StackName => Environment.GetEnvironmentVariable("VISRL_STACK_NAME") is { Length: > 0 } name ? name : "dev";
+
+    public static IConfiguration Load()
+    {
+        var builder = new ConfigurationBuilder();
+        var stackEnv = Environment.GetEnvironmentVariable("VISRL_STACK_DIR") is { Length: > 0 } dir
+            ? Path.Combine(dir, "stack.env")
+            : Repository.PathOf(".visrl", $"stack-{StackName}", "stack.env");
+        if (File.Exists(stackEnv)) builder.AddInMemoryCollection(ReadEnvFile(stackEnv));
+        builder.AddEnvironmentVariables(SettingKey.EnvironmentPrefix);
+        return builder.Build();
+    }
+
+    /// <summary>Every section the CLI or a service knows, for the unknown-variable check.</summary>
+    public static SettingsCatalog Catalog()
+    {
+        var catalog = new SettingsCatalog();
+        catalog.Add(SettingsExtensions.SectionOf<MessagingOptions>(), typeof(MessagingOptions));
+        catalog.Add(SettingsExtensions.SectionOf<DatabaseOptions>(), typeof(DatabaseOptions));
+        catalog.Add(SettingsExtensions.SectionOf<BlobOptions>(), typeof(BlobOptions));
+        catalog.Add(SettingsExtensions.SectionOf<LoggingOptions>(), typeof(LoggingOptions));
+        catalog.Add(SettingsExtensions.SectionOf<ServiceOptions>(), typeof(ServiceOptions));
+        catalog.Add(SettingsExtensions.SectionOf<TorchOptions>(), typeof(TorchOptions));
+        return catalog;
+    }
+
+    /// <summary>KEY=VALUE lines with VISRL__A__B keys → "A:B" configuration keys.</summary>
+    public static Dictionary<string, string?> ReadEnvFile(string path)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in File.ReadLines(path))
+        {
+            var eq = line.IndexOf('=');
+            if (eq <= 0 || line.StartsWith('#')) continue;
+            var key = line[..eq].Trim();
+            if (!key.StartsWith(SettingKey.EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)) continue;
+            values[key[SettingKey.EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = line[(eq + 1)..];
+        }
+        return values;
+    }
+}

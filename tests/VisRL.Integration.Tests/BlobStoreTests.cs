@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using VisRL.Platform.Blobs;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>Blobs through the real Azurite: content hashes recorded on write and checked on read.</summary>
+[Collection(StackCollection.Name)]
+public class BlobStoreTests(TestStack stack)
+{
+    private IBlobStore Store => BlobExtensions.CreateStore(stack.Blobs);
+
+    [Fact]
+    public async Task ABlobRoundTripsWithItsContentHashChecked()
+    {
+        var store = Store;
+        await store.EnsureContainersAsync();
+        var content = RandomNumberGenerator.GetBytes(300_000);
+        var written = await store.PutAsync("checkpoints", $"test/{Guid.NewGuid():N}.safetensors", content, "application/octet-stream");
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), written.Sha256);
+        Assert.Equal(content, await store.GetAsync(written.Container, written.Key));
+
+        var file = Path.GetTempFileName();
+        try
+        {
+            await store.DownloadToFileAsync(written.Container, written.Key, file);
+            Assert.Equal(written.Sha256, await ContentHash.OfFileAsync(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task ADamagedBlobIsAnErrorNamingItAndBothHashes()
+    {
+        var store = Store;
+        await store.EnsureContainersAsync();
+        var written = await store.PutAsync("images", $"test/{Guid.NewGuid():N}.png", RandomNumberGenerator.GetBytes(1000), "image/png");
+
+        // Rewrite the bytes behind the store's back, keeping the recorded hash.
+        var blob = BlobExtensions.CreateServiceClient(stack.Blobs).GetBlobContainerClient(written.Container).GetBlobClient(written.Key);
+        var metadata = (await blob.GetPropertiesAsync()).Value.Metadata;
+        await blob.UploadAsync(BinaryData.FromBytes(RandomNumberGenerator.GetBytes(1000)), new BlobUploadOptions { Metadata = metadata });
+
+        var error = await Assert.ThrowsAsync<BlobIntegrityException>(() => store.GetAsync(written.Container, written.Key));
+        Assert.Contains($"images/{written.Key}", error.Message);
+        Assert.Contains(written.Sha256, error.Message);
+    }
+
+    [Fact]
+    public async Task AMissingBlobIsAnErrorNamingIt()
+    {
+        var error = await Assert.ThrowsAsync<BlobMissingException>(() => Store.GetAsync("images", "no/such/blob.png"));
+        Assert.Contains("images/no/such/blob.png", error.Message);
+    }
+
+    [Fact]
+    public async Task ContainersArePrivate()
+    {
+        await Store.EnsureContainersAsync();
+        var service = BlobExtensions.CreateServiceClient(stack.Blobs);
+        foreach (var name in new[] { "images", "checkpoints", "exports" })
+        {
+            var policy = await service.GetBlobContainerClient(name).GetAccessPolicyAsync();
+            Assert.Equal(PublicAccessType.None, policy.Value.BlobPublicAccess);
+        }
+    }
+}

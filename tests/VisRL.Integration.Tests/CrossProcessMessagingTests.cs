@@ -1,0 +1,56 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
+using VisRL.Platform.Hosting;
+using VisRL.Platform.Messaging;
+
+namespace VisRL.Integration.Tests;
+
+[Collection(StackCollection.Name)]
+public class CrossProcessMessagingTests(TestStack stack)
+{
+    [Fact]
+    public async Task AMessagePublishedHereIsConsumedByTheOrchestratorProcess()
+    {
+        var environment = stack.ServiceEnvironment();
+        environment["VISRL__SERVICE__NAME"] = "orchestrator";
+        using var orchestrator = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Orchestrator", "VisRL.Orchestrator"), environment));
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
+            ["Log:MinimumLevel"] = "Warning",
+        });
+        builder.AddVisRLServiceDefaults("integration-test");
+        builder.AddVisRLMessaging();
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var client = host.Services.GetRequiredService<IBus>()
+                .CreateRequestClient<Ping>(new Uri("queue:orchestrator-ping"), RequestTimeout.After(s: 90));
+            var ping = new Ping(Guid.NewGuid(), DateTimeOffset.UtcNow);
+            // The queue may not exist until the orchestrator has started: the request waits in RabbitMQ
+            // only once it does, so ask again until the service is up.
+            Response<Pong>? pong = null;
+            for (var attempt = 0; pong is null && attempt < 30; attempt++)
+            {
+                Assert.False(orchestrator.Process.HasExited, $"orchestrator exited:\n{orchestrator.Output}");
+                try { pong = await client.GetResponse<Pong>(ping, timeout: RequestTimeout.After(s: 3)); }
+                catch (RequestTimeoutException) { }
+            }
+            Assert.NotNull(pong);
+            Assert.Equal(ping.PingId, pong.Message.PingId);
+            Assert.Equal("orchestrator", pong.Message.Service);
+            Assert.Equal(orchestrator.Process.Id, pong.Message.ProcessId);
+            Assert.NotEqual(Environment.ProcessId, pong.Message.ProcessId);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+namespace VisRL.Integration.Tests;
+
+/// <summary>`visrl doctor` against the real test stack, and against broken settings.</summary>
+[Collection(StackCollection.Name)]
+public class DoctorTests(TestStack stack)
+{
+    private static readonly string Cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
+
+    private Task<(int ExitCode, string Output)> DoctorAsync(Dictionary<string, string> environment)
+    {
+        environment["VISRL_ROOT"] = TestStack.Root;
+        environment["VISRL_STACK_NAME"] = "doctor-none"; // no stack.env: only these variables count
+        environment["COLUMNS"] = "250";
+        return ChildProcess.RunAsync(ChildProcess.Dotnet(Cli, environment, "doctor", "--no-matmul"), TimeSpan.FromSeconds(120));
+    }
+
+    [Fact]
+    public async Task AHealthyStackPasses()
+    {
+        var database = await TestStack.CreateEmptyDatabaseAsync();
+        var (exitCode, output) = await DoctorAsync(stack.ServiceEnvironment(database));
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("RabbitMQ", output);
+        Assert.Contains("migration(s) pending", output); // an empty database is reachable but not migrated
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=1;Database=visrl;Username=visrl;Password=visrl", "unreachable")]
+    [InlineData("Host=127.0.0.1;Port=5442;Database=visrl;Username=visrl;Password=wrong", "password authentication failed")]
+    [InlineData("this is not a connection string", "not a valid connection string")]
+    public async Task ABadConnectionStringIsNamedWithItsProblem(string connectionString, string problem)
+    {
+        var environment = stack.ServiceEnvironment();
+        environment["VISRL__DATABASE__CONNECTIONSTRING"] = connectionString;
+        var (exitCode, output) = await DoctorAsync(environment);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("VISRL__DATABASE__CONNECTIONSTRING", output);
+        Assert.Contains(problem, output);
+        Assert.Contains("fix:", output);
+    }
+
+    [Fact]
+    public async Task ADeadBrokerAndABadBlobKeyAreEachNamed()
+    {
+        var environment = stack.ServiceEnvironment();
+        environment["VISRL__MESSAGING__PORT"] = "1";
+        environment["VISRL__BLOBS__CONNECTIONSTRING"] = stack.Blobs.ConnectionString.Replace("AccountKey=Eby8", "AccountKey=AAAA");
+        var (exitCode, output) = await DoctorAsync(environment);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("127.0.0.1:1 is unreachable", output);
+        Assert.Contains("VISRL__MESSAGING__PORT", output);
+        Assert.Contains("VISRL__BLOBS__CONNECTIONSTRING", output);
+        Assert.Contains("2 check(s) failed", output);
+    }
+}

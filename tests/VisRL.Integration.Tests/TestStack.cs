@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Npgsql;
+using VisRL.Platform.Configuration;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// The real RabbitMQ, PostgreSQL and Azurite of an isolated "test" stack on its own ports, started
+/// by the project's own infra/stack.sh (so it runs beside a developer's stack). Left running for
+/// the next test run; infra/test.sh stops it at the end.
+/// </summary>
+public sealed class TestStack : IAsyncLifetime
+{
+    public const int RabbitPort = 5682, ManagementPort = 15682, DistPort = 25682, EpmdPort = 4379, PostgresPort = 5442, AzuritePort = 10010;
+
+    public static string Root { get; } = FindRoot();
+
+    public static Dictionary<string, string> StackVariables(string name, int offset) => new()
+    {
+        ["VISRL_STACK_NAME"] = name,
+        ["VISRL_RABBITMQ_PORT"] = (RabbitPort + offset).ToString(),
+        ["VISRL_RABBITMQ_MGMT_PORT"] = (ManagementPort + offset).ToString(),
+        ["VISRL_RABBITMQ_DIST_PORT"] = (DistPort + offset).ToString(),
+        ["VISRL_EPMD_PORT"] = (EpmdPort + offset).ToString(),
+        ["VISRL_POSTGRES_PORT"] = (PostgresPort + offset).ToString(),
+        ["VISRL_AZURITE_PORT"] = (AzuritePort + offset).ToString(),
+    };
+
+    public MessagingOptions Messaging => new() { Port = RabbitPort, ManagementPort = ManagementPort };
+    public DatabaseOptions Database => new() { ConnectionString = ConnectionString("visrl") };
+    public BlobOptions Blobs => new()
+    {
+        ConnectionString = new BlobOptions().ConnectionString.Replace("127.0.0.1:10000", $"127.0.0.1:{AzuritePort}"),
+    };
+
+    /// <summary>The VISRL__ variables a child process needs to use this stack.</summary>
+    public Dictionary<string, string> ServiceEnvironment(DatabaseOptions? database = null) => new()
+    {
+        ["VISRL__MESSAGING__PORT"] = RabbitPort.ToString(),
+        ["VISRL__DATABASE__CONNECTIONSTRING"] = (database ?? Database).ConnectionString,
+        ["VISRL__BLOBS__CONNECTIONSTRING"] = Blobs.ConnectionString,
+    };
+
+    public static string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username=visrl;Password=visrl";
+
+    public async Task InitializeAsync()
+    {
+        var (exitCode, output) = await RunScriptAsync("infra/stack.sh", ["up"], StackVariables("test", 0), TimeSpan.FromMinutes(3));
+        if (exitCode != 0) throw new InvalidOperationException($"infra/stack.sh up failed ({exitCode}):\n{output}");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>A new, empty database (the role may create them), so each test owns its schema.</summary>
+    public static async Task<DatabaseOptions> CreateEmptyDatabaseAsync()
+    {
+        var name = $"visrl_test_{Guid.NewGuid():N}"[..30];
+        await using var connection = new NpgsqlConnection(ConnectionString("visrl"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return new DatabaseOptions { ConnectionString = ConnectionString(name) };
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunScriptAsync(string script, string[] arguments,
+        IDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = Root };
+        start.ArgumentList.Add(Path.Combine(Root, script));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        return await ChildProcess.RunAsync(start, timeout);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "VisRL.Workflow.sln"))) return dir.FullName;
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<TestStack>
+{
+    public const string Name = "real servers";
+}

@@ -1,0 +1,48 @@
+using VisRL.Benchmarks;
+using VisRL.Cli.Commands;
+using VisRL.Cli.Infrastructure;
+
+namespace VisRL.Platform.Tests;
+
+public class CliHelpersTests
+{
+    [Fact]
+    public void BenchmarkSectionsAreReplacedInPlaceOrAppended()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.md");
+        try
+        {
+            BenchCommand.WriteSection(path, new BenchmarkReport("torch", "old torch", new Dictionary<string, double>()));
+            BenchCommand.WriteSection(path, new BenchmarkReport("imaging", "imaging $1 numbers", new Dictionary<string, double>()));
+            BenchCommand.WriteSection(path, new BenchmarkReport("torch", "new torch", new Dictionary<string, double>()));
+            var text = File.ReadAllText(path);
+            Assert.DoesNotContain("old torch", text);
+            Assert.Contains("imaging $1 numbers", text);
+            Assert.True(text.IndexOf("new torch", StringComparison.Ordinal) < text.IndexOf("imaging", StringComparison.Ordinal));
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "<!-- bench:torch -->"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void StackEnvFilesBecomeConfigurationKeys()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"stack-{Guid.NewGuid():N}.env");
+        File.WriteAllLines(path, ["# comment", "VISRL__MESSAGING__PORT=5682",
+            "VISRL__DATABASE__CONNECTIONSTRING=Host=127.0.0.1;Port=5442;Password=a=b", "OTHER=1"]);
+        try
+        {
+            var values = CliSettings.ReadEnvFile(path);
+            Assert.Equal(2, values.Count);
+            Assert.Equal("5682", values["Messaging:Port"]);
+            Assert.Equal("Host=127.0.0.1;Port=5442;Password=a=b", values["Database:ConnectionString"]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace VisRL.Torch.Tests;
+
+/// <summary>A fact that runs only where libtorch sees a CUDA device; elsewhere it is reported as skipped, with the reason.</summary>
+public sealed class CudaFactAttribute : FactAttribute
+{
+    private static readonly string? SkipReason = ComputeSkipReason();
+
+    public CudaFactAttribute()
+    {
+        if (SkipReason is not null) Skip = SkipReason;
+    }
+
+    private static string? ComputeSkipReason()
+    {
+        try
+        {
+            if (TorchRuntime.CudaAvailable) return null;
+            return $"CUDA is not available to libtorch {TorchRuntime.LibtorchVersion} on this machine " +
+                   "(a CPU build of libtorch or no GPU; build with LIBTORCH_DIR pointing at a CUDA libtorch on a GPU worker)";
+        }
+        catch (Exception error)
+        {
+            return $"libtorch could not be loaded to look for CUDA: {error.Message}";
+        }
+    }
+}

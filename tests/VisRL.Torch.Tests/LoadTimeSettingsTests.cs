@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace VisRL.Torch.Tests;
+
+/// <summary>Settings applied when libtorch loads, checked in fresh processes (see <see cref="Program"/>).</summary>
+public sealed class LoadTimeSettingsTests
+{
+    private static JsonElement Probe(IDictionary<string, string?> environment)
+    {
+        var assembly = typeof(Program).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(assembly);
+        start.ArgumentList.Add("probe");
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"probe failed ({process.ExitCode}): {error.Result}");
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    private static string? ExpectedCoreType() =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "SkylakeX"
+        : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "Haswell" : null;
+
+    [Fact]
+    public void Without_a_user_value_the_core_type_comes_from_the_cpu_and_openblas_uses_it()
+    {
+        var probe = Probe(new Dictionary<string, string?> { ["OPENBLAS_CORETYPE"] = null, [TorchRuntime.ThreadsVariable] = null });
+        Assert.Equal(ExpectedCoreType(), probe.GetProperty("coreType").GetString());
+        Assert.False(probe.GetProperty("fromUser").GetBoolean());
+        var blas = probe.GetProperty("blas").GetString();
+        if (!string.IsNullOrEmpty(blas)) Assert.Equal(ExpectedCoreType(), blas, ignoreCase: true);
+    }
+
+    [Fact]
+    public void A_user_value_is_respected()
+    {
+        var probe = Probe(new Dictionary<string, string?> { ["OPENBLAS_CORETYPE"] = "Prescott" });
+        Assert.Equal("Prescott", probe.GetProperty("coreType").GetString());
+        Assert.True(probe.GetProperty("fromUser").GetBoolean());
+        var blas = probe.GetProperty("blas").GetString();
+        if (!string.IsNullOrEmpty(blas)) Assert.Equal("Prescott", blas, ignoreCase: true);
+    }
+
+    [Theory]
+    [InlineData("1", 1)]
+    [InlineData("2", 2)]
+    public void The_thread_count_comes_from_the_environment(string value, int expected)
+    {
+        var probe = Probe(new Dictionary<string, string?> { [TorchRuntime.ThreadsVariable] = value });
+        Assert.Equal(expected, probe.GetProperty("threads").GetInt32());
+    }
+}

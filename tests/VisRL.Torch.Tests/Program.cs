@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace VisRL.Torch.Tests;
+
+/// <summary>
+/// The test assembly doubles as a probe process: `dotnet VisRL.Torch.Tests.dll probe` loads
+/// libtorch in a fresh process and prints what the loader did, so tests can check settings that
+/// only apply at load time (OPENBLAS_CORETYPE, VISRL__TORCH__THREADS) under a chosen environment.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args is not ["probe"]) return 2;
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["threads"] = TorchRuntime.NumThreads,
+            ["coreType"] = TorchRuntime.OpenBlasCoreType,
+            ["fromUser"] = TorchRuntime.OpenBlasCoreTypeFromUser,
+            ["blas"] = TorchRuntime.BlasCoreName,
+        }));
+        return 0;
+    }
+}
