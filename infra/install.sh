@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-apt_packages=(rabbitmq-server postgresql libtorch-dev libopenblas0-pthread libturbojpeg0
+apt_packages=(rabbitmq-server postgresql cmake g++ libtorch-dev libopenblas0-pthread libturbojpeg0
               python3-torch imagemagick curl)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -26,8 +26,9 @@ for project in tests/*/*.csproj; do
 done
 
 # The test stacks (see tests/VisRL.Integration.Tests/TestStack.cs) are stopped; nothing is left listening.
+base="${VISRL_TEST_PORT_OFFSET:-0}"
 for stack in test:0 lifecycle:10; do
-  name="${stack%%:*}"; offset="${stack##*:}"
+  name="${stack%%:*}"; offset=$((base + ${stack##*:}))
   VISRL_STACK_NAME="$name" VISRL_RABBITMQ_PORT=$((5682 + offset)) VISRL_RABBITMQ_MGMT_PORT=$((15682 + offset)) \
   VISRL_RABBITMQ_DIST_PORT=$((25682 + offset)) VISRL_EPMD_PORT=$((4379 + offset)) \
   VISRL_POSTGRES_PORT=$((5442 + offset)) VISRL_AZURITE_PORT=$((10010 + offset)) \

@@ -26,12 +26,12 @@ public class DoctorTests(TestStack stack)
 
     [Theory]
     [InlineData("Host=127.0.0.1;Port=1;Database=visrl;Username=visrl;Password=visrl", "unreachable")]
-    [InlineData("Host=127.0.0.1;Port=5442;Database=visrl;Username=visrl;Password=wrong", "password authentication failed")]
+    [InlineData("Host=127.0.0.1;Port={port};Database=visrl;Username=visrl;Password=wrong", "password authentication failed")]
     [InlineData("this is not a connection string", "not a valid connection string")]
     public async Task ABadConnectionStringIsNamedWithItsProblem(string connectionString, string problem)
     {
         var environment = stack.ServiceEnvironment();
-        environment["VISRL__DATABASE__CONNECTIONSTRING"] = connectionString;
+        environment["VISRL__DATABASE__CONNECTIONSTRING"] = connectionString.Replace("{port}", TestStack.PostgresPort.ToString());
         var (exitCode, output) = await DoctorAsync(environment);
         Assert.Equal(1, exitCode);
         Assert.Contains("VISRL__DATABASE__CONNECTIONSTRING", output);

@@ -11,7 +11,11 @@ namespace VisRL.Integration.Tests;
 /// </summary>
 public sealed class TestStack : IAsyncLifetime
 {
-    public const int RabbitPort = 5682, ManagementPort = 15682, DistPort = 25682, EpmdPort = 4379, PostgresPort = 5442, AzuritePort = 10010;
+    /// <summary>VISRL_TEST_PORT_OFFSET moves every port, so two checkouts can test at once.</summary>
+    private static readonly int PortOffset = int.TryParse(Environment.GetEnvironmentVariable("VISRL_TEST_PORT_OFFSET"), out var o) ? o : 0;
+
+    public static readonly int RabbitPort = 5682 + PortOffset, ManagementPort = 15682 + PortOffset, DistPort = 25682 + PortOffset,
+        EpmdPort = 4379 + PortOffset, PostgresPort = 5442 + PortOffset, AzuritePort = 10010 + PortOffset;
 
     public static string Root { get; } = FindRoot();
 
