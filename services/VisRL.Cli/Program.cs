@@ -10,6 +10,7 @@ var root = new RootCommand("VisRL.Workflow: self-evolving preference data and st
     DoctorCommand.Create(),
     SmokeCommand.Create(),
     BenchCommand.Create(),
+    DataCommand.Create(),
 };
 
 var unknown = CliSettings.Catalog().FindUnknown(Environment.GetEnvironmentVariables().Keys.Cast<string>());

@@ -11,11 +11,21 @@ namespace VisRL.Integration.Tests;
 [Collection(StackCollection.Name)]
 public class CrossProcessMessagingTests(TestStack stack)
 {
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     [Fact]
     public async Task AMessagePublishedHereIsConsumedByTheOrchestratorProcess()
     {
         var environment = stack.ServiceEnvironment();
-        environment["VISRL__SERVICE__NAME"] = "orchestrator";
+        var healthPort = FreePort();
+        environment["VISRL__SERVICE__HEALTHPORT"] = healthPort.ToString();
         using var orchestrator = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Orchestrator", "VisRL.Orchestrator"), environment));
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -47,6 +57,16 @@ public class CrossProcessMessagingTests(TestStack stack)
             Assert.Equal("orchestrator", pong.Message.Service);
             Assert.Equal(orchestrator.Process.Id, pong.Message.ProcessId);
             Assert.NotEqual(Environment.ProcessId, pong.Message.ProcessId);
+
+            // Its readiness endpoint reports broker, database and blob storage healthy.
+            using var http = new HttpClient();
+            var ready = await http.GetAsync($"http://127.0.0.1:{healthPort}/health/ready");
+            Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+            using var report = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+            Assert.Equal("Healthy", report.RootElement.GetProperty("status").GetString());
+            var checks = report.RootElement.GetProperty("checks");
+            foreach (var name in new[] { "database", "blobs", "masstransit-bus" })
+                Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
         }
         finally
         {
