@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using VisRL.Contracts.V1;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace VisRL.Integration.Tests;
 
@@ -23,7 +25,10 @@ public class CrossProcessMessagingTests(TestStack stack)
     [Fact]
     public async Task AMessagePublishedHereIsConsumedByTheOrchestratorProcess()
     {
-        var environment = stack.ServiceEnvironment();
+        // An empty database, migrated by the service itself at start.
+        var database = await TestStack.CreateEmptyDatabaseAsync();
+        var environment = stack.ServiceEnvironment(database);
+        environment["VISRL__DATABASE__MIGRATEONSTART"] = "true";
         var healthPort = FreePort();
         environment["VISRL__SERVICE__HEALTHPORT"] = healthPort.ToString();
         using var orchestrator = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Orchestrator", "VisRL.Orchestrator"), environment));
@@ -57,6 +62,9 @@ public class CrossProcessMessagingTests(TestStack stack)
             Assert.Equal("orchestrator", pong.Message.Service);
             Assert.Equal(orchestrator.Process.Id, pong.Message.ProcessId);
             Assert.NotEqual(Environment.ProcessId, pong.Message.ProcessId);
+
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+                Assert.Empty(await db.Database.GetPendingMigrationsAsync());
 
             // Its readiness endpoint reports broker, database and blob storage healthy.
             using var http = new HttpClient();
