@@ -45,3 +45,9 @@ public sealed record BatchFailed(Guid RunId, Guid IterationId, Guid BatchId, str
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }
+
+/// <summary>Command to the Orchestrator (from its own monitor): dispatch again the batches of this round that got no answer in time.</summary>
+public sealed record RedispatchStuckBatches(Guid RunId, Guid IterationId) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}

@@ -28,6 +28,12 @@ public static class MessagingExtensions
             services.AddStartupDependency(_ => BrokerEndpoint(messaging));
         }
 
+        // A started host has its queues bound: nothing published right after start is lost.
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(messaging.StartupTimeoutSeconds * 3);
+        });
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service.Name, includeNamespace: false));

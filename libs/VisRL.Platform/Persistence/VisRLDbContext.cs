@@ -38,6 +38,7 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
 
         model.Entity<Iteration>(e =>
         {
+            e.Ignore(i => i.CorrelationId);
             e.HasIndex(i => new { i.RunId, i.Number }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(i => i.RunId);
             e.HasOne<Dataset>().WithMany().HasForeignKey(i => i.DatasetId).OnDelete(DeleteBehavior.Restrict);

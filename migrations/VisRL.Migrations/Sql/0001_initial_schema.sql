@@ -112,7 +112,7 @@ CREATE TABLE iterations (
     id uuid NOT NULL,
     run_id uuid NOT NULL,
     number integer NOT NULL,
-    dataset_id uuid NOT NULL,
+    dataset_id uuid,
     policy_checkpoint text NOT NULL,
     judge_checkpoint text NOT NULL,
     config_json jsonb NOT NULL,

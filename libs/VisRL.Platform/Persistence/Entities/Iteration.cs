@@ -1,20 +1,26 @@
+using MassTransit;
+
 namespace VisRL.Platform.Persistence.Entities;
 
 /// <summary>
 /// One round (iteration) of a run, and the Orchestrator's state machine instance for it:
 /// its current state survives any process restart.
 /// </summary>
-public sealed class Iteration
+public sealed class Iteration : SagaStateMachineInstance
 {
     public Guid Id { get; set; }
+
+    /// <summary>MassTransit's name for <see cref="Id"/> (not a column).</summary>
+    public Guid CorrelationId { get => Id; set => Id = value; }
     public Guid RunId { get; set; }
     public int Number { get; set; }
-    public Guid DatasetId { get; set; }
-    public required string PolicyCheckpoint { get; set; }
-    public required string JudgeCheckpoint { get; set; }
+    /// <summary>Null when the round was rejected before its dataset was found.</summary>
+    public Guid? DatasetId { get; set; }
+    public string PolicyCheckpoint { get; set; } = "";
+    public string JudgeCheckpoint { get; set; } = "";
     public string ConfigJson { get; set; } = "{}";
     /// <summary>The state machine's current state (e.g. Sampling, Scoring, Filtering, Completed).</summary>
-    public required string State { get; set; }
+    public string State { get; set; } = "Initial";
     public int ItemCount { get; set; }
     public int BatchCount { get; set; }
     public string? FailureReason { get; set; }

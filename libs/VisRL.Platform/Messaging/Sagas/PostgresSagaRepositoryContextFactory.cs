@@ -1,0 +1,49 @@
+using MassTransit;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Platform.Messaging.Sagas;
+
+/// <summary>
+/// Keeps MassTransit saga instances in the project's own PostgreSQL tables (the EF Core saga
+/// package cannot be had here). Each message runs in one transaction that locks the instance's
+/// row (SELECT … FOR UPDATE), so replicas of a service never advance the same instance at once,
+/// and the state survives any restart. Publish from sagas through the in-memory outbox, so that
+/// nothing leaves before the transaction commits.
+/// </summary>
+public sealed class PostgresSagaRepositoryContextFactory<TSaga>(IDbContextFactory<VisRLDbContext> contexts)
+    : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
+    where TSaga : class, ISaga
+{
+    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next) where T : class
+    {
+        await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
+        // With retry on transient failures, a transaction must run inside the execution strategy;
+        // a retry replays the whole message against freshly loaded state.
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
+            await next.Send(new PostgresSagaRepositoryContext<TSaga, T>(db, context));
+            await transaction.CommitAsync(context.CancellationToken);
+        });
+    }
+
+    public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
+        where T : class =>
+        throw new NotSupportedException($"{typeof(TSaga).Name} sagas correlate by id only; query correlation is not supported.");
+
+    public async Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await asyncMethod(new PostgresLoadSagaContext<TSaga>(db, cancellationToken));
+    }
+
+    public Task<T> Execute<T>(Func<QuerySagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        throw new NotSupportedException($"{typeof(TSaga).Name} sagas correlate by id only; query correlation is not supported.");
+
+    public void Probe(ProbeContext context) => context.Add("persistence", "postgresql");
+}

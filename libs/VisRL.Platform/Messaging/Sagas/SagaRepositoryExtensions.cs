@@ -1,0 +1,22 @@
+using MassTransit;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Platform.Messaging.Sagas;
+
+public static class SagaRepositoryExtensions
+{
+    /// <summary>Stores this saga's instances in PostgreSQL (its entity in <see cref="VisRLDbContext"/>).</summary>
+    public static ISagaRegistrationConfigurator<TSaga> PostgresRepository<TSaga>(this ISagaRegistrationConfigurator<TSaga> saga)
+        where TSaga : class, ISaga =>
+        saga.Repository(repository =>
+        {
+            // MassTransit's DI saga repository resolves these per message (in the message's scope).
+            repository.AddSingleton(sp => new PostgresSagaRepositoryContextFactory<TSaga>(sp.GetRequiredService<IDbContextFactory<VisRLDbContext>>()));
+            repository.AddSingleton<ISagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
+            repository.AddSingleton<IQuerySagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
+            repository.AddSingleton<ILoadSagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
+        });
+}

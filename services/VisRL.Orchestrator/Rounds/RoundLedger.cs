@@ -1,0 +1,123 @@
+using Microsoft.EntityFrameworkCore;
+using VisRL.Contracts.V1;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+
+namespace VisRL.Orchestrator.Rounds;
+
+/// <summary>
+/// The bookkeeping behind the iteration state machine: which items a round takes, its batches per
+/// stage, and their outcomes. It works in the caller's DbContext — the saga's transaction — so
+/// batch rows and the round's state commit together. Changes are flushed (not committed) before a
+/// stage's completion is asked of the database.
+/// </summary>
+public sealed class RoundLedger(VisRLDbContext db)
+{
+    /// <summary>Records the round's items as sample batches; returns the commands to send.</summary>
+    public async Task<IReadOnlyList<SampleBatch>> PlanAsync(Iteration iteration, StartIteration start, RoundConfig config,
+        CancellationToken cancellationToken)
+    {
+        var dataset = await db.Datasets.AsNoTracking().SingleOrDefaultAsync(d => d.Name == start.Dataset, cancellationToken)
+            ?? throw new RoundRejectedException($"dataset '{start.Dataset}' does not exist");
+        var query = db.Items.AsNoTracking().Where(i => i.DatasetId == dataset.Id && i.Split == config.Split).OrderBy(i => i.Ordinal).Select(i => i.Id);
+        var itemIds = await (start.ItemLimit is { } limit ? query.Take(limit) : query).ToListAsync(cancellationToken);
+        if (itemIds.Count == 0) throw new RoundRejectedException($"dataset '{start.Dataset}' has no items in split '{config.Split}'");
+
+        iteration.DatasetId = dataset.Id;
+        iteration.ItemCount = itemIds.Count;
+        var batches = itemIds.Chunk(config.BatchSize).Select((ids, ordinal) => NewBatch(iteration.Id, BatchStages.Sample, ordinal, ids)).ToList();
+        iteration.BatchCount = batches.Count;
+        db.Batches.AddRange(batches);
+        return batches.Select(b => SampleCommand(iteration, b, config)).ToList();
+    }
+
+    /// <summary>Marks a batch done; true when every batch of its stage has finished (done or failed).</summary>
+    public async Task<bool> CompleteAsync(Guid iterationId, Guid batchId, CancellationToken cancellationToken)
+    {
+        var batch = await FindAsync(iterationId, batchId, cancellationToken);
+        if (batch.Status == BatchStages.Dispatched)
+        {
+            batch.Status = BatchStages.Done;
+            batch.CompletedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return await StageFinishedAsync(iterationId, batch.Stage, cancellationToken);
+    }
+
+    /// <summary>
+    /// A batch failed: dispatch it again while attempts remain (returns the command), else mark it
+    /// failed with the reason. <paramref name="stageFinished"/> tells whether that ended its stage.
+    /// </summary>
+    public async Task<(object? Retry, bool StageFinished)> FailAsync(Iteration iteration, BatchFailed failed, RoundConfig config,
+        CancellationToken cancellationToken)
+    {
+        var batch = await FindAsync(iteration.Id, failed.BatchId, cancellationToken);
+        batch.LastError = failed.Reason;
+        if (batch.Status != BatchStages.Dispatched) return (null, await StageFinishedAsync(iteration.Id, batch.Stage, cancellationToken));
+        if (batch.Attempts < config.MaxBatchAttempts) return (Redispatch(iteration, batch, config), false);
+
+        batch.Status = BatchStages.Failed;
+        batch.CompletedAt = DateTimeOffset.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+        return (null, await StageFinishedAsync(iteration.Id, batch.Stage, cancellationToken));
+    }
+
+    /// <summary>Score batches mirroring the sample batches that succeeded; returns the commands to send.</summary>
+    public async Task<IReadOnlyList<ScoreBatch>> PlanScoringAsync(Iteration iteration, RoundConfig config, CancellationToken cancellationToken)
+    {
+        var sampled = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Stage == BatchStages.Sample && b.Status == BatchStages.Done)
+            .OrderBy(b => b.Ordinal).ToListAsync(cancellationToken);
+        if (sampled.Count == 0) throw new RoundRejectedException("every sample batch failed; see the batches' last_error");
+        var batches = sampled.Select(s => NewBatch(iteration.Id, BatchStages.Score, s.Ordinal, s.ItemIds)).ToList();
+        db.Batches.AddRange(batches);
+        return batches.Select(b => ScoreCommand(iteration, b, config)).ToList();
+    }
+
+    /// <summary>Dispatched batches with no answer for longer than the round allows; dispatched again (or failed when out of attempts).</summary>
+    public async Task<IReadOnlyList<object>> RedispatchStuckAsync(Iteration iteration, RoundConfig config, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var cutoff = now.AddSeconds(-config.StuckAfterSeconds);
+        var stuck = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Status == BatchStages.Dispatched && b.DispatchedAt < cutoff)
+            .ToListAsync(cancellationToken);
+        var commands = new List<object>();
+        foreach (var batch in stuck)
+        {
+            batch.LastError = $"no answer within {config.StuckAfterSeconds} s (attempt {batch.Attempts})";
+            if (batch.Attempts < config.MaxBatchAttempts) commands.Add(Redispatch(iteration, batch, config));
+            else
+            {
+                batch.Status = BatchStages.Failed;
+                batch.CompletedAt = now;
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return commands;
+    }
+
+    public Task<bool> StageFinishedAsync(Guid iterationId, string stage, CancellationToken cancellationToken) =>
+        db.Batches.AllAsync(b => b.IterationId != iterationId || b.Stage != stage || b.Status != BatchStages.Dispatched, cancellationToken);
+
+    private async Task<Batch> FindAsync(Guid iterationId, Guid batchId, CancellationToken cancellationToken) =>
+        await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId && b.IterationId == iterationId, cancellationToken)
+        ?? throw new InvalidOperationException($"batch {batchId} is not a batch of iteration {iterationId}");
+
+    private static object Redispatch(Iteration iteration, Batch batch, RoundConfig config)
+    {
+        batch.Attempts++;
+        batch.DispatchedAt = DateTimeOffset.UtcNow;
+        return batch.Stage == BatchStages.Sample ? SampleCommand(iteration, batch, config) : ScoreCommand(iteration, batch, config);
+    }
+
+    private static Batch NewBatch(Guid iterationId, string stage, int ordinal, long[] itemIds) => new()
+    {
+        Id = Guid.NewGuid(), IterationId = iterationId, Stage = stage, Ordinal = ordinal, ItemIds = itemIds,
+        Status = BatchStages.Dispatched, Attempts = 1, DispatchedAt = DateTimeOffset.UtcNow,
+    };
+
+    private static SampleBatch SampleCommand(Iteration iteration, Batch batch, RoundConfig config) =>
+        new(iteration.RunId, iteration.Id, batch.Id, batch.Ordinal, batch.Attempts, batch.ItemIds, iteration.PolicyCheckpoint, config.Sampling);
+
+    private static ScoreBatch ScoreCommand(Iteration iteration, Batch batch, RoundConfig config) =>
+        new(iteration.RunId, iteration.Id, batch.Id, batch.Ordinal, batch.Attempts, batch.ItemIds, iteration.JudgeCheckpoint, config.Thresholds.UseBoxCritic);
+}

@@ -1,0 +1,226 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
+using VisRL.Orchestrator;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// The iteration state machine over the real RabbitMQ, with its state in the real PostgreSQL.
+/// The Sampler, Critic and Filter are stand-ins here (their services come with their own tests):
+/// they answer each command with its event, and fail or drop the batches a test names.
+/// </summary>
+[Collection(StackCollection.Name)]
+public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
+{
+    private DatabaseOptions _database = null!;
+
+    /// <summary>What the stand-ins do with one batch: (ordinal, attempt) → behaviour.</summary>
+    private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal, int Attempt), string> Script = new();
+    private static readonly ConcurrentBag<IterationFailed> FailedEvents = [];
+
+    public sealed class StandInSampler : IConsumer<SampleBatch>
+    {
+        public Task Consume(ConsumeContext<SampleBatch> context)
+        {
+            var m = context.Message;
+            return Script.GetValueOrDefault((m.IterationId, m.Ordinal, m.Attempt)) switch
+            {
+                "fail" => context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, "sample", m.Attempt, "stand-in failure")),
+                "drop" => Task.CompletedTask, // a worker that died holding the message
+                _ => context.Publish(new BatchSampled(m.RunId, m.IterationId, m.BatchId, m.ItemIds.Count * 6, 0)),
+            };
+        }
+    }
+
+    public sealed class StandInCritic : IConsumer<ScoreBatch>
+    {
+        public Task Consume(ConsumeContext<ScoreBatch> context) =>
+            context.Publish(new BatchScored(context.Message.RunId, context.Message.IterationId, context.Message.BatchId, context.Message.ItemIds.Count * 6, 0));
+    }
+
+    public sealed class StandInFilter : IConsumer<BuildPairs>
+    {
+        public Task Consume(ConsumeContext<BuildPairs> context) =>
+            context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20, 7));
+    }
+
+    public sealed class FailureWatcher : IConsumer<IterationFailed>
+    {
+        public Task Consume(ConsumeContext<IterationFailed> context)
+        {
+            FailedEvents.Add(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        await db.Database.MigrateAsync();
+        var dataset = new Dataset { Id = Guid.NewGuid(), Name = "round-ds", Source = "synthetic", CreatedAt = DateTimeOffset.UtcNow };
+        db.Datasets.Add(dataset);
+        for (var i = 0; i < 25; i++)
+            db.Items.Add(new Item { DatasetId = dataset.Id, Split = "rl", Ordinal = i, ImageBlobKey = $"k/{i}.png", Question = "q?", StandardAnswer = "A" });
+        await db.SaveChangesAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private IHost StartHost()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
+            ["Messaging:RetryInitialIntervalMs"] = "50",
+            ["Database:ConnectionString"] = _database.ConnectionString,
+            ["Log:MinimumLevel"] = "Warning",
+            ["Log:JsonFile"] = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log"),
+        });
+        // A service name of its own per test run, so no queue is shared with another run.
+        builder.AddVisRLServiceDefaults($"orch-test-{Guid.NewGuid().ToString()[..8]}");
+        builder.AddVisRLPersistence();
+        builder.AddVisRLMessaging(bus =>
+        {
+            bus.AddIterationOrchestration();
+            bus.AddConsumer<StandInSampler>();
+            bus.AddConsumer<StandInCritic>();
+            bus.AddConsumer<StandInFilter>();
+            bus.AddConsumer<FailureWatcher>();
+        });
+        return builder.Build();
+    }
+
+    private async Task<Iteration> WaitForStateAsync(Guid iterationId, string state)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(x => x.Id == iterationId);
+            if (iteration?.State == state) return iteration;
+            await Task.Delay(200);
+        }
+        await using var last = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var now = await last.Iterations.AsNoTracking().SingleOrDefaultAsync(x => x.Id == iterationId);
+        throw new TimeoutException($"iteration {iterationId} did not reach {state}; it is {now?.State ?? "absent"} ({now?.FailureReason})");
+    }
+
+    private static StartIteration Start(Guid iterationId, string dataset, string config) =>
+        new(Guid.NewGuid(), iterationId, 1, dataset, "policy-hash", "judge-hash", 20, config);
+
+    [Fact]
+    public async Task ARoundFansOutRetriesAFailedBatchAndReachesPairs()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, 1, 1)] = "fail"; // batch 1 fails once, then succeeds
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":6,\"maxBatchAttempts\":2}"));
+            var iteration = await WaitForStateAsync(iterationId, "Paired");
+
+            Assert.Equal((20, 4), (iteration.ItemCount, iteration.BatchCount));
+            using var config = System.Text.Json.JsonDocument.Parse(iteration.ConfigJson);
+            Assert.Equal(6, config.RootElement.GetProperty("batchSize").GetInt32());
+            // The defaults are recorded with the round, so it can be reproduced from its row alone.
+            Assert.Equal(0.8, config.RootElement.GetProperty("thresholds").GetProperty("maxAnswer").GetDouble());
+            Assert.Equal(2.0, config.RootElement.GetProperty("sampling").GetProperty("temperature").GetDouble());
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+            Assert.Equal(8, batches.Count);
+            Assert.All(batches, b => Assert.Equal("done", b.Status));
+            Assert.Equal(20, batches.Where(b => b.Stage == "sample").Sum(b => b.ItemIds.Length));
+            var retried = batches.Single(b => b.Stage == "sample" && b.Ordinal == 1);
+            Assert.Equal((2, "stand-in failure"), (retried.Attempts, retried.LastError));
+            Assert.NotNull(await db.Runs.FindAsync(iteration.RunId));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ABatchOutOfAttemptsIsMarkedFailedAndTheRoundStillEnds()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, 0, 1)] = "fail";
+        Script[(iterationId, 0, 2)] = "fail";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"maxBatchAttempts\":2}"));
+            await WaitForStateAsync(iterationId, "Paired");
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+            var failed = batches.Single(b => b.Stage == "sample" && b.Ordinal == 0);
+            Assert.Equal(("failed", 2, "stand-in failure"), (failed.Status, failed.Attempts, failed.LastError));
+            Assert.Equal([1], batches.Where(b => b.Stage == "score").Select(b => b.Ordinal)); // only what was sampled is scored
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ABatchStuckWithADeadWorkerIsDispatchedAgain()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, 0, 1)] = "drop";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"stuckAfterSeconds\":1}");
+            await bus.Publish(start);
+            await WaitForStateAsync(iterationId, "Sampling");
+            await Task.Delay(1500);
+            await bus.Publish(new RedispatchStuckBatches(start.RunId, iterationId)); // what StuckBatchMonitor sends every minute
+            await WaitForStateAsync(iterationId, "Paired");
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var redispatched = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 0);
+            Assert.Equal(("done", 2), (redispatched.Status, redispatched.Attempts));
+            Assert.Contains("no answer within 1 s", redispatched.LastError);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownDatasetFailsTheRoundWithTheReason()
+    {
+        var iterationId = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "no-such-dataset", "{}"));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Equal("dataset 'no-such-dataset' does not exist", iteration.FailureReason);
+            for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
+            var failed = Assert.Single(FailedEvents, e => e.IterationId == iterationId);
+            Assert.Equal(("sample", "dataset 'no-such-dataset' does not exist"), (failed.Stage, failed.Reason));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}
