@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
+using VisRL.Filter;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>The Filter service's consumer over the real RabbitMQ and PostgreSQL: BuildPairs → pair set → PairsReady.</summary>
+[Collection(StackCollection.Name)]
+public class FilterServiceTests : IAsyncLifetime
+{
+    private const string Judge = "judge-hash";
+    private DatabaseOptions _database = null!;
+    private static readonly ConcurrentBag<PairsReady> Ready = [];
+
+    public sealed class ReadyWatcher : IConsumer<PairsReady>
+    {
+        public Task Consume(ConsumeContext<PairsReady> context)
+        {
+            Ready.Add(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        await db.Database.MigrateAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Four items: A (s_r 1/0/1/0 with s_b .9/.1/.5/.3) is kept with the pair (A0, A1); B (all s_r 1)
+    /// is "all equal"; C (s_r 1 with s_b .5, s_r 0 with s_b .1) has no winner with s_b ≥ 0.8 unless
+    /// the box critic is off; D has only a score by another judge, so no usable scores.
+    /// </summary>
+    private async Task<(Guid Iteration, Dictionary<string, long> Candidates)> SeedRoundAsync()
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var now = DateTimeOffset.UtcNow;
+        var dataset = new Dataset { Id = Guid.NewGuid(), Name = $"ds-{Guid.NewGuid():N}", Source = "synthetic", CreatedAt = now };
+        var run = new Run { Id = Guid.NewGuid(), Name = "r", Status = "running", CreatedAt = now, UpdatedAt = now };
+        var iteration = new Iteration { Id = Guid.NewGuid(), RunId = run.Id, Number = 1, DatasetId = dataset.Id, PolicyCheckpoint = "p", JudgeCheckpoint = Judge, State = "Filtering", CreatedAt = now, UpdatedAt = now };
+        db.AddRange(dataset, run, iteration);
+        var items = "ABCD".Select((name, i) => new Item { DatasetId = dataset.Id, Split = "rl", Ordinal = i, ImageBlobKey = $"{name}.png", Question = "q", StandardAnswer = "7" }).ToList();
+        db.Items.AddRange(items);
+        await db.SaveChangesAsync();
+
+        var scores = new (string Name, int Item, double? R, double? B, string Judge)[]
+        {
+            ("A0", 0, 1, .9, Judge), ("A1", 0, 0, .1, Judge), ("A2", 0, 1, .5, Judge), ("A3", 0, 0, .3, Judge),
+            ("B0", 1, 1, .9, Judge), ("B1", 1, 1, .1, Judge),
+            ("C0", 2, 1, .5, Judge), ("C1", 2, 0, .1, Judge),
+            ("D0", 3, 1, .9, "another-judge"), ("D1", 3, 0, .1, "another-judge"),
+        };
+        var candidates = new Dictionary<string, Candidate>();
+        foreach (var (name, item, _, _, _) in scores)
+            candidates[name] = new Candidate { IterationId = iteration.Id, ItemId = items[item].Id, Attempt = name[1] - '0', Kind = "own", BoxText = "[0.1, 0.1, 0.2, 0.2]", Answer = "x", CreatedAt = now };
+        db.Candidates.AddRange(candidates.Values);
+        await db.SaveChangesAsync();
+        db.Scores.AddRange(scores.Select(s => new Score { CandidateId = candidates[s.Name].Id, JudgeId = s.Judge, AnswerScore = s.R, BoxScore = s.B, CreatedAt = now }));
+        await db.SaveChangesAsync();
+        return (iteration.Id, candidates.ToDictionary(c => c.Key, c => c.Value.Id));
+    }
+
+    private IHost StartHost()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
+            ["Database:ConnectionString"] = _database.ConnectionString,
+            ["Log:MinimumLevel"] = "Warning",
+        });
+        builder.AddVisRLServiceDefaults($"filter-test-{Guid.NewGuid().ToString()[..8]}");
+        builder.AddVisRLPersistence();
+        builder.AddVisRLMessaging(bus =>
+        {
+            bus.AddConsumer<BuildPairsConsumer>();
+            bus.AddConsumer<ReadyWatcher>();
+        });
+        return builder.Build();
+    }
+
+    private static async Task<PairsReady> WaitReadyAsync(Guid iterationId, int count)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var found = Ready.Where(r => r.IterationId == iterationId).ToList();
+            if (found.Count >= count) return found[0];
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"no PairsReady for iteration {iterationId}");
+    }
+
+    [Fact]
+    public async Task PairsFollowTheRuleAndARedeliveryBuildsNothingTwice()
+    {
+        var (iterationId, ids) = await SeedRoundAsync();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var command = new BuildPairs(Guid.NewGuid(), iterationId, new FilterThresholds());
+            await bus.Publish(command);
+            var ready = await WaitReadyAsync(iterationId, 1);
+            await bus.Publish(command); // redelivered
+            var again = await WaitReadyAsync(iterationId, 2);
+
+            Assert.Equal((4, 1), (ready.ItemCount, ready.PairCount));
+            Assert.Equal(ready.PairSetId, again.PairSetId);
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var pair = await db.Pairs.AsNoTracking().SingleAsync(p => p.PairSetId == ready.PairSetId);
+            Assert.Equal((ids["A0"], ids["A1"]), (pair.ChosenCandidateId, pair.RejectedCandidateId));
+            Assert.Equal(1, await db.PairSets.CountAsync(p => p.IterationId == iterationId));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WithoutTheBoxCriticTheBoxScoreIsIgnored()
+    {
+        var (iterationId, ids) = await SeedRoundAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var set = await new PairSetBuilder(db).BuildAsync(iterationId, new FilterThresholds(UseBoxCritic: false), CancellationToken.None);
+        var pairs = await db.Pairs.AsNoTracking().Where(p => p.PairSetId == set.Id).OrderBy(p => p.ItemId)
+            .Select(p => new { p.ChosenCandidateId, p.RejectedCandidateId }).ToListAsync();
+        Assert.Equal(2, set.PairCount);
+        Assert.Equal(ids["C0"], pairs[1].ChosenCandidateId);
+        Assert.Equal(ids["C1"], pairs[1].RejectedCandidateId);
+        Assert.Contains("\"useBoxCritic\":false", set.ThresholdsJson);
+    }
+}
