@@ -11,6 +11,11 @@ var root = new RootCommand("VisRL.Workflow: self-evolving preference data and st
     SmokeCommand.Create(),
     BenchCommand.Create(),
     DataCommand.Create(),
+    RoundCommand.Create(),
+    StatsCommand.Create(),
+    TrainCommand.Create(),
+    EvalCommand.Create(),
+    GenerateCommand.Create(),
 };
 
 var unknown = CliSettings.Catalog().FindUnknown(Environment.GetEnvironmentVariables().Keys.Cast<string>());

@@ -68,6 +68,15 @@ public sealed class CheckpointStore(IDbContextFactory<VisRLDbContext> contexts, 
         return row is null ? null : ToRef(row);
     }
 
+    /// <summary>The newest checkpoint a training job wrote for a stage (its resume point), if any.</summary>
+    public async Task<CheckpointRef?> LatestOfJobAsync(Guid trainingJobId, string stage, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Checkpoints.AsNoTracking().Where(c => c.TrainingJobId == trainingJobId && c.Stage == stage)
+            .OrderByDescending(c => c.Step).FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : ToRef(row);
+    }
+
     /// <summary>
     /// The checkpoint's folder in <paramref name="cacheRoot"/>, downloaded when missing. The files
     /// are fetched into a temporary folder and moved in place whole, so a crash mid-download never

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Spectre.Console;
 using VisRL.Benchmarks;
 using VisRL.Benchmarks.Imaging;
+using VisRL.Benchmarks.Modeling;
+using VisRL.Benchmarks.Rounds;
 using VisRL.Benchmarks.Torch;
 using VisRL.Cli.Infrastructure;
 
@@ -18,11 +20,13 @@ internal static class BenchCommand
     {
         ["torch"] = TorchBenchmark.Run,
         ["imaging"] = ImagingBenchmark.Run,
+        ["modeling"] = ModelingBenchmark.Run,
+        ["round"] = RoundBenchmark.Run,
     };
 
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "torch, imaging or all" };
+        var name = new Argument<string>("name") { Description = "torch, imaging, modeling, round or all" };
         name.AcceptOnlyFromAmong([.. Benchmarks.Keys, "all"]);
         var quick = new Option<bool>("--quick") { Description = "Fewer repeats: a smoke run, not numbers to publish." };
         var command = new Command("bench", "Run a benchmark and write its results to docs/benchmarks.md.") { name, quick };

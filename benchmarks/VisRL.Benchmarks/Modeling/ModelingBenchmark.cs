@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using VisRL.Imaging.Synthetic;
+using VisRL.Modeling;
+using VisRL.Torch;
+using static VisRL.Torch.torch;
+
+namespace VisRL.Benchmarks.Modeling;
+
+/// <summary>
+/// `visrl bench modeling`: VisRL-Tiny at its default shape. (a) Batched greedy generation, tokens/s
+/// with and without the KV cache (goal ≥ 10×); (b) SFT training step (two-turn sequences, batch 32):
+/// samples/s and achieved GFLOP/s against the measured sgemm peak; (c) the same step in Debian's
+/// Python PyTorch (modeling_peer.py, the model written op for op like TinyVlm.cs) on the same
+/// libtorch, as a time ratio (goal ≤ 0.8). C# and Python steps alternate in rounds.
+/// </summary>
+public static class ModelingBenchmark
+{
+    private const string Python = "/usr/bin/python3";
+    private const int TrainBatch = 32, GenBatch = 16, GenTokens = 32;
+
+    public static BenchmarkReport Run(BenchmarkContext ctx)
+    {
+        TorchRuntime.Initialize();
+        int threads = TorchRuntime.NumThreads;
+        int rounds = ctx.Quick ? 2 : 5, perRound = ctx.Quick ? 2 : 4, warmup = ctx.Quick ? 1 : 2;
+        ctx.Progress($"libtorch {TorchRuntime.LibtorchVersion}, {threads} thread(s), OpenBLAS core '{TorchRuntime.BlasCoreName}'");
+
+        using var m = VisRLTiny.Create(seed: 0);
+        var c = m.Config;
+        var generator = new SyntheticGenerator(seed: 42);
+        var sft = SyntheticData.SftExamples(m.Protocol, generator, 0, TrainBatch, 0);
+        var batch = Batch.Build(sft, c, m.Tokenizer.PadId, CPU);
+        int width = batch.Width;
+
+        // (a) generation
+        var items = generator.Generate(100, GenBatch).ToList();
+        var prompts = items.Select(i => m.Protocol.BoxTurn(m.GlobalView(i.Image), i.Question)).ToList();
+        var seeds = Enumerable.Range(0, GenBatch).ToList();
+        var genOptions = new SamplingOptions { MaxNewTokens = GenTokens, StopToken = -1 };
+        double GenSeconds(bool cache)
+        {
+            var sw = Stopwatch.StartNew();
+            Generation.Generate(m.Model, m.Tokenizer, prompts, seeds, genOptions with { UseKvCache = cache });
+            return sw.Elapsed.TotalSeconds;
+        }
+        GenSeconds(true);
+        GenSeconds(false);
+        var (cached, uncached) = (new List<double>(), new List<double>());
+        for (int r = 0; r < rounds; r++)
+        {
+            ctx.Progress($"generation round {r + 1}/{rounds}");
+            cached.Add(GenSeconds(true));
+            uncached.Add(GenSeconds(false));
+        }
+        double tokens = GenBatch * GenTokens;
+
+        // (b) training step on a prebuilt batch, and with batch building (what the Trainer does)
+        var parameters = m.Model.parameters().ToList();
+        using var optimizer = optim.AdamW([new VisRL.Torch.Optimizers.ParamGroup(parameters.Where(p => p.dim() >= 2), 0.05),
+            new VisRL.Torch.Optimizers.ParamGroup(parameters.Where(p => p.dim() < 2), 0.0)], lr: 1e-3, beta2: 0.98);
+        m.Model.train();
+        void Step(Batch b)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            Losses.MaskedCrossEntropy(m.Model.forward(b.Input), b.Targets, b.ResponseMask).backward();
+            nn.utils.clip_grad_norm_(parameters, 1.0);
+            optimizer.step();
+        }
+        var configJson = JsonSerializer.Serialize(new Dictionary<string, int>
+        {
+            ["image_size"] = c.ImageSize, ["patch_size"] = c.PatchSize, ["vision_dim"] = c.VisionDim, ["vision_layers"] = c.VisionLayers,
+            ["vision_heads"] = c.VisionHeads, ["dim"] = c.Dim, ["layers"] = c.Layers, ["heads"] = c.Heads, ["mlp_ratio"] = c.MlpRatio,
+            ["max_sequence"] = c.MaxSequence, ["vocab_size"] = c.VocabSize, ["image_pool"] = c.ImagePool,
+        });
+        using var peer = new Peer(ctx.RepositoryRoot, threads, configJson, TrainBatch, width, 2);
+        for (int i = 0; i < warmup; i++) Step(batch);
+        peer.Time(warmup);
+        var (cs, csFull, py) = (new List<double>(), new List<double>(), new List<double>());
+        for (int r = 0; r < rounds; r++)
+        {
+            ctx.Progress($"training round {r + 1}/{rounds}");
+            for (int i = 0; i < perRound; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Step(batch);
+                cs.Add(sw.Elapsed.TotalSeconds);
+            }
+            for (int i = 0; i < perRound; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Step(Batch.Build(sft, c, m.Tokenizer.PadId, CPU));
+                csFull.Add(sw.Elapsed.TotalSeconds);
+            }
+            py.AddRange(peer.Time(perRound));
+        }
+        double peak = TorchRuntime.MeasureMatmulGflops();
+        double flops = 3 * ForwardFlops(c, TrainBatch, width, 2);
+        double csStep = Median(cs), csFullStep = Median(csFull), pyStep = Median(py);
+        var numbers = new Dictionary<string, double>
+        {
+            ["generation_tokens_per_s_cached"] = tokens / Median(cached),
+            ["generation_tokens_per_s_uncached"] = tokens / Median(uncached),
+            ["generation_cache_speedup"] = Median(uncached) / Median(cached),
+            ["train_step_ms_binding"] = csStep * 1e3,
+            ["train_step_ms_binding_with_batching"] = csFullStep * 1e3,
+            ["train_step_ms_python"] = pyStep * 1e3,
+            ["train_step_time_ratio"] = csStep / pyStep,
+            ["train_samples_per_s"] = TrainBatch / csFullStep,
+            ["train_gflops"] = flops / csStep / 1e9,
+            ["sgemm_peak_gflops"] = peak,
+            ["train_share_of_peak"] = flops / csStep / 1e9 / peak,
+            ["threads"] = threads,
+        };
+        var ci = CultureInfo.InvariantCulture;
+        var md = new StringBuilder();
+        md.AppendLine("## VisRL.Modeling: VisRL-Tiny generation and training");
+        md.AppendLine();
+        md.AppendLine(string.Create(ci, $"libtorch {TorchRuntime.LibtorchVersion} (Python: torch {peer.TorchVersion}), {threads} thread(s), {Environment.ProcessorCount} CPUs visible, load average {LoadAverage()}. Model: image {c.ImageSize} px / patch {c.PatchSize} ({c.PatchGrid * c.PatchGrid} ViT tokens, pooled to {c.ImageTokens} decoder tokens per image), vision d={c.VisionDim}×{c.VisionLayers}, decoder d={c.Dim}×{c.Layers}, vocab {c.VocabSize}. Medians over {rounds} rounds."));
+        md.AppendLine();
+        md.AppendLine("| measurement | value |");
+        md.AppendLine("| --- | ---: |");
+        md.AppendLine(string.Create(ci, $"| greedy generation, batch {GenBatch}, {GenTokens} new tokens after a ~{prompts[0].Length}-token prompt, KV cache | {numbers["generation_tokens_per_s_cached"]:F0} tokens/s |"));
+        md.AppendLine(string.Create(ci, $"| same without KV cache | {numbers["generation_tokens_per_s_uncached"]:F0} tokens/s |"));
+        md.AppendLine(string.Create(ci, $"| KV cache speed-up | **{numbers["generation_cache_speedup"]:F1}×** (goal ≥ 10×) |"));
+        md.AppendLine(string.Create(ci, $"| SFT training step, batch {TrainBatch} × {width} tokens, 2 images per row (C#) | {csStep * 1e3:F0} ms ({csFullStep * 1e3:F0} ms with batch building) |"));
+        md.AppendLine(string.Create(ci, $"| same step in Python PyTorch | {pyStep * 1e3:F0} ms |"));
+        md.AppendLine(string.Create(ci, $"| time ratio C# / Python | **{csStep / pyStep:F2}** (goal ≤ 0.8) |"));
+        md.AppendLine(string.Create(ci, $"| training samples/s (with batch building) | {TrainBatch / csFullStep:F1} |"));
+        md.AppendLine(string.Create(ci, $"| achieved GFLOP/s vs sgemm peak {peak:F0} GFLOP/s | {flops / csStep / 1e9:F1} ({flops / csStep / 1e9 / peak * 100:F0} %) |"));
+        md.AppendLine();
+        md.AppendLine(string.Create(ci, $"FLOPs per step: {flops / 1e9:F2} GFLOP, 3× the forward matmul FLOPs (vision, projector, decoder incl. attention and tied head)."));
+        return new BenchmarkReport("modeling", md.ToString(), numbers);
+    }
+
+    /// <summary>Multiply-add FLOPs of one forward pass (matmuls, convolutions, attention, head).</summary>
+    public static double ForwardFlops(ModelConfig c, int batch, int width, int imagesPerRow)
+    {
+        double grid = c.PatchGrid, n = grid * grid, pooled = c.ImageTokens, images = batch * imagesPerRow;
+        double block(double d, double t) => 2 * t * (4 * d * d + 2 * c.MlpRatio * d * d) + 2 * 2 * t * t * d;
+        // The stem as TinyVlm.cs builds it: 3×3 stride-2 convolutions, then kernel = stride.
+        double stem = 0, channels = 3, side = c.ImageSize, size = c.PatchSize;
+        for (int level = (int)Math.Log2(c.PatchSize) - 1; level >= 1; level--)
+        {
+            double next = Math.Max(16, c.VisionDim >> level);
+            side /= 2;
+            stem += 2 * side * side * next * channels * 9;
+            (channels, size) = (next, size / 2);
+        }
+        stem += 2 * n * c.VisionDim * channels * size * size;
+        double vision = images * (stem + c.VisionLayers * block(c.VisionDim, n) + 2 * pooled * (c.VisionDim * c.Dim + c.Dim * c.Dim));
+        double decoder = batch * (c.Layers * block(c.Dim, width) + 2.0 * width * c.Dim * c.VocabSize);
+        return vision + decoder;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "unknown"; }
+    }
+
+    /// <summary>modeling_peer.py kept running so its steps can alternate with the binding's.</summary>
+    private sealed class Peer : IDisposable
+    {
+        private readonly Process _process;
+
+        public Peer(string root, int threads, string configJson, int batch, int width, int imagesPerRow)
+        {
+            var script = Path.Combine(root, "benchmarks", "VisRL.Benchmarks", "Modeling", "modeling_peer.py");
+            if (!File.Exists(Python)) throw new InvalidOperationException($"{Python} is missing: run infra/install.sh (python3-torch), the peer of this benchmark.");
+            var start = new ProcessStartInfo(Python) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in new[] { script, threads.ToString(CultureInfo.InvariantCulture), configJson, batch.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), imagesPerRow.ToString(CultureInfo.InvariantCulture) })
+                start.ArgumentList.Add(a);
+            if (TorchRuntime.OpenBlasCoreType is { } core) start.Environment["OPENBLAS_CORETYPE"] = core;
+            _process = Process.Start(start) ?? throw new InvalidOperationException("could not start python");
+            using var hello = JsonDocument.Parse(ReadLine());
+            TorchVersion = hello.RootElement.GetProperty("torch").GetString() ?? "?";
+        }
+
+        public string TorchVersion { get; }
+
+        public List<double> Time(int repeats)
+        {
+            _process.StandardInput.WriteLine($"train {repeats.ToString(CultureInfo.InvariantCulture)}");
+            _process.StandardInput.Flush();
+            return JsonSerializer.Deserialize<List<double>>(ReadLine()) ?? [];
+        }
+
+        private string ReadLine() => _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("modeling_peer.py exited");
+
+        public void Dispose()
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(10_000)) _process.Kill();
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+"""Python PyTorch peer of ModelingBenchmark.cs: one VisRL-Tiny SFT training step, same shapes.
+
+Usage: modeling_peer.py THREADS CONFIG_JSON BATCH WIDTH IMAGES_PER_ROW, then lines "train N" on
+stdin; each answers one JSON line with the N step times in seconds. The model is written exactly
+like libs/VisRL.Modeling/TinyVlm.cs (patch ViT, Linear-GELU-Linear projector, GPT decoder with
+tied head, image vectors gathered into the <image> slots), the loss like Losses.MaskedCrossEntropy,
+and the step like Trainer.cs (AdamW with two decay groups, beta2 0.98, clip 1.0).
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def attention(q, k, v, mask):
+    # The binding's libtorch-1.13 attention (visrl_torch.cpp, vt_sdpa): the same ops in the same order.
+    scores = (q * (1.0 / q.size(-1) ** 0.5)) @ k.transpose(-2, -1)
+    if mask is not None:
+        scores.masked_fill_(mask.logical_not(), float("-inf"))
+    return scores.softmax(-1) @ v
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads, ratio):
+        super().__init__()
+        self.heads = heads
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc = nn.Linear(d, ratio * d)
+        self.out = nn.Linear(ratio * d, d)
+
+    def forward(self, x, mask):
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
+        y = attention(q, k, v, mask).transpose(1, 2).reshape(b, t, d)
+        x = x + self.proj(y)
+        return x + self.out(F.gelu(self.fc(self.ln2(x))))
+
+
+class TinyVlm(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        grid = c["image_size"] // c["patch_size"]
+        n = (grid // c["image_pool"]) ** 2
+        # Convolutional stem as TinyVlm.cs: 3x3 stride-2 convolutions, then a kernel = stride convolution.
+        convs, channels, size, level = [], 3, c["patch_size"], c["patch_size"].bit_length() - 2
+        while level >= 1:
+            nxt = max(16, c["vision_dim"] >> level)
+            convs.append(nn.Conv2d(channels, nxt, 3, stride=2, padding=1))
+            channels, size, level = nxt, size // 2, level - 1
+        convs.append(nn.Conv2d(channels, c["vision_dim"], size, stride=size))
+        self.stem = nn.ModuleList(convs)
+        self.pos = nn.Parameter(torch.randn(1, grid * grid, c["vision_dim"]) * 0.02)
+        self.register_buffer("coord_image", torch.randn(1, n, c["dim"]) * 0.1)
+        self.register_buffer("coord_vocab", torch.randn(c["vocab_size"], c["dim"]) * 0.1)
+        self.vblocks = nn.ModuleList([Block(c["vision_dim"], c["vision_heads"], c["mlp_ratio"]) for _ in range(c["vision_layers"])])
+        self.vln = nn.LayerNorm(c["vision_dim"])
+        self.proj1 = nn.Linear(c["vision_dim"], c["dim"])
+        self.proj2 = nn.Linear(c["dim"], c["dim"])
+        self.wte = nn.Parameter(torch.randn(c["vocab_size"], c["dim"]) * 0.02)
+        self.wpe = nn.Parameter(torch.randn(c["max_sequence"], c["dim"]) * 0.02)
+        self.blocks = nn.ModuleList([Block(c["dim"], c["heads"], c["mlp_ratio"]) for _ in range(c["layers"])])
+        self.ln_f = nn.LayerNorm(c["dim"])
+
+    def forward(self, tokens, positions, mask, images, slots):
+        b, t = tokens.shape
+        d = self.c["dim"]
+        wte = self.wte + self.coord_vocab
+        x = F.embedding(tokens, wte).reshape(b * t, d)
+        v = images
+        for i, conv in enumerate(self.stem):
+            v = F.gelu(conv(v)) if i < len(self.stem) - 1 else conv(v)
+        v = v.flatten(2).transpose(1, 2) + self.pos
+        for blk in self.vblocks:
+            v = blk(v, None)
+        v = self.vln(v)
+        g, p, vd = self.c["image_size"] // self.c["patch_size"], self.c["image_pool"], self.c["vision_dim"]
+        if p > 1:
+            v = v.reshape(-1, g // p, p, g // p, p, vd).mean([2, 4]).reshape(-1, (g // p) ** 2, vd)
+        v = (self.proj2(F.gelu(self.proj1(v))) + self.coord_image).reshape(-1, d)
+        x = torch.cat([x, v], 0).index_select(0, slots)
+        x = x.view(b, t, d) + F.embedding(positions, self.wpe)
+        for blk in self.blocks:
+            x = blk(x, mask)
+        return F.linear(self.ln_f(x), wte)
+
+
+def main():
+    threads, config = int(sys.argv[1]), json.loads(sys.argv[2])
+    batch, width, per_row = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = TinyVlm(config)
+    params = list(model.parameters())
+    opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.05},
+                             {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.98))
+    n = (config["image_size"] // config["patch_size"] // config["image_pool"]) ** 2
+    tokens = torch.randint(0, config["vocab_size"], (batch, width))
+    positions = torch.arange(width).expand(batch, width).contiguous()
+    mask = torch.ones(width, width, dtype=torch.bool).tril().expand(batch, 1, width, width).contiguous()
+    images = torch.rand(batch * per_row, 3, config["image_size"], config["image_size"]) * 2 - 1
+    slots = torch.arange(batch * width)
+    for r in range(batch):
+        for i in range(per_row):
+            start = r * width + 2 + i * (n + 6)
+            slots[start:start + n] = batch * width + (r * per_row + i) * n + torch.arange(n)
+    targets = torch.randint(0, config["vocab_size"], (batch, width - 1))
+    response = torch.zeros(batch, width - 1)
+    response[:, -3:] = 1
+    response[:, 2 + n + 4:2 + n + 9] = 1
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(tokens, positions, mask, images, slots)
+        lp = logits[:, : width - 1].log_softmax(-1).gather(2, targets.unsqueeze(2)).squeeze(2)
+        loss = -(lp * response).sum() / response.sum().clamp_min(1.0)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        what, repeats = line.split()
+        times = []
+        for _ in range(int(repeats)):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        print(json.dumps(times), flush=True)
+
+
+if __name__ == "__main__":
+    main()

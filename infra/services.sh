@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The workflow services as local processes beside the local stack (no Docker here).
+#
+#   infra/services.sh up [NAME=N …] | down | status | scale NAME=N …
+#
+# NAME is orchestrator, sampler, critic or filter. `up` starts one replica of each (or the counts
+# given) that is not running yet; `scale sampler=2` starts or stops replicas to reach N; `down`
+# stops every replica by its PID file (TERM, then KILL after VISRL_SERVICES_STOP_TIMEOUT s);
+# `status` lists the replicas with PID and alive/dead (exit 1 when one is dead).
+#
+# Each replica runs services/VisRL.<Name>/bin/Release/net10.0/VisRL.<Name>.dll (built when
+# missing) with the stack's stack.env settings, overridden by any VISRL__ variable already set here;
+# its own PID file and log under $VISRL_SERVICES_DIR; VISRL__SERVICE__HEALTHPORT=0; Sampler and
+# Critic replicas with VISRL__TORCH__THREADS=1, VISRL__MESSAGING__PREFETCHCOUNT=1 (so an idle
+# replica is not starved by one that prefetched the queue) and one shared VISRL__MODELS__CACHEFOLDER.
+#
+# Settings (environment), as infra/stack.sh:
+#   VISRL_STACK_NAME      dev        VISRL_STACK_DIR <repo>/.visrl/stack-<name>
+#   VISRL_SERVICES_DIR    <stack dir>/services   (pids/, logs/, models/)
+#   VISRL_SERVICES_PREFIX ""         prefix of the service names (queues are "<name>-<consumer>")
+#   VISRL_SERVICES_STOP_TIMEOUT 15   seconds between TERM and KILL
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+name="${VISRL_STACK_NAME:-dev}"
+dir="${VISRL_STACK_DIR:-$root/.visrl/stack-$name}"
+sdir="${VISRL_SERVICES_DIR:-$dir/services}"
+prefix="${VISRL_SERVICES_PREFIX:-}"
+stop_timeout="${VISRL_SERVICES_STOP_TIMEOUT:-15}"
+all=(orchestrator sampler critic filter)
+
+log() { echo "services[$name]: $*"; }
+die() { echo "services[$name]: error: $*" >&2; exit 1; }
+
+project_of() { # sampler → Sampler
+  case "$1" in
+    orchestrator) echo Orchestrator ;; sampler) echo Sampler ;; critic) echo Critic ;; filter) echo Filter ;;
+    *) die "unknown service '$1' (one of: ${all[*]})" ;;
+  esac
+}
+
+dll_of() { local p; p=$(project_of "$1"); echo "$root/services/VisRL.$p/bin/Release/net10.0/VisRL.$p.dll"; }
+
+ensure_built() {
+  local s p
+  for s in "$@"; do
+    [ -f "$(dll_of "$s")" ] && continue
+    p=$(project_of "$s")
+    log "building VisRL.$p (Release)"
+    dotnet build "$root/services/VisRL.$p/VisRL.$p.csproj" -c Release -m:1 -nologo -v q -clp:ErrorsOnly \
+      || die "build of VisRL.$p failed"
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Replica numbers of a service that have a PID file (alive or dead), ascending.
+replicas() {
+  local f
+  for f in "$sdir/pids/$1-"*.pid; do [ -e "$f" ] || continue; f="${f##*/$1-}"; echo "${f%.pid}"; done | sort -n
+}
+
+alive_count() { local n=0 i; for i in $(replicas "$1"); do pid_alive "$sdir/pids/$1-$i.pid" && n=$((n + 1)); done; echo "$n"; }
+
+# The environment of a replica: stack.env, then VISRL__ variables of the caller, then the per-replica settings.
+replica_env() { # service replica
+  local line key
+  local -A vars=()
+  local envfile="$dir/stack.env"
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ "$line" == VISRL__*=* ]] || continue
+    vars["${line%%=*}"]="${line#*=}"
+  done < "$envfile"
+  while IFS= read -r key; do vars["$key"]="${!key}"; done < <(compgen -e | grep '^VISRL__' || true)
+  vars[VISRL__SERVICE__NAME]="$prefix$1"
+  vars[VISRL__SERVICE__HEALTHPORT]=0
+  if [ "$1" = sampler ] || [ "$1" = critic ]; then
+    vars[VISRL__TORCH__THREADS]=1
+    vars[VISRL__MESSAGING__PREFETCHCOUNT]=1
+    vars[VISRL__MODELS__CACHEFOLDER]="${VISRL__MODELS__CACHEFOLDER:-$sdir/models}"
+  else
+    # Only the model-running services know the Models section; an unknown variable stops a service.
+    for key in "${!vars[@]}"; do [[ "$key" == VISRL__MODELS__* ]] && unset "vars[$key]"; done
+  fi
+  for key in "${!vars[@]}"; do printf '%s=%s\0' "$key" "${vars[$key]}"; done
+}
+
+start_replica() { # service replica
+  local pidfile="$sdir/pids/$1-$2.pid" logfile="$sdir/logs/$1-$2.log" dll
+  dll=$(dll_of "$1")
+  mkdir -p "$sdir/pids" "$sdir/logs" "$sdir/models"
+  echo "=== $(date -u +%FT%TZ) services.sh: $1 #$2 starting ($dll)" >>"$logfile"
+  local -a envs=()
+  while IFS= read -r -d '' kv; do envs+=("$kv"); done < <(replica_env "$1" "$2")
+  # A new session (setsid) so that the replica outlives this script and gets no terminal signals;
+  # exec keeps the PID the one of the dotnet process. fd 9 (a caller's lock) is not inherited.
+  (cd "$root" && exec setsid env -i PATH="$PATH" HOME="${HOME:-/root}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+      DOTNET_NOLOGO=1 "${envs[@]}" dotnet "$dll" >>"$logfile" 2>&1 </dev/null 9>&-) &
+  echo $! > "$pidfile"
+  log "$1 #$2 started (pid $!, log $logfile)"
+}
+
+stop_replica() { # service replica
+  local pidfile="$sdir/pids/$1-$2.pid" pid i
+  if pid_alive "$pidfile"; then
+    pid=$(cat "$pidfile")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < stop_timeout * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; log "$1 #$2 killed (pid $pid, no exit within ${stop_timeout} s)"
+    else log "$1 #$2 stopped (pid $pid)"; fi
+  fi
+  rm -f "$pidfile"
+}
+
+scale_one() { # service count
+  local s="$1" want="$2" i n
+  # Dead replicas are forgotten (their log stays); then start the lowest free numbers or stop the highest.
+  for i in $(replicas "$s"); do pid_alive "$sdir/pids/$s-$i.pid" || { log "$s #$i was dead"; rm -f "$sdir/pids/$s-$i.pid"; }; done
+  n=$(alive_count "$s")
+  if [ "$n" -lt "$want" ]; then
+    ensure_built "$s"
+    for ((i = 1; n < want; i++)); do
+      pid_alive "$sdir/pids/$s-$i.pid" && continue
+      start_replica "$s" "$i"; n=$((n + 1))
+    done
+  fi
+  while [ "$n" -gt "$want" ]; do
+    i=$(replicas "$s" | tail -n 1)
+    stop_replica "$s" "$i"; n=$((n - 1))
+  done
+}
+
+# NAME=N … → the arrays names[] and wanted[], validated here (in this shell, so an error stops the script).
+names=(); wanted=()
+parse_counts() {
+  local arg s c
+  for arg in "$@"; do
+    [[ "$arg" == *=* ]] || die "'$arg': expected NAME=N (e.g. sampler=2)"
+    s="${arg%%=*}"; c="${arg#*=}"
+    project_of "$s" >/dev/null
+    [[ "$c" =~ ^[0-9]+$ ]] || die "'$arg': the count must be a number ≥ 0"
+    names+=("$s"); wanted+=("$c")
+  done
+}
+
+status() {
+  local s i pidfile dead=0 any=0
+  echo "services[$name] in $sdir"
+  for s in "${all[@]}"; do
+    for i in $(replicas "$s"); do
+      any=1; pidfile="$sdir/pids/$s-$i.pid"
+      if pid_alive "$pidfile"; then echo "  $s #$i: alive (pid $(cat "$pidfile"), log $sdir/logs/$s-$i.log)"
+      else echo "  $s #$i: dead (pid $(cat "$pidfile" 2>/dev/null || echo ?), log $sdir/logs/$s-$i.log)"; dead=1; fi
+    done
+  done
+  [ "$any" = 1 ] || echo "  no replicas"
+  return $dead
+}
+
+with_lock() { mkdir -p "$sdir"; exec 9>"$sdir/.lock"; flock -w 120 9 || die "another services command holds $sdir/.lock"; }
+
+need_stack_env() { [ -f "$dir/stack.env" ] || die "$dir/stack.env not found: start the stack first (infra/stack.sh up or visrl stack up)"; }
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  up)
+    parse_counts "$@"; need_stack_env
+    with_lock
+    declare -A counts=([orchestrator]=1 [sampler]=1 [critic]=1 [filter]=1)
+    for k in "${!names[@]}"; do counts[${names[$k]}]=${wanted[$k]}; done
+    ensure_built "${all[@]}"
+    # `up` only adds what is missing: it never stops a replica (that is `scale`).
+    for s in "${all[@]}"; do [ "$(alive_count "$s")" -ge "${counts[$s]}" ] || scale_one "$s" "${counts[$s]}"; done
+    status || true ;;
+  scale)
+    [ $# -gt 0 ] || die "usage: infra/services.sh scale NAME=N … (NAME: ${all[*]})"
+    parse_counts "$@"; need_stack_env
+    with_lock
+    for k in "${!names[@]}"; do scale_one "${names[$k]}" "${wanted[$k]}"; done
+    status || true ;;
+  down)
+    with_lock
+    for s in "${all[@]}"; do for i in $(replicas "$s"); do stop_replica "$s" "$i"; done; done
+    log "down" ;;
+  status) status ;;
+  *) echo "usage: infra/services.sh up [NAME=N …] | down | status | scale NAME=N …" >&2; exit 2 ;;
+esac

@@ -1,0 +1,4 @@
+namespace VisRL.DataGeneration;
+
+/// <summary>s_r and s_b of one candidate; a missing score has its reason in <see cref="Error"/> (reasons joined by "; ").</summary>
+public sealed record CriticResult(long CandidateId, double? AnswerScore, double? BoxScore, string? Error);

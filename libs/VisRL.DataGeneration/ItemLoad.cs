@@ -1,0 +1,9 @@
+using VisRL.Data;
+
+namespace VisRL.DataGeneration;
+
+/// <summary>An item that could not be loaded, and why (the decode error names the blob).</summary>
+public sealed record ItemLoadFailure(long ItemId, string Reason);
+
+/// <summary>The items that loaded, in the order asked, and the ones that did not.</summary>
+public sealed record ItemLoad(IReadOnlyList<StoredItem> Loaded, IReadOnlyList<ItemLoadFailure> Failed);

@@ -1,0 +1,111 @@
+using VisRL.Imaging;
+using VisRL.Torch;
+using static VisRL.Torch.torch;
+
+namespace VisRL.Modeling;
+
+/// <summary>
+/// Sequences made into tensors, left-padded (every sequence ends at the last column, which makes
+/// batched decoding with a KV cache a matter of appending one column). Positions count from each
+/// sequence's own first token; pad keys are masked; a pad query attends only itself, so no row of
+/// the attention is empty. <see cref="Targets"/>/<see cref="ResponseMask"/> are (B, T-1): the token
+/// each position predicts and whether it is a response token.
+/// </summary>
+public sealed class Batch
+{
+    private Batch(ModelInput input, Tensor targets, Tensor responseMask, int[] padding, int width)
+    {
+        Input = input;
+        Targets = targets;
+        ResponseMask = responseMask;
+        Padding = padding;
+        Width = width;
+    }
+
+    public ModelInput Input { get; }
+    public Tensor Targets { get; }
+    public Tensor ResponseMask { get; }
+    /// <summary>Pad columns at the left of each row.</summary>
+    public int[] Padding { get; }
+    public int Width { get; }
+
+    public static Batch Build(IReadOnlyList<TokenSequence> sequences, ModelConfig config, int padId, Device device)
+    {
+        if (sequences.Count == 0) throw new ArgumentException("empty batch");
+        int b = sequences.Count, t = sequences.Max(s => s.Length), n = config.ImageTokens;
+        if (t > config.MaxSequence) throw new ArgumentException($"sequence of {t} tokens exceeds MaxSequence {config.MaxSequence}");
+        var tokens = new long[b * t];
+        var positions = new long[b * t];
+        var mask = new bool[b * t * t];
+        var targets = new long[b * Math.Max(1, t - 1)];
+        var response = new float[b * Math.Max(1, t - 1)];
+        var slots = new long[b * t];
+        var padding = new int[b];
+        var images = new List<RgbImage>();
+        for (int r = 0; r < b; r++)
+        {
+            var s = sequences[r];
+            int pad = t - s.Length, imageToken = 0, imageBase = images.Count * n;
+            padding[r] = pad;
+            for (int i = 0; i < t; i++)
+            {
+                int flat = r * t + i;
+                bool real = i >= pad;
+                int token = real ? s.Tokens[i - pad] : padId;
+                tokens[flat] = token;
+                positions[flat] = real ? i - pad : 0;
+                slots[flat] = flat;
+                if (real && token == s.ImageTokenId) slots[flat] = (long)b * t + imageBase + imageToken++;
+                for (int j = 0; j <= i; j++) mask[(r * t + i) * t + j] = j == i || (real && j >= pad);
+                if (i + 1 < t)
+                {
+                    targets[r * (t - 1) + i] = i + 1 >= pad ? s.Tokens[i + 1 - pad] : padId;
+                    response[r * (t - 1) + i] = i + 1 >= pad && s.Response[i + 1 - pad] ? 1f : 0f;
+                }
+            }
+            if (imageToken != s.Images.Count * n)
+                throw new ArgumentException($"sequence {r} has {imageToken} <image> tokens but {s.Images.Count} image(s) × {n} tokens");
+            images.AddRange(s.Images);
+        }
+        Tensor? imageTensor = null, slotTensor = null;
+        if (images.Count > 0)
+        {
+            imageTensor = ImageTensor(images, config.ImageSize, device);
+            slotTensor = tensor(slots, [b * t], device);
+        }
+        var input = new ModelInput(tensor(tokens, [b, t], device), tensor(positions, [b, t], device), tensor(mask, [b, 1, t, t], device), imageTensor, slotTensor);
+        return new Batch(input, tensor(targets, [b, Math.Max(1, t - 1)], device), tensor(response, [b, Math.Max(1, t - 1)], device), padding, t);
+    }
+
+
+    /// <summary>(M, 3, S, S) floats in [-1, 1] from RGB bytes (HWC → CHW).</summary>
+    public static Tensor ImageTensor(IReadOnlyList<RgbImage> images, int size, Device device)
+    {
+        int plane = size * size;
+        var data = new float[images.Count * 3 * plane];
+        for (int m = 0; m < images.Count; m++)
+        {
+            var px = images[m].Pixels;
+            if (images[m].Width != size || images[m].Height != size) throw new ArgumentException($"image {m} is {images[m].Width}x{images[m].Height}, expected {size}x{size}");
+            int baseIndex = m * 3 * plane;
+            for (int p = 0; p < plane; p++)
+                for (int c = 0; c < 3; c++)
+                    data[baseIndex + c * plane + p] = px[p * 3 + c] / 127.5f - 1f;
+        }
+        return tensor(data, [images.Count, 3, size, size], device);
+    }
+
+    /// <summary>One decoding step after <paramref name="cached"/> columns: a new token per row, keys masked by each row's padding.</summary>
+    internal static ModelInput Step(long[] tokens, int[] padding, int cached, Device device)
+    {
+        int b = tokens.Length, s = cached + 1;
+        var positions = new long[b];
+        var mask = new bool[b * s];
+        for (int r = 0; r < b; r++)
+        {
+            positions[r] = cached - padding[r];
+            for (int j = 0; j < s; j++) mask[r * s + j] = j >= padding[r];
+        }
+        return new ModelInput(tensor(tokens, [b, 1], device), tensor(positions, [b, 1], device), tensor(mask, [b, 1, 1, s], device), null, null);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using VisRL.Imaging.Synthetic;
+using static VisRL.Torch.torch;
+
+namespace VisRL.Modeling;
+
+/// <summary>Sizes of the targets run (issue 5). Splits are disjoint seeds of the synthetic generator.</summary>
+public sealed record ExperimentOptions
+{
+    public ModelConfig Model { get; init; } = new();
+    public int BaseItems { get; init; } = 6000;
+    public int SftItems { get; init; } = 3000;
+    public int TestItems { get; init; } = 1000;
+    // Small batches: the model sits on a plateau (answer = prior) until it finds the image → answer
+    // path, and what ends the plateau is the number of updates more than the number of samples.
+    /// <summary>Curriculum stage before <see cref="Base"/>: legible views only (see SyntheticData.BaseExamples).</summary>
+    public TrainerConfig BaseReading { get; init; } = new() { Phase = "base-reading", Steps = 1500, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 100 };
+    public TrainerConfig Base { get; init; } = new() { Phase = "base", Steps = 500, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100 };
+    public TrainerConfig Sft { get; init; } = new() { Phase = "sft", Steps = 1000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100, Seed = 1 };
+    public ulong BaseSeed { get; init; } = 1001;
+    public ulong SftSeed { get; init; } = 2002;
+    public ulong TestSeed { get; init; } = 3003;
+    public long InitSeed { get; init; } = 1;
+    /// <summary>Where the base and SFT checkpoints go (null: not saved).</summary>
+    public string? OutputFolder { get; init; }
+}
+
+public sealed record TargetsReport(
+    double DataSeconds, double BaseTrainSeconds, double SftTrainSeconds,
+    EvaluationReport BaseNoCot, EvaluationReport SftCot, EvaluationReport SftNoCot,
+    double MeanProbabilityGtCrop, double MeanProbabilityRandomCrop, double CriticRatio,
+    double EvalSeconds, IReadOnlyList<TrainingMetrics> Metrics)
+{
+    public double TrainSeconds => BaseTrainSeconds + SftTrainSeconds;
+}
+
+/// <summary>
+/// The measurement behind the issue's targets, console-free: trains M_org (no CoT, several zoom
+/// levels) on one split, copies it and runs the SFT warm-up (two-turn) on a small split, then on a
+/// held-out test split reports base no-CoT accuracy, SFT CoT answer and detection accuracy, and the
+/// critic ratio mean P(answer | GT crop) / mean P(answer | random non-overlapping crop) under M_org.
+/// </summary>
+public static class Experiments
+{
+    public static TargetsReport RunTargets(ExperimentOptions o, Action<string>? progress = null)
+    {
+        var log = progress ?? (_ => { });
+        var metrics = new List<TrainingMetrics>();
+        void OnMetrics(TrainingMetrics m)
+        {
+            metrics.Add(m);
+            log($"{m.Phase} step {m.Step}/{m.TotalSteps} loss {m.Loss:F4} lr {m.LearningRate:G3} {m.SamplesPerSecond:F1} samples/s {m.ElapsedSeconds:F0}s");
+        }
+
+        using var baseModel = VisRLTiny.Create(o.Model, seed: o.InitSeed);
+        var clock = Stopwatch.StartNew();
+        var readingData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1, legibleOnly: true);
+        var baseData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1);
+        var sftData = SyntheticData.SftExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.SftItems, 2);
+        double dataSeconds = clock.Elapsed.TotalSeconds;
+        log($"data: {baseData.Count} base sequences, {sftData.Count} SFT sequences in {dataSeconds:F0}s");
+
+        clock.Restart();
+        if (o.BaseReading.Steps > 0) new Trainer(baseModel, o.BaseReading, readingData) { OnMetrics = OnMetrics }.Run();
+        new Trainer(baseModel, o.Base, baseData) { OnMetrics = OnMetrics }.Run();
+        double baseSeconds = clock.Elapsed.TotalSeconds;
+
+        using var sft = VisRLTiny.Create(o.Model, seed: o.InitSeed);
+        sft.Model.load_state_dict(baseModel.Model.state_dict());
+        clock.Restart();
+        new Trainer(sft, o.Sft, sftData) { OnMetrics = OnMetrics }.Run();
+        double sftSeconds = clock.Elapsed.TotalSeconds;
+        if (o.OutputFolder is { } folder)
+        {
+            ModelCheckpoint.Save(baseModel, Path.Combine(folder, "base"));
+            ModelCheckpoint.Save(sft, Path.Combine(folder, "sft"));
+        }
+
+        clock.Restart();
+        var test = new SyntheticGenerator(seed: o.TestSeed);
+        var baseNoCot = Evaluator.Score(Evaluator.NoCot, Evaluator.PredictNoCot(baseModel, test, 0, o.TestItems));
+        log($"base no-CoT answer accuracy {baseNoCot.Overall.AnswerAccuracy:P1}");
+        var sftCot = Evaluator.Score(Evaluator.Cot, Evaluator.PredictCot(sft, test, 0, o.TestItems));
+        log($"SFT CoT answer accuracy {sftCot.Overall.AnswerAccuracy:P1}, detection {sftCot.Overall.DetectionAccuracy:P1}");
+        var sftNoCot = Evaluator.Score(Evaluator.NoCot, Evaluator.PredictNoCot(sft, test, 0, Math.Min(o.TestItems, 500)));
+        var (gt, random) = CriticProbabilities(baseModel, test, 0, o.TestItems);
+        double evalSeconds = clock.Elapsed.TotalSeconds;
+        log($"critic: mean P(answer|GT crop) {gt:F4}, random crop {random:F4}, ratio {gt / Math.Max(random, 1e-12):F1}");
+        return new TargetsReport(dataSeconds, baseSeconds, sftSeconds, baseNoCot, sftCot, sftNoCot, gt, random, gt / Math.Max(random, 1e-12), evalSeconds, metrics);
+    }
+
+    /// <summary>Mean P(standard answer | crop, question) under <paramref name="critic"/> for GT-box crops and for random non-overlapping crops.</summary>
+    public static (double GtCrop, double RandomCrop) CriticProbabilities(VisRLTiny critic, SyntheticGenerator generator, long start, int count, int batchSize = 64)
+    {
+        double gt = 0, random = 0;
+        for (long s = start; s < start + count; s += batchSize)
+        {
+            var items = generator.Generate(s, (int)Math.Min(batchSize, start + count - s)).ToList();
+            var rng = new Random((int)s);
+            gt += critic.AnswerProbability([.. items.Select(i => new ViewItem(critic.CropView(i.Image, i.GtBox), i.Question, i.Answer))]).Sum();
+            random += critic.AnswerProbability([.. items.Select(i => new ViewItem(critic.CropView(i.Image, SyntheticData.OffTarget(i.GtBox, rng)), i.Question, i.Answer))]).Sum();
+        }
+        return (gt / count, random / count);
+    }
+}

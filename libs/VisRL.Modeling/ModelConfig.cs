@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VisRL.Modeling;
+
+/// <summary>
+/// Shape of VisRL-Tiny (saved as config.json). Defaults fit CPU training in minutes: a 64 px input
+/// (the size the synthetic benchmark is built for: glyphs illegible globally, legible in a crop),
+/// 8 px patches → 64 image tokens, d = 128, 2 vision and 3 decoder layers.
+/// </summary>
+public sealed record ModelConfig
+{
+    public int ImageSize { get; init; } = 64;
+    public int PatchSize { get; init; } = 8;
+    /// <summary>
+    /// The ViT's patch grid is average-pooled by this factor before the decoder (8×8 patches → 4×4
+    /// image tokens at 2): the decoder, where most of the compute goes, reads 16 vectors per image
+    /// instead of 64, and the answer position attends to fewer, richer tokens.
+    /// </summary>
+    public int ImagePool { get; init; } = 2;
+    public int VisionDim { get; init; } = 128;
+    public int VisionLayers { get; init; } = 2;
+    public int VisionHeads { get; init; } = 4;
+    public int Dim { get; init; } = 128;
+    public int Layers { get; init; } = 3;
+    public int Heads { get; init; } = 4;
+    public int MlpRatio { get; init; } = 4;
+    /// <summary>Longest token sequence (learned positions); a two-turn prompt with 64-token images needs ~160.</summary>
+    public int MaxSequence { get; init; } = 192;
+    /// <summary>Vocabulary size; must equal the tokenizer's (checked when a checkpoint loads).</summary>
+    public int VocabSize { get; init; }
+    /// <summary>Location tokens: their count and the id of &lt;loc_0&gt; (from the tokenizer), for the coordinate code.</summary>
+    public int LocationBins { get; init; }
+    public int FirstLocationToken { get; init; }
+    /// <summary>
+    /// Frequencies per axis of the fixed coordinate code shared by image tokens (their patch center)
+    /// and location tokens (their bin center); 0 turns it off. It needs 4 × this many channels of Dim.
+    /// </summary>
+    public int CoordinateFrequencies { get; init; } = 16;
+
+    /// <summary>Side of the ViT's patch grid.</summary>
+    [JsonIgnore] public int PatchGrid => ImageSize / PatchSize;
+    /// <summary>Vectors per image in the decoder (after pooling): the &lt;image&gt; expansion.</summary>
+    [JsonIgnore] public int ImageTokens => (PatchGrid / ImagePool) * (PatchGrid / ImagePool);
+
+    public void Validate()
+    {
+        if (ImageSize < 8 || PatchSize < 1 || ImageSize % PatchSize != 0) throw new ArgumentException($"ImageSize ({ImageSize}) must be a multiple of PatchSize ({PatchSize})");
+        if (ImagePool < 1 || (ImageSize / PatchSize) % ImagePool != 0) throw new ArgumentException($"ImagePool ({ImagePool}) must divide the patch grid ({ImageSize / PatchSize})");
+        if ((PatchSize & (PatchSize - 1)) != 0) throw new ArgumentException($"PatchSize ({PatchSize}) must be a power of two (the convolutional stem halves it)");
+        if (VisionDim % VisionHeads != 0) throw new ArgumentException($"VisionDim ({VisionDim}) must be divisible by VisionHeads ({VisionHeads})");
+        if (Dim % Heads != 0) throw new ArgumentException($"Dim ({Dim}) must be divisible by Heads ({Heads})");
+        if (VisionLayers < 0 || Layers < 1 || MlpRatio < 1) throw new ArgumentException("need Layers ≥ 1, VisionLayers ≥ 0, MlpRatio ≥ 1");
+        if (VocabSize < 2) throw new ArgumentException("VocabSize must be set (from the tokenizer)");
+        if (CoordinateFrequencies < 0 || 4 * CoordinateFrequencies > Dim) throw new ArgumentException($"the coordinate code needs 4 × CoordinateFrequencies ({4 * CoordinateFrequencies}) ≤ Dim ({Dim}) channels");
+        if (CoordinateFrequencies > 0 && (LocationBins < 2 || FirstLocationToken < 0 || FirstLocationToken + LocationBins > VocabSize))
+            throw new ArgumentException("the coordinate code needs LocationBins and FirstLocationToken inside the vocabulary (from the tokenizer)");
+        if (MaxSequence < ImageTokens + 4) throw new ArgumentException($"MaxSequence ({MaxSequence}) cannot hold one image ({ImageTokens} tokens)");
+    }
+
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ModelConfig FromJson(string json) =>
+        JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new InvalidDataException("config.json is empty");
+}

@@ -1,0 +1,265 @@
+using VisRL.Torch;
+using VisRL.Torch.Modules;
+using static VisRL.Torch.torch;
+
+namespace VisRL.Modeling;
+
+// VisRL-Tiny, read top to bottom: a patch ViT encodes each image into ImageTokens vectors, an MLP
+// projects them into the decoder's width, and a causal GPT decoder reads a token sequence in which
+// every <image> placeholder token is replaced by one image vector (LLaVA's layout). Boxes are
+// location tokens in the decoder's vocabulary, so box and answer are both plain next-token targets.
+
+/// <summary>Multi-head self-attention; with a <see cref="LayerCache"/> it appends this call's keys and values (KV cache).</summary>
+internal sealed class SelfAttention : nn.Module
+{
+    private readonly long _dim, _heads;
+    private readonly Linear _qkv, _proj;
+
+    public SelfAttention(long dim, long heads) : base(nameof(SelfAttention))
+    {
+        (_dim, _heads) = (dim, heads);
+        _qkv = register_module("qkv", nn.Linear(dim, 3 * dim));
+        _proj = register_module("proj", nn.Linear(dim, dim));
+    }
+
+    /// <param name="mask">bool (B, 1, T, S): true where a query may attend a key; null = full attention.</param>
+    public Tensor forward(Tensor x, Tensor? mask, LayerCache? cache)
+    {
+        var (b, t) = (x.size(0), x.size(1));
+        var headDim = _dim / _heads;
+        var qkv = _qkv.call(x).split(_dim, 2);
+        var q = qkv[0].view(b, t, _heads, headDim).transpose(1, 2);
+        var k = qkv[1].view(b, t, _heads, headDim).transpose(1, 2);
+        var v = qkv[2].view(b, t, _heads, headDim).transpose(1, 2);
+        if (cache is not null) (k, v) = cache.Append(k, v);
+        var y = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+        return _proj.call(y.transpose(1, 2).reshape(b, t, _dim));
+    }
+}
+
+/// <summary>Pre-norm transformer block: x + attn(ln(x)), then x + mlp(ln(x)) with a GELU MLP.</summary>
+internal sealed class Block : nn.Module
+{
+    private readonly LayerNorm _ln1, _ln2;
+    private readonly SelfAttention _attn;
+    private readonly Linear _fc, _out;
+
+    public Block(long dim, long heads, long mlpRatio) : base(nameof(Block))
+    {
+        _ln1 = register_module("ln1", nn.LayerNorm(dim));
+        _attn = register_module("attn", new SelfAttention(dim, heads));
+        _ln2 = register_module("ln2", nn.LayerNorm(dim));
+        _fc = register_module("fc", nn.Linear(dim, mlpRatio * dim));
+        _out = register_module("out", nn.Linear(mlpRatio * dim, dim));
+    }
+
+    public Tensor forward(Tensor x, Tensor? mask, LayerCache? cache)
+    {
+        x = x + _attn.forward(_ln1.call(x), mask, cache);
+        return x + _out.call(nn.functional.gelu(_fc.call(_ln2.call(x))));
+    }
+}
+
+/// <summary>
+/// ViT with a convolutional stem: strided 3×3 convolutions halve the image until one step before the
+/// patch grid, and a final PatchSize/2^k convolution makes the patch tokens. "Early convolutions help
+/// transformers see better" (Xiao et al., 2021): on CPU budgets a single linear patchify learned no
+/// glyphs in minutes, the stem reads them. Then learned positions → bidirectional blocks → LayerNorm.
+/// </summary>
+internal sealed class VisionEncoder : nn.Module
+{
+    private readonly ModuleList<Conv2d> _stem;
+    private readonly Tensor _pos;
+    private readonly ModuleList<Block> _blocks;
+    private readonly LayerNorm _ln;
+
+    public VisionEncoder(ModelConfig c) : base(nameof(VisionEncoder))
+    {
+        // PatchSize 8: 3→w/4 (s2), w/4→w/2 (s2), w/2→w (k2 s2); PatchSize 4: one s2 conv, then k2 s2.
+        var convs = new List<Conv2d>();
+        long channels = 3, size = c.PatchSize;
+        for (int level = (int)Math.Log2(c.PatchSize) - 1; level >= 1; level--)
+        {
+            long next = Math.Max(16, c.VisionDim >> level);
+            convs.Add(nn.Conv2d(channels, next, 3, stride: 2, padding: 1));
+            (channels, size) = (next, size / 2);
+        }
+        convs.Add(nn.Conv2d(channels, c.VisionDim, size, stride: size));
+        _stem = register_module("stem", nn.ModuleList(convs));
+        _pos = register_parameter("pos", randn(1, c.PatchGrid * c.PatchGrid, c.VisionDim) * 0.02);
+        _blocks = register_module("blocks", nn.ModuleList(Enumerable.Range(0, c.VisionLayers).Select(_ => new Block(c.VisionDim, c.VisionHeads, c.MlpRatio))));
+        _ln = register_module("ln", nn.LayerNorm(c.VisionDim));
+    }
+
+    /// <param name="images">(M, 3, H, W), normalized pixels.</param> <returns>(M, PatchGrid², VisionDim)</returns>
+    public Tensor forward(Tensor images)
+    {
+        var x = images;
+        for (int i = 0; i < _stem.Count; i++) x = i < _stem.Count - 1 ? nn.functional.gelu(_stem[i].call(x)) : _stem[i].call(x);
+        x = x.flatten(2).transpose(1, 2) + _pos;
+        foreach (var block in _blocks) x = block.forward(x, null, null);
+        return _ln.call(x);
+    }
+}
+
+/// <summary>
+/// A fixed 2-D coordinate code (sines and cosines of x in one channel group, of y in the next) added
+/// to each image token (its patch center) and to each location token's embedding (its bin center,
+/// in both groups, since one token serves x and y). With the tied output head, a hidden state
+/// carrying the code of a patch scores the location tokens near that patch highest: boxes become
+/// "point at the patch", which a small model learns in minutes rather than hours.
+/// </summary>
+internal static class CoordinateCode
+{
+    private static void Write(float[] row, int offset, int frequencies, double u)
+    {
+        for (int k = 0; k < frequencies; k++)
+        {
+            double f = 0.25 * Math.Pow(128, k / (double)Math.Max(1, frequencies - 1)); // 0.25 … 32 cycles per image
+            row[offset + 2 * k] = (float)(Math.Sin(2 * Math.PI * f * u) / Math.Sqrt(frequencies));
+            row[offset + 2 * k + 1] = (float)(Math.Cos(2 * Math.PI * f * u) / Math.Sqrt(frequencies));
+        }
+    }
+
+    /// <summary>(1, ImageTokens, Dim): patch centers, row-major like the patch embedding's flatten.</summary>
+    public static Tensor Image(ModelConfig c)
+    {
+        int grid = c.PatchGrid / c.ImagePool, f = c.CoordinateFrequencies;
+        var data = new float[c.ImageTokens * c.Dim];
+        for (int gy = 0; gy < grid; gy++)
+            for (int gx = 0; gx < grid; gx++)
+            {
+                var row = new float[c.Dim];
+                Write(row, 0, f, (gx + 0.5) / grid);
+                Write(row, 2 * f, f, (gy + 0.5) / grid);
+                row.CopyTo(data, (gy * grid + gx) * c.Dim);
+            }
+        return tensor(data, [1, c.ImageTokens, c.Dim]);
+    }
+
+    /// <summary>(VocabSize, Dim): zero except the location tokens' rows.</summary>
+    public static Tensor Vocab(ModelConfig c)
+    {
+        int f = c.CoordinateFrequencies;
+        var data = new float[c.VocabSize * c.Dim];
+        for (int bin = 0; bin < c.LocationBins; bin++)
+        {
+            var row = new float[c.Dim];
+            double u = (bin + 0.5) / c.LocationBins;
+            Write(row, 0, f, u);
+            Write(row, 2 * f, f, u);
+            row.CopyTo(data, (c.FirstLocationToken + bin) * c.Dim);
+        }
+        return tensor(data, [c.VocabSize, c.Dim]);
+    }
+}
+
+/// <summary>The whole model. Weight names are its state-dict keys (vision.*, projector.*, wte, wpe, blocks.*, ln_f.*).</summary>
+public sealed class TinyVlm : nn.Module
+{
+    private readonly VisionEncoder _vision;
+    private readonly Linear _proj1, _proj2;
+    private readonly Tensor _wte, _wpe;
+    private readonly Tensor? _coordImage, _coordVocab;
+    private readonly ModuleList<Block> _blocks;
+    private readonly LayerNorm _lnF;
+
+    public TinyVlm(ModelConfig config) : base(nameof(TinyVlm))
+    {
+        config.Validate();
+        Config = config;
+        _vision = register_module("vision", new VisionEncoder(config));
+        // LLaVA-1.5's projector: Linear → GELU → Linear from the vision width to the decoder width.
+        _proj1 = register_module("proj1", nn.Linear(config.VisionDim, config.Dim));
+        _proj2 = register_module("proj2", nn.Linear(config.Dim, config.Dim));
+        // Small N(0, 0.02) embeddings as GPT-2; the output head shares the token embedding (weight tying).
+        _wte = register_parameter("wte", randn(config.VocabSize, config.Dim) * 0.02);
+        _wpe = register_parameter("wpe", randn(config.MaxSequence, config.Dim) * 0.02);
+        _blocks = register_module("blocks", nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new Block(config.Dim, config.Heads, config.MlpRatio))));
+        _lnF = register_module("ln_f", nn.LayerNorm(config.Dim));
+        if (config.CoordinateFrequencies > 0)
+        {
+            // Derived from the config, so not part of the state dict (persistent: false).
+            _coordImage = register_buffer("coord_image", CoordinateCode.Image(config), persistent: false);
+            _coordVocab = register_buffer("coord_vocab", CoordinateCode.Vocab(config), persistent: false);
+        }
+    }
+
+    public ModelConfig Config { get; }
+
+    public Device Device => _wte.device;
+
+    /// <summary>Image vectors in the decoder's width: (M, ImageTokens, Dim).</summary>
+    public Tensor EncodeImages(Tensor images)
+    {
+        var patches = _vision.forward(images);
+        int g = Config.PatchGrid, p = Config.ImagePool;
+        if (p > 1) // average p×p neighbouring patches: (M, g·g, C) → (M, (g/p)², C)
+            patches = patches.reshape(-1, g / p, p, g / p, p, Config.VisionDim).mean([2, 4]).reshape(-1, Config.ImageTokens, Config.VisionDim);
+        var vectors = _proj2.call(nn.functional.gelu(_proj1.call(patches)));
+        return _coordImage is null ? vectors : vectors + _coordImage;
+    }
+
+    /// <summary>
+    /// Logits (B, T, VocabSize) of the next token at every position.
+    /// <paramref name="slots"/> (B·T, long) says where each position's input vector comes from:
+    /// index i &lt; B·T is the token embedding of flattened position i, B·T + j is the j-th image
+    /// vector (images in order, ImageTokens each) — one gather puts the images where the prompt
+    /// has &lt;image&gt;, and gradients flow to both the embeddings and the vision tower.
+    /// </summary>
+    public Tensor forward(ModelInput input, KvCache? cache = null)
+    {
+        var (b, t) = (input.Tokens.size(0), input.Tokens.size(1));
+        var wte = _coordVocab is null ? _wte : _wte + _coordVocab;
+        var x = nn.functional.embedding(input.Tokens, wte).reshape(b * t, Config.Dim);
+        if (input.Images is not null && input.Slots is not null)
+        {
+            var vectors = EncodeImages(input.Images).reshape(-1, Config.Dim);
+            x = cat([x, vectors], 0).index_select(0, input.Slots);
+        }
+        x = x.view(b, t, Config.Dim) + nn.functional.embedding(input.Positions, _wpe);
+        for (int i = 0; i < _blocks.Count; i++) x = _blocks[i].forward(x, input.Mask, cache?.Layers[i]);
+        return nn.functional.linear(_lnF.call(x), wte);
+    }
+}
+
+/// <summary>One batch as tensors: tokens and positions (B, T) long, mask (B, 1, T, S) bool, images (M, 3, H, W) and slots (B·T) or null.</summary>
+public sealed record ModelInput(Tensor Tokens, Tensor Positions, Tensor Mask, Tensor? Images, Tensor? Slots);
+
+/// <summary>Keys and values of one layer, grown by each call; owned here, outside any dispose scope.</summary>
+public sealed class LayerCache : IDisposable
+{
+    private Tensor? _k, _v;
+
+    public long Length => _k?.size(2) ?? 0;
+
+    internal (Tensor K, Tensor V) Append(Tensor k, Tensor v)
+    {
+        var (newK, newV) = _k is null ? (k.clone(), v.clone()) : (cat([_k, k], 2), cat([_v!, v], 2));
+        _k?.Dispose();
+        _v?.Dispose();
+        _k = newK.DetachFromDisposeScope();
+        _v = newV.DetachFromDisposeScope();
+        return (_k, _v);
+    }
+
+    public void Dispose()
+    {
+        _k?.Dispose();
+        _v?.Dispose();
+        _k = _v = null;
+    }
+}
+
+/// <summary>The KV cache of a whole decoder (one <see cref="LayerCache"/> per layer).</summary>
+public sealed class KvCache(int layers) : IDisposable
+{
+    public IReadOnlyList<LayerCache> Layers { get; } = [.. Enumerable.Range(0, layers).Select(_ => new LayerCache())];
+
+    public long Length => Layers[0].Length;
+
+    public void Dispose()
+    {
+        foreach (var layer in Layers) layer.Dispose();
+    }
+}

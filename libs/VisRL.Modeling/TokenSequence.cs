@@ -1,0 +1,27 @@
+using VisRL.Imaging;
+
+namespace VisRL.Modeling;
+
+/// <summary>
+/// One sequence for the decoder: token ids with each &lt;image&gt; expanded to ImageTokens copies,
+/// a per-token flag marking response tokens (the ones a loss or a log-prob counts), and the images
+/// (already at the model's input size) in the order their placeholders appear.
+/// </summary>
+public sealed record TokenSequence(int[] Tokens, bool[] Response, IReadOnlyList<RgbImage> Images, int ImageTokenId)
+{
+    public int Length => Tokens.Length;
+
+    /// <summary>The prompt part: tokens before the first response token (all tokens when there is none).</summary>
+    public TokenSequence Prompt()
+    {
+        int end = Array.IndexOf(Response, true);
+        if (end < 0) return this;
+        return new TokenSequence(Tokens[..end], new bool[end], Images, ImageTokenId);
+    }
+
+    /// <summary>This sequence followed by <paramref name="tokens"/> (not response tokens).</summary>
+    public TokenSequence Append(IReadOnlyList<int> tokens) =>
+        new([.. Tokens, .. tokens], [.. Response, .. new bool[tokens.Count]], Images, ImageTokenId);
+
+    public int ResponseCount => Response.Count(r => r);
+}

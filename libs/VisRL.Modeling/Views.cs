@@ -1,0 +1,34 @@
+using VisRL.Imaging;
+using VisRL.Imaging.Geometry;
+
+namespace VisRL.Modeling;
+
+/// <summary>What the model sees: the whole scene or a box's crop, resized to the model's square input.</summary>
+public static class Views
+{
+    /// <summary>The global view: the scene downscaled by area averaging (what a low-resolution sensor sees).</summary>
+    public static RgbImage Global(RgbImage scene, int size) => Fit(scene, size);
+
+    /// <summary>
+    /// The crop of <paramref name="box"/> with Imaging's reference semantics (<see cref="Crop.Normalized"/>),
+    /// from the full-resolution scene, resized to the input. A box whose crop is empty (zero area,
+    /// outside the image) is widened to at least 8 px around its center, so every box yields a view.
+    /// </summary>
+    public static RgbImage Crop(RgbImage scene, Box box, int size)
+    {
+        var crop = VisRL.Imaging.Geometry.Crop.Normalized(scene, box.Clamp());
+        if (crop is null)
+        {
+            const int min = 8;
+            var b = box.Clamp();
+            int cx = (int)(b.CenterX * scene.Width), cy = (int)(b.CenterY * scene.Height);
+            int x = Math.Clamp(cx - min / 2, 0, scene.Width - min), y = Math.Clamp(cy - min / 2, 0, scene.Height - min);
+            crop = VisRL.Imaging.Geometry.Crop.Pixels(scene, new PixelRect(x, y, min, min));
+        }
+        return Fit(crop, size);
+    }
+
+    private static RgbImage Fit(RgbImage image, int size) =>
+        image.Width == size && image.Height == size ? image
+        : Resize.To(image, size, size, image.Width >= size && image.Height >= size ? ResizeMode.Area : ResizeMode.Bilinear);
+}

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using Npgsql;
+using Spectre.Console;
+using VisRL.Cli.Infrastructure;
+using VisRL.Platform.Configuration;
+
+namespace VisRL.Cli.Commands;
+
+/// <summary>
+/// `visrl stats ROUND`: a round's preference statistics, read from the views of migration 0002
+/// (round_counts, round_score_summary, round_family_acceptance, pair_box_quadrants) as tables.
+/// </summary>
+internal static class StatsCommand
+{
+    private static readonly (string View, string Title, string OrderBy)[] Views =
+    [
+        ("round_counts", "counts", "pair_set"),
+        ("round_score_summary", "scores of chosen and rejected candidates", "pair_set, side, score"),
+        ("round_family_acceptance", "acceptance by question family", "pair_set, family"),
+        ("pair_box_quadrants", "win/lose boxes against the GT box (IoU > 0.5)", "pair_set"),
+    ];
+
+    /// <summary>Ids the tables would only repeat (the round is named in the heading).</summary>
+    private static readonly HashSet<string> Hidden = ["run_id", "iteration_id", "pair_set_id"];
+
+    public static Command Create()
+    {
+        var round = new Argument<string>("round") { Description = "Iteration id, a unique prefix of it, or 'latest'." };
+        var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants).") { round };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                return await RunAsync(parse.GetValue(round)!, ct);
+            }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or NpgsqlException)
+            {
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string round, CancellationToken cancellationToken)
+    {
+        var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        var (id, number, state) = await ResolveAsync(connection, round, cancellationToken);
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape($"round {id} (iteration {number}, {state})")}[/]");
+        foreach (var (view, title, orderBy) in Views)
+        {
+            await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = @id ORDER BY {orderBy}", connection);
+            command.Parameters.AddWithValue("id", id);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var columns = Enumerable.Range(0, reader.FieldCount).Where(i => !Hidden.Contains(reader.GetName(i))).ToList();
+            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{view}: {title}"));
+            foreach (var i in columns) table.AddColumn(new TableColumn(Markup.Escape(reader.GetName(i))).RightAligned());
+            int rows = 0;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                table.AddRow([.. columns.Select(i => Markup.Escape(Format(reader.IsDBNull(i) ? null : reader.GetValue(i))))]);
+                rows++;
+            }
+            if (rows == 0) table.Caption("[grey](no rows yet)[/]");
+            AnsiConsole.Write(table);
+        }
+        return 0;
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "-",
+        double d => d.ToString("0.000", CultureInfo.InvariantCulture),
+        float f => f.ToString("0.000", CultureInfo.InvariantCulture),
+        decimal m => m.ToString("0.000", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>'latest' (most recently created), a full iteration id, or a unique prefix of one.</summary>
+    private static async Task<(Guid Id, int Number, string State)> ResolveAsync(NpgsqlConnection connection, string round, CancellationToken cancellationToken)
+    {
+        string sql;
+        var command = new NpgsqlCommand { Connection = connection };
+        if (round.Equals("latest", StringComparison.OrdinalIgnoreCase))
+            sql = "SELECT id, number, state FROM iterations ORDER BY created_at DESC LIMIT 2";
+        else if (Guid.TryParse(round, out var id))
+        {
+            sql = "SELECT id, number, state FROM iterations WHERE id = @id";
+            command.Parameters.AddWithValue("id", id);
+        }
+        else
+        {
+            var prefix = round.ToLowerInvariant();
+            if (prefix.Length < 4 || prefix.Any(c => !Uri.IsHexDigit(c) && c != '-'))
+                throw new ArgumentException($"'{round}' is not an iteration id, a prefix of one (4+ hex characters) or 'latest'");
+            sql = "SELECT id, number, state FROM iterations WHERE id::text LIKE @prefix LIMIT 2";
+            command.Parameters.AddWithValue("prefix", prefix + "%");
+        }
+        command.CommandText = sql;
+        await using (command)
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var found = new List<(Guid, int, string)>();
+            while (await reader.ReadAsync(cancellationToken)) found.Add((reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2)));
+            if (found.Count == 0) throw new KeyNotFoundException($"no round matches '{round}'");
+            if (found.Count > 1 && !round.Equals("latest", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"'{round}' matches several rounds: give more of the id");
+            return found[0];
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+using VisRL.Data;
+using VisRL.Platform.Blobs;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Training;
+
+namespace VisRL.Cli.Infrastructure;
+
+/// <summary>The stores CLI commands use, built from the CLI's settings.</summary>
+internal sealed class CliStores
+{
+    public DatasetStorage Datasets { get; }
+    public CheckpointStore Checkpoints { get; }
+    public TrainingJournal Journal { get; }
+
+    /// <summary>Local working folder for checkpoints being trained or fetched (git-ignored).</summary>
+    public string WorkFolder { get; } = Repository.PathOf(".visrl", "work");
+
+    public CliStores()
+    {
+        var settings = CliSettings.Load();
+        var database = settings.GetVisRLSettings<DatabaseOptions>();
+        var blobs = settings.GetVisRLSettings<BlobOptions>();
+        Datasets = DatasetStorage.Create(database, blobs);
+        var contexts = new Contexts(database);
+        Checkpoints = new CheckpointStore(contexts, Datasets.Blobs, blobs.CheckpointsContainer);
+        Journal = new TrainingJournal(contexts);
+    }
+
+    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
+    {
+        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
+    }
+}

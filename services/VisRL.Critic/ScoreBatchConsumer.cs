@@ -1,0 +1,89 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.DataGeneration;
+using VisRL.Imaging.Geometry;
+using VisRL.Modeling;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Critic;
+
+/// <summary>
+/// ScoreBatch → s_r and s_b for the batch's candidates not yet scored by this judge (JudgeId = the
+/// judge checkpoint's content hash) → BatchScored. An item whose image cannot be loaded goes to
+/// work_failures; a judge that cannot be found or loaded fails the batch (BatchFailed).
+/// </summary>
+public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelCache models,
+    ILogger<ScoreBatchConsumer> logger) : IConsumer<ScoreBatch>
+{
+    public async Task Consume(ConsumeContext<ScoreBatch> context)
+    {
+        var m = context.Message;
+        var token = context.CancellationToken;
+        await using var db = await contexts.CreateDbContextAsync(token);
+        var candidates = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId)).ToListAsync(token);
+        var candidateIds = candidates.Select(c => c.Id).ToList();
+
+        string judgeId;
+        try
+        {
+            judgeId = await models.UseAsync(m.JudgeCheckpoint, (_, hash) => hash, token);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException)
+        {
+            await FailAsync(context, e);
+            return;
+        }
+
+        var scored = (await db.Scores.AsNoTracking().Where(s => s.JudgeId == judgeId && candidateIds.Contains(s.CandidateId))
+            .Select(s => s.CandidateId).ToListAsync(token)).ToHashSet();
+        var failedBefore = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Score && m.ItemIds.Contains(f.ItemId))
+            .Select(f => f.ItemId).ToListAsync(token);
+        var todo = candidates.Where(c => !scored.Contains(c.Id) && !failedBefore.Contains(c.ItemId)).ToList();
+
+        if (todo.Count > 0)
+        {
+            var load = await ItemLoader.LoadAsync(storage, [.. todo.Select(c => c.ItemId).Distinct()], token);
+            await FailureWriter.WriteAsync(db, m.IterationId, WorkStages.Score, load.Failed, token);
+            foreach (var failure in load.Failed) logger.LogWarning("Item {ItemId} skipped: {Reason}", failure.ItemId, failure.Reason);
+            if (load.Failed.Count > 0)
+                await context.QuarantineAsync(m with { ItemIds = [.. load.Failed.Select(f => f.ItemId)] },
+                    string.Join("; ", load.Failed.Select(f => $"item {f.ItemId}: {f.Reason}")));
+            var items = load.Loaded.ToDictionary(i => i.Row.Id);
+            var inputs = todo.Where(c => items.ContainsKey(c.ItemId)).Select(c =>
+            {
+                var item = items[c.ItemId];
+                Box? box = c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
+                return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, box, c.Answer);
+            }).ToList();
+            if (inputs.Count > 0)
+            {
+                IReadOnlyList<CriticResult> results;
+                try
+                {
+                    results = await models.UseAsync(m.JudgeCheckpoint, (judge, _) => new SelfCritic(judge).Score(inputs, m.UseBoxCritic), token);
+                }
+                catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException)
+                {
+                    await FailAsync(context, e);
+                    return;
+                }
+                var written = await ScoreWriter.WriteAsync(db, judgeId, results, token);
+                logger.LogInformation("Batch {Ordinal}: {Written} scores written by judge {Judge}", m.Ordinal, written, judgeId[..12]);
+            }
+        }
+
+        var scoreCount = await db.Scores.CountAsync(s => s.JudgeId == judgeId && candidateIds.Contains(s.CandidateId), token);
+        var failedCount = await db.WorkFailures.CountAsync(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Score && m.ItemIds.Contains(f.ItemId), token);
+        await context.Publish(new BatchScored(m.RunId, m.IterationId, m.BatchId, scoreCount, failedCount), token);
+    }
+
+    private async Task FailAsync(ConsumeContext<ScoreBatch> context, Exception e)
+    {
+        var m = context.Message;
+        logger.LogError("Judge checkpoint {Checkpoint}: {Reason}", m.JudgeCheckpoint, e.Message);
+        await context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, WorkStages.Score, m.Attempt, $"judge checkpoint {m.JudgeCheckpoint}: {e.Message}"), context.CancellationToken);
+    }
+}

@@ -1,0 +1,66 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.DataGeneration;
+using VisRL.Modeling;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Sampler;
+
+/// <summary>
+/// SampleBatch → candidates for the items not sampled yet (a redelivery samples nothing twice) →
+/// BatchSampled. An item whose image cannot be loaded goes to work_failures (and, cut down to that
+/// item, to the _error queue for inspection) and the rest go on; a
+/// policy checkpoint that cannot be found or loaded fails the batch (BatchFailed, the Orchestrator retries).
+/// </summary>
+public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelCache models,
+    ILogger<SampleBatchConsumer> logger) : IConsumer<SampleBatch>
+{
+    public async Task Consume(ConsumeContext<SampleBatch> context)
+    {
+        var m = context.Message;
+        var token = context.CancellationToken;
+        int perItem = m.Sampling.Attempts * 2;
+        await using var db = await contexts.CreateDbContextAsync(token);
+        var done = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId))
+            .GroupBy(c => c.ItemId).Where(g => g.Count() >= perItem).Select(g => g.Key).ToListAsync(token);
+        var failedBefore = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Sample && m.ItemIds.Contains(f.ItemId))
+            .Select(f => f.ItemId).ToListAsync(token);
+        var todo = m.ItemIds.Except(done).Except(failedBefore).ToList();
+
+        if (todo.Count > 0)
+        {
+            var load = await ItemLoader.LoadAsync(storage, todo, token);
+            await FailureWriter.WriteAsync(db, m.IterationId, WorkStages.Sample, load.Failed, token);
+            foreach (var failure in load.Failed) logger.LogWarning("Item {ItemId} skipped: {Reason}", failure.ItemId, failure.Reason);
+            if (load.Failed.Count > 0)
+                await context.QuarantineAsync(m with { ItemIds = [.. load.Failed.Select(f => f.ItemId)] },
+                    string.Join("; ", load.Failed.Select(f => $"item {f.ItemId}: {f.Reason}")));
+            if (load.Loaded.Count > 0)
+            {
+                IReadOnlyList<SampledCandidate> candidates;
+                try
+                {
+                    candidates = await models.UseAsync(m.PolicyCheckpoint, (policy, _) =>
+                        new CandidateSampler(policy).Sample([.. load.Loaded.Select(i => new SampleItem(i.Row.Id, i.Image, i.Row.Question))], m.Sampling), token);
+                }
+                catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException)
+                {
+                    logger.LogError("Policy checkpoint {Checkpoint}: {Reason}", m.PolicyCheckpoint, e.Message);
+                    await context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, WorkStages.Sample, m.Attempt, $"policy checkpoint {m.PolicyCheckpoint}: {e.Message}"), token);
+                    return;
+                }
+                foreach (var d in candidates.Where(c => c.Diversity is not null).GroupBy(c => c.Diversity!.Outcome))
+                    logger.LogDebug("Diversity controller: {Outcome} × {Count}", d.Key, d.Count());
+                var written = await CandidateWriter.WriteAsync(db, m.IterationId, candidates, token);
+                logger.LogInformation("Batch {Ordinal}: {Written} candidates written for {Items} items", m.Ordinal, written, load.Loaded.Count);
+            }
+        }
+
+        var candidateCount = await db.Candidates.CountAsync(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId), token);
+        var failedCount = await db.WorkFailures.CountAsync(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Sample && m.ItemIds.Contains(f.ItemId), token);
+        await context.Publish(new BatchSampled(m.RunId, m.IterationId, m.BatchId, candidateCount, failedCount), token);
+    }
+}

@@ -1,0 +1,390 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.Data.Synthetic;
+using VisRL.DataGeneration;
+using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// Whole rounds (StartIteration → Paired) on the real test stack with the Orchestrator, Sampler,
+/// Critic and Filter as separate processes (their built dlls), a fresh database per test (migrated
+/// by the Orchestrator at start), a synthetic split and a tiny random VisRL-Tiny checkpoint.
+/// Each test gives its services names of their own, so their queues are theirs alone.
+/// </summary>
+[Collection(StackCollection.Name)]
+public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
+{
+    private const int Attempts = 2;
+
+    private static readonly ModelConfig TinyConfig = new()
+    {
+        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
+        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
+    };
+
+    private readonly string _prefix = $"rt{Guid.NewGuid().ToString("N")[..8]}-";
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-round-{Guid.NewGuid():N}");
+    private readonly List<ChildProcess.Running> _processes = [];
+    private readonly HashSet<ChildProcess.Running> _killed = [];
+    private DatabaseOptions _database = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        Directory.CreateDirectory(_scratch);
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var process in _processes) process.Dispose();
+        try { if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    // ---- the services as processes ----
+
+    private Dictionary<string, string> ServiceEnvironment(string service)
+    {
+        var environment = stack.ServiceEnvironment(_database);
+        environment["VISRL__SERVICE__NAME"] = _prefix + service;
+        environment["VISRL__SERVICE__HEALTHPORT"] = "0";
+        environment["VISRL__MESSAGING__RETRYINITIALINTERVALMS"] = "50";
+        if (service is "sampler" or "critic")
+        {
+            environment["VISRL__TORCH__THREADS"] = "1";
+            environment["VISRL__MESSAGING__PREFETCHCOUNT"] = "1"; // an idle replica is not starved by one that prefetched the queue
+            environment["VISRL__MODELS__CACHEFOLDER"] = Path.Combine(_scratch, "models");
+        }
+        if (service == "orchestrator") environment["VISRL__DATABASE__MIGRATEONSTART"] = "true";
+        return environment;
+    }
+
+    private ChildProcess.Running StartService(string service)
+    {
+        var project = char.ToUpperInvariant(service[0]) + service[1..];
+        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), ServiceEnvironment(service)));
+        _processes.Add(running);
+        return running;
+    }
+
+    /// <summary>The Orchestrator first (it migrates the empty database), then the seed, then the workers.</summary>
+    private async Task<(ChildProcess.Running[] Samplers, Seed Seed)> StartRoundServicesAsync(int samplers, int items, Func<Seed, Task>? beforeWorkers = null)
+    {
+        var orchestrator = StartService("orchestrator");
+        await WaitUntilAsync(async () =>
+        {
+            Assert.False(orchestrator.Process.HasExited, $"orchestrator exited:\n{orchestrator.Output}");
+            try
+            {
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+                return !(await db.Database.GetPendingMigrationsAsync()).Any() && (await db.Database.GetAppliedMigrationsAsync()).Any();
+            }
+            catch (Npgsql.PostgresException) { return false; }
+        }, TimeSpan.FromSeconds(60), "the orchestrator did not migrate the database");
+
+        var seed = await SeedAsync(items);
+        if (beforeWorkers is not null) await beforeWorkers(seed);
+        var workers = Enumerable.Range(0, samplers).Select(_ => StartService("sampler")).ToArray();
+        StartService("critic");
+        StartService("filter");
+        await WaitUntilAsync(async () =>
+        {
+            foreach (var p in _processes) Assert.False(p.Process.HasExited, $"a service exited:\n{p.Output}");
+            var queues = await QueuesAsync();
+            int Consumers(string queue) => queues.GetValueOrDefault(_prefix + queue);
+            return Consumers("sampler-sample-batch") == samplers && Consumers("critic-score-batch") >= 1 && Consumers("filter-build-pairs") >= 1
+                && queues.Count(q => q.Key.StartsWith(_prefix + "orchestrator-", StringComparison.Ordinal) && q.Value > 0) >= 2;
+        }, TimeSpan.FromSeconds(60), "the services did not all start consuming");
+        return (workers, seed);
+    }
+
+    /// <summary>Queue name → consumer count, from the RabbitMQ management API.</summary>
+    private static async Task<Dictionary<string, int>> QueuesAsync()
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        using var doc = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{TestStack.ManagementPort}/api/queues?columns=name,consumers"));
+        return doc.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException(what);
+            await Task.Delay(200);
+        }
+    }
+
+    // ---- data ----
+
+    public sealed record Seed(string Dataset, Guid DatasetId, List<long> ItemIds, string Hash, DatasetStorage Storage);
+
+    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
+    {
+        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
+    }
+
+    private async Task<Seed> SeedAsync(int items)
+    {
+        var storage = DatasetStorage.Create(_database, stack.Blobs);
+        var name = $"rt-{Guid.NewGuid():N}"[..20];
+        var synth = await new SyntheticDatasetWriter(storage).WriteAsync(name, "rl", items,
+            SyntheticSplitSpec.Create(21, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        var folder = Path.Combine(_scratch, "ckpt");
+        string hash;
+        using (var model = VisRLTiny.Create(TinyConfig, seed: 7)) hash = ModelCheckpoint.Save(model, folder);
+        await new CheckpointStore(new Contexts(_database), storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var itemIds = await db.Items.Where(i => i.DatasetId == synth.DatasetId).OrderBy(i => i.Ordinal).Select(i => i.Id).ToListAsync();
+        return new Seed(name, synth.DatasetId, itemIds, hash, storage);
+    }
+
+    private IHost StartBus()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
+            ["Log:MinimumLevel"] = "Warning",
+        });
+        builder.AddVisRLServiceDefaults(_prefix + "test");
+        builder.AddVisRLMessaging();
+        return builder.Build();
+    }
+
+    private static string RoundConfig(int batchSize, string more = "") =>
+        "{\"batchSize\":" + batchSize + "," + more + "\"sampling\":{\"attempts\":" + Attempts + "}}";
+
+    private static StartIteration Start(Seed seed, int items, string config) =>
+        new(NewId.NextGuid(), NewId.NextGuid(), 1, seed.Dataset, seed.Hash, seed.Hash, items, config);
+
+    /// <summary>Waits for Paired; after <paramref name="redispatchAfter"/> asks for stuck batches every few seconds (what StuckBatchMonitor does each minute).</summary>
+    private async Task<Iteration> WaitForPairedAsync(IBus bus, StartIteration start, TimeSpan timeout, TimeSpan? redispatchAfter = null)
+    {
+        var began = DateTime.UtcNow;
+        var lastRedispatch = began;
+        while (true)
+        {
+            foreach (var p in _processes.Where(p => !_killed.Contains(p) && p.Process.HasExited))
+                Assert.Fail($"a service exited ({p.Process.ExitCode}):\n{p.Output}");
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == start.IterationId);
+                if (iteration?.State == "Paired") return iteration;
+                if (iteration?.State == "Failed") Assert.Fail($"the round failed: {iteration.FailureReason}");
+                if (DateTime.UtcNow - began > timeout)
+                    throw new TimeoutException($"round {start.IterationId} is {iteration?.State ?? "absent"} after {timeout}\n"
+                        + string.Join("\n----\n", _processes.Select(p => p.Output)));
+            }
+            if (redispatchAfter is { } after && DateTime.UtcNow - began > after && DateTime.UtcNow - lastRedispatch > TimeSpan.FromSeconds(3))
+            {
+                lastRedispatch = DateTime.UtcNow;
+                await bus.Publish(new RedispatchStuckBatches(start.RunId, start.IterationId));
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Exactly items × attempts × 2 candidates, one per (item, attempt, kind), and exactly one score per candidate.</summary>
+    private async Task AssertExactCountsAsync(Guid iterationId, IReadOnlyCollection<long> itemIds, string judge)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var candidates = await db.Candidates.AsNoTracking().Where(c => c.IterationId == iterationId).ToListAsync();
+        Assert.Equal(itemIds.Count * Attempts * 2, candidates.Count);
+        Assert.Equal(candidates.Count, candidates.Select(c => (c.ItemId, c.Attempt, c.Kind)).Distinct().Count());
+        Assert.Equal(itemIds.OrderBy(i => i), candidates.Select(c => c.ItemId).Distinct().OrderBy(i => i));
+        Assert.All(candidates.GroupBy(c => c.ItemId), g => Assert.Equal(Attempts * 2, g.Count()));
+        var scores = await db.Scores.AsNoTracking().Where(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iterationId)).ToListAsync();
+        Assert.Equal(candidates.Count, scores.Count);
+        Assert.Equal(candidates.Select(c => c.Id).OrderBy(i => i), scores.Select(s => s.CandidateId).OrderBy(i => i));
+        Assert.All(scores, s => Assert.Equal(judge, s.JudgeId));
+        var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+        Assert.All(batches, b => Assert.Equal("done", b.Status));
+        Assert.NotNull(await db.PairSets.AsNoTracking().SingleOrDefaultAsync(p => p.IterationId == iterationId));
+    }
+
+    private static int BatchesDone(ChildProcess.Running sampler) =>
+        sampler.Output.Split('\n').Count(line => line.Contains("candidates written for", StringComparison.Ordinal));
+
+    // ---- the tests ----
+
+    [Fact]
+    public async Task ARoundOver20ItemsWithTwoSamplerReplicasIsPairedWithExactCounts()
+    {
+        const int items = 20;
+        var (samplers, seed) = await StartRoundServicesAsync(samplers: 2, items);
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(2));
+            await bus.Publish(start);
+            var iteration = await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
+            Assert.Equal((items, 10), (iteration.ItemCount, iteration.BatchCount));
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            // Both replicas did work: each logged the batches it wrote, and together they wrote every batch once or more.
+            var done = samplers.Select(BatchesDone).ToArray();
+            Assert.All(done, n => Assert.True(n >= 1, $"a sampler replica wrote no batch ({string.Join(", ", done)})"));
+            Assert.True(done.Sum() >= 10, $"batches written: {string.Join(", ", done)}");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ASamplerReplicaKilledMidRoundLosesAndDuplicatesNothing()
+    {
+        const int items = 20;
+        var (samplers, seed) = await StartRoundServicesAsync(samplers: 2, items);
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(2, "\"stuckAfterSeconds\":5,"));
+            await bus.Publish(start);
+            var victim = samplers[0];
+            await WaitUntilAsync(() => Task.FromResult(BatchesDone(victim) >= 1), TimeSpan.FromSeconds(90), "the first replica finished no batch");
+            _killed.Add(victim);
+            victim.Process.Kill(); // SIGKILL: no graceful stop, its unacknowledged message goes back to the queue
+            await victim.Process.WaitForExitAsync();
+            int sampledAtKill;
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                sampledAtKill = await db.Batches.CountAsync(b => b.IterationId == start.IterationId && b.Stage == "sample" && b.Status == "done");
+            Assert.True(sampledAtKill < 10, "the kill came after the round's sampling had ended; the test proves nothing");
+
+            // The broker redelivers the killed replica's message; stuck redispatch is the safety net.
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120), redispatchAfter: TimeSpan.FromSeconds(15));
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            Assert.True(BatchesDone(samplers[1]) >= 1);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ACorruptImageIsRecordedAndQuarantined_AndTheRoundStillCompletes()
+    {
+        const int items = 8;
+        Item? broken = null;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 1, items, async seed =>
+        {
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            broken = await db.Items.AsNoTracking().SingleAsync(i => i.Id == seed.ItemIds[3]);
+            await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
+        });
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(4));
+            await bus.Publish(start);
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
+
+            await AssertExactCountsAsync(start.IterationId, [.. seed.ItemIds.Where(i => i != broken!.Id)], seed.Hash);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var failure = await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == start.IterationId && f.Stage == WorkStages.Sample);
+                Assert.Equal(broken!.Id, failure.ItemId);
+                Assert.Contains(broken.ImageBlobKey, failure.Reason);
+                Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId && c.ItemId == broken.Id));
+            }
+            // The poisoned part of the batch waits in the sampler's _error queue, with the reason.
+            var factory = new RabbitMQ.Client.ConnectionFactory { HostName = "127.0.0.1", Port = TestStack.RabbitPort };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            var quarantined = await channel.BasicGetAsync($"{_prefix}sampler-sample-batch_error", autoAck: true);
+            Assert.NotNull(quarantined);
+            var reason = System.Text.Encoding.UTF8.GetString((byte[])quarantined.BasicProperties.Headers!["MT-Fault-Message"]!);
+            Assert.Contains(broken!.ImageBlobKey, reason);
+            using var envelope = JsonDocument.Parse(quarantined.Body);
+            Assert.Equal([broken.Id], envelope.RootElement.GetProperty("message").GetProperty("itemIds").EnumerateArray().Select(e => e.GetInt64()));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    /// <summary>`infra/services.sh up` on the test stack, then `visrl round start` (the CLI as a process) to Paired, then `visrl stats`.</summary>
+    [Fact]
+    public async Task TheCliStartsARoundOnServicesStartedByServicesSh_AndPrintsItsStatistics()
+    {
+        const int items = 6;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database)) await db.Database.MigrateAsync();
+        var seed = await SeedAsync(items);
+        var scripts = TestStack.StackVariables("test", 0);
+        scripts["VISRL_SERVICES_DIR"] = Path.Combine(_scratch, "services");
+        scripts["VISRL_SERVICES_PREFIX"] = _prefix;
+        scripts["VISRL__DATABASE__CONNECTIONSTRING"] = _database.ConnectionString;
+        var (upCode, upOutput) = await TestStack.RunScriptAsync("infra/services.sh", ["up"], scripts, TimeSpan.FromMinutes(5));
+        try
+        {
+            Assert.True(upCode == 0, upOutput);
+            Assert.Equal(4, upOutput.Split('\n').Count(l => l.Contains(": alive (pid", StringComparison.Ordinal)));
+
+            var cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
+            var environment = new Dictionary<string, string>(scripts) { ["VISRL_ROOT"] = TestStack.Root };
+            environment.Remove("VISRL_SERVICES_DIR");
+            environment.Remove("VISRL_SERVICES_PREFIX");
+            var config = Path.Combine(_scratch, "round.json");
+            await File.WriteAllTextAsync(config, RoundConfig(3));
+            var (code, output) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment,
+                "round", "start", "--dataset", seed.Dataset, "--policy", seed.Hash[..12], "--judge-is-policy", "--items", $"{items}", "--config", config,
+                "--no-diversity", "--timeout", "150"), TimeSpan.FromSeconds(180));
+            Assert.True(code == 0, output);
+            Assert.Contains("Paired:", output);
+
+            Guid iterationId;
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var iteration = await db.Iterations.AsNoTracking().SingleAsync(i => i.State == "Paired");
+                iterationId = iteration.Id;
+                Assert.Equal((seed.Hash, seed.Hash), (iteration.PolicyCheckpoint, iteration.JudgeCheckpoint));
+                using var recorded = JsonDocument.Parse(iteration.ConfigJson);
+                Assert.False(recorded.RootElement.GetProperty("sampling").GetProperty("diversityController").GetBoolean());
+                Assert.Equal(3, recorded.RootElement.GetProperty("batchSize").GetInt32());
+            }
+            await AssertExactCountsAsync(iterationId, seed.ItemIds, seed.Hash);
+
+            var (statsCode, stats) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "stats", iterationId.ToString()[..13]), TimeSpan.FromSeconds(60));
+            Assert.True(statsCode == 0, stats);
+            foreach (var view in new[] { "round_counts", "round_score_summary", "round_family_acceptance", "pair_box_quadrants" }) Assert.Contains(view, stats);
+            Assert.Contains($"{items * Attempts * 2}", stats); // candidates and scored candidates
+
+            var (badCode, bad) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment,
+                "round", "start", "--dataset", "no-such-dataset", "--policy", seed.Hash[..12], "--judge-is-policy"), TimeSpan.FromSeconds(60));
+            Assert.Equal(1, badCode);
+            Assert.Contains("dataset 'no-such-dataset' does not exist", bad);
+        }
+        finally
+        {
+            var (downCode, downOutput) = await TestStack.RunScriptAsync("infra/services.sh", ["down"], scripts, TimeSpan.FromMinutes(2));
+            Assert.True(downCode == 0, downOutput);
+            var (_, status) = await TestStack.RunScriptAsync("infra/services.sh", ["status"], scripts, TimeSpan.FromMinutes(1));
+            Assert.Contains("no replicas", status);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
+using VisRL.Critic;
+using VisRL.Data;
+using VisRL.Data.Synthetic;
+using VisRL.DataGeneration;
+using VisRL.Modeling;
+using VisRL.Platform.Blobs;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+using VisRL.Sampler;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// The Sampler's and Critic's consumers over the real RabbitMQ, PostgreSQL and Azurite, with a tiny
+/// random VisRL-Tiny checkpoint published to blob storage: SampleBatch → candidates → BatchSampled,
+/// ScoreBatch → scores → BatchScored; redelivery duplicates nothing; a corrupt image fails its item only.
+/// </summary>
+[Collection(StackCollection.Name)]
+public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
+{
+    private const int Items = 6, Attempts = 3;
+    private static readonly ConcurrentBag<BatchSampled> Sampled = [];
+    private static readonly ConcurrentBag<BatchScored> Scored = [];
+    private static readonly ConcurrentBag<BatchFailed> Failed = [];
+
+    private static readonly ModelConfig TinyConfig = new()
+    {
+        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
+        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
+    };
+
+    private DatabaseOptions _database = null!;
+    private DatasetStorage _storage = null!;
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-samplercritic-{Guid.NewGuid():N}");
+
+    public sealed class Watcher : IConsumer<BatchSampled>, IConsumer<BatchScored>, IConsumer<BatchFailed>
+    {
+        public Task Consume(ConsumeContext<BatchSampled> context) { Sampled.Add(context.Message); return Task.CompletedTask; }
+        public Task Consume(ConsumeContext<BatchScored> context) { Scored.Add(context.Message); return Task.CompletedTask; }
+        public Task Consume(ConsumeContext<BatchFailed> context) { Failed.Add(context.Message); return Task.CompletedTask; }
+    }
+
+    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
+    {
+        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
+    }
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        await db.Database.MigrateAsync();
+        _storage = DatasetStorage.Create(_database, stack.Blobs);
+        Directory.CreateDirectory(_scratch);
+    }
+
+    public Task DisposeAsync()
+    {
+        if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A synthetic split of <see cref="Items"/> items, a published tiny checkpoint, a run and an iteration row.</summary>
+    private async Task<(Guid Run, Guid Iteration, List<long> ItemIds, string Hash)> SeedAsync()
+    {
+        var name = $"sc-{Guid.NewGuid():N}"[..20];
+        var synth = await new SyntheticDatasetWriter(_storage).WriteAsync(name, "rl", Items, SyntheticSplitSpec.Create(11, sceneSize: 224, minObjects: 4, maxObjects: 6));
+
+        var folder = Path.Combine(_scratch, "ckpt");
+        string hash;
+        using (var model = VisRLTiny.Create(TinyConfig, seed: 5)) hash = ModelCheckpoint.Save(model, folder);
+        await new CheckpointStore(new Contexts(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
+
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var itemIds = await db.Items.Where(i => i.DatasetId == synth.DatasetId).OrderBy(i => i.Ordinal).Select(i => i.Id).ToListAsync();
+        var runId = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        db.Runs.Add(new Run { Id = runId, Name = "sampler-critic", Status = "running", CreatedAt = now, UpdatedAt = now });
+        await db.SaveChangesAsync();
+        return (runId, await NewIterationAsync(runId, 1, synth.DatasetId, hash), itemIds, hash);
+    }
+
+    private async Task<Guid> NewIterationAsync(Guid runId, int number, Guid datasetId, string hash)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var now = DateTimeOffset.UtcNow;
+        var iteration = new Iteration { Id = Guid.NewGuid(), RunId = runId, Number = number, DatasetId = datasetId, PolicyCheckpoint = hash, JudgeCheckpoint = hash, State = "Sampling", CreatedAt = now, UpdatedAt = now };
+        db.Iterations.Add(iteration);
+        await db.SaveChangesAsync();
+        return iteration.Id;
+    }
+
+    private readonly string _service = $"samplercritic-test-{Guid.NewGuid().ToString()[..8]}";
+
+    /// <summary>The next message in a queue, read straight from RabbitMQ (null when empty).</summary>
+    private static async Task<RabbitMQ.Client.BasicGetResult?> NextInQueueAsync(string queue)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { HostName = "127.0.0.1", Port = TestStack.RabbitPort };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return await channel.BasicGetAsync(queue, autoAck: true);
+    }
+
+    private IHost StartHost()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
+            ["Database:ConnectionString"] = _database.ConnectionString,
+            ["Blobs:ConnectionString"] = stack.Blobs.ConnectionString,
+            ["Models:CacheFolder"] = Path.Combine(_scratch, "cache"),
+            ["Torch:Threads"] = "1",
+            ["Log:MinimumLevel"] = "Warning",
+        });
+        builder.AddVisRLServiceDefaults(_service);
+        builder.AddVisRLPersistence();
+        builder.AddVisRLBlobs();
+        builder.AddVisRLModels();
+        builder.AddVisRLMessaging(bus =>
+        {
+            bus.AddConsumer<SampleBatchConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 1);
+            bus.AddConsumer<ScoreBatchConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 1);
+            bus.AddConsumer<Watcher>();
+        });
+        return builder.Build();
+    }
+
+    private static async Task<T> WaitAsync<T>(ConcurrentBag<T> bag, Func<T, bool> match, int count = 1) where T : IBatchMessage
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var found = bag.Where(match).ToList();
+            if (found.Count >= count) return found[^1];
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"no {typeof(T).Name} (failures: {string.Join("; ", Failed.Select(f => f.Reason))})");
+    }
+
+    [Fact]
+    public async Task SampleThenScore_RedeliveryDuplicatesNothing_AndACorruptImageFailsOnlyItsItem()
+    {
+        var (runId, iterationId, itemIds, hash) = await SeedAsync();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var sample = new SampleBatch(runId, iterationId, Guid.NewGuid(), 0, 1, itemIds, hash[..12], new SamplingSettings(Attempts: Attempts));
+            await bus.Publish(sample);
+            var sampled = await WaitAsync(Sampled, s => s.BatchId == sample.BatchId);
+            Assert.Equal((Items * Attempts * 2, 0), (sampled.CandidateCount, sampled.FailedItemCount));
+
+            await bus.Publish(sample); // redelivered
+            var again = await WaitAsync(Sampled, s => s.BatchId == sample.BatchId, 2);
+            Assert.Equal(Items * Attempts * 2, again.CandidateCount);
+
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var rows = await db.Candidates.AsNoTracking().Where(c => c.IterationId == iterationId).ToListAsync();
+                Assert.Equal(Items * Attempts * 2, rows.Count);
+                Assert.Equal(Items * Attempts, rows.Count(c => c.Kind == CandidateKinds.Own));
+                Assert.All(rows.Where(c => c.Kind == CandidateKinds.Own), c => Assert.NotNull(c.X1));
+                Assert.All(rows.Where(c => c.X1 is not null), c => Assert.NotNull(c.BoxLogProb));
+            }
+
+            var score = new ScoreBatch(runId, iterationId, Guid.NewGuid(), 0, 1, itemIds, hash, UseBoxCritic: true);
+            await bus.Publish(score);
+            var scored = await WaitAsync(Scored, s => s.BatchId == score.BatchId);
+            Assert.Equal((Items * Attempts * 2, 0), (scored.ScoreCount, scored.FailedItemCount));
+            await bus.Publish(score); // redelivered
+            Assert.Equal(Items * Attempts * 2, (await WaitAsync(Scored, s => s.BatchId == score.BatchId, 2)).ScoreCount);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var scores = await db.Scores.AsNoTracking().Where(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iterationId)).ToListAsync();
+                Assert.Equal(Items * Attempts * 2, scores.Count);
+                Assert.Equal(scores.Count, scores.Select(s => s.CandidateId).Distinct().Count());
+                Assert.All(scores, s =>
+                {
+                    Assert.Equal(hash, s.JudgeId);
+                    Assert.True(s.AnswerScore is 0 or 1);
+                    Assert.True(s.BoxScore is >= 0 and <= 1 || s.Error is not null, $"s_b {s.BoxScore}, error {s.Error}");
+                });
+            }
+
+            // A corrupt image: that item is recorded in work_failures with the blob and the reason; the rest are sampled and scored.
+            Item broken;
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                broken = await db.Items.AsNoTracking().SingleAsync(i => i.Id == itemIds[2]);
+            await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
+            Guid datasetId;
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                datasetId = (await db.Iterations.SingleAsync(i => i.Id == iterationId)).DatasetId!.Value;
+            var iteration2 = await NewIterationAsync(runId, 2, datasetId, hash);
+
+            var sample2 = sample with { IterationId = iteration2, BatchId = Guid.NewGuid() };
+            await bus.Publish(sample2);
+            var sampled2 = await WaitAsync(Sampled, s => s.BatchId == sample2.BatchId);
+            Assert.Equal(((Items - 1) * Attempts * 2, 1), (sampled2.CandidateCount, sampled2.FailedItemCount));
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var failure = await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == iteration2);
+                Assert.Equal((broken.Id, WorkStages.Sample), (failure.ItemId, failure.Stage));
+                Assert.Contains(broken.ImageBlobKey, failure.Reason);
+                Assert.Contains("unknown image format", failure.Reason);
+                Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == iteration2 && c.ItemId == broken.Id));
+            }
+            // …and the poisoned part of the batch is quarantined in the sampler's _error queue, with the reason.
+            var quarantined = await NextInQueueAsync($"{_service}-sample-batch_error");
+            Assert.NotNull(quarantined);
+            var reason = System.Text.Encoding.UTF8.GetString((byte[])quarantined.BasicProperties.Headers!["MT-Fault-Message"]!);
+            Assert.Contains(broken.ImageBlobKey, reason);
+            using var envelope = System.Text.Json.JsonDocument.Parse(quarantined.Body);
+            Assert.Equal([broken.Id], envelope.RootElement.GetProperty("message").GetProperty("itemIds").EnumerateArray().Select(e => e.GetInt64()));
+
+            var score2 = score with { IterationId = iteration2, BatchId = Guid.NewGuid(), UseBoxCritic = false };
+            await bus.Publish(score2);
+            var scored2 = await WaitAsync(Scored, s => s.BatchId == score2.BatchId);
+            Assert.Equal((Items - 1) * Attempts * 2, scored2.ScoreCount);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                Assert.All(await db.Scores.AsNoTracking().Where(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iteration2)).ToListAsync(),
+                    s => Assert.Null(s.BoxScore)); // box critic off
+            Assert.Empty(Failed.Where(f => f.IterationId == iterationId || f.IterationId == iteration2));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TheModelCacheKeepsTheLastTwoCheckpoints_AndAMissingPolicyFailsTheBatch()
+    {
+        var store = new CheckpointStore(new Contexts(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer);
+        await _storage.Blobs.EnsureContainersAsync();
+        var hashes = new List<string>();
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var folder = Path.Combine(_scratch, $"ckpt-{seed}");
+            using (var model = VisRLTiny.Create(TinyConfig, seed: seed)) hashes.Add(ModelCheckpoint.Save(model, folder));
+            await store.PublishAsync(folder, hashes[^1], "sft", seed);
+        }
+        var cacheFolder = Path.Combine(_scratch, "cache-lru");
+        using (var cache = new ModelCache(store, cacheFolder, keep: 2))
+        {
+            foreach (var hash in hashes)
+                Assert.Equal(hash, await cache.UseAsync(hash[..10], (model, full) => full));
+            Assert.Equal([hashes[2], hashes[1]], cache.Loaded);
+            await cache.UseAsync(hashes[1], (_, _) => 0);
+            Assert.Equal([hashes[1], hashes[2]], cache.Loaded);
+            Assert.All(hashes, h => Assert.True(Directory.Exists(Path.Combine(cacheFolder, h))));
+            await Assert.ThrowsAsync<KeyNotFoundException>(() => cache.UseAsync(new string('0', 64), (_, _) => 0));
+        }
+
+        var (runId, iterationId, itemIds, _) = await SeedAsync();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var sample = new SampleBatch(runId, iterationId, Guid.NewGuid(), 0, 2, itemIds, new string('f', 64), new SamplingSettings());
+            await host.Services.GetRequiredService<IBus>().Publish(sample);
+            BatchFailed? failed = null;
+            for (var i = 0; i < 300 && failed is null; i++, await Task.Delay(100))
+                failed = Failed.FirstOrDefault(f => f.BatchId == sample.BatchId);
+            Assert.NotNull(failed);
+            Assert.Equal((WorkStages.Sample, 2), (failed!.Stage, failed.Attempt));
+            Assert.Contains("no checkpoint matches", failed.Reason);
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == iterationId));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}

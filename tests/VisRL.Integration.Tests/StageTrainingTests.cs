@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using VisRL.Data;
+using VisRL.Data.Synthetic;
+using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Training;
+using VisRL.Training;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>Base and SFT training and evaluation on a stored dataset, with checkpoints in Azurite and metrics in PostgreSQL.</summary>
+[Collection(StackCollection.Name)]
+public class StageTrainingTests(TestStack stack) : IAsyncLifetime
+{
+    private DatabaseOptions _database = null!;
+    private DatasetStorage _storage = null!;
+    private readonly string _work = Path.Combine(Path.GetTempPath(), $"visrl-train-{Guid.NewGuid():N}");
+
+    private static readonly ExperimentOptions Tiny = new()
+    {
+        Model = new ModelConfig
+        {
+            ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
+            Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
+        },
+        BaseReading = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
+        Base = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
+        Sft = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
+    };
+
+    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
+    {
+        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
+    }
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        await db.Database.MigrateAsync();
+        _storage = DatasetStorage.Create(_database, stack.Blobs);
+        await new SyntheticDatasetWriter(_storage).WriteAsync("train-ds", "sft", 8, SyntheticSplitSpec.Create(5, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        await new SyntheticDatasetWriter(_storage).WriteAsync("train-ds", "test", 6, SyntheticSplitSpec.Create(6, sceneSize: 224, minObjects: 4, maxObjects: 6));
+    }
+
+    public Task DisposeAsync()
+    {
+        if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private StageTraining Training(out CheckpointStore checkpoints)
+    {
+        var contexts = new Contexts(_database);
+        checkpoints = new CheckpointStore(contexts, _storage.Blobs, stack.Blobs.CheckpointsContainer);
+        return new StageTraining(_storage, checkpoints, new TrainingJournal(contexts));
+    }
+
+    private StageRequest Request(TrainingStageKind stage, Guid job, string? from = null) =>
+        new(stage, "train-ds", "sft", null, from, job, Tiny, _work);
+
+    [Fact]
+    public async Task BaseThenSftPublishCheckpointsAndMetrics_AndEvaluationIsStored()
+    {
+        var training = Training(out var checkpoints);
+        var baseJob = Guid.NewGuid();
+        var baseCheckpoint = await training.RunAsync(Request(TrainingStageKind.Base, baseJob));
+        var sft = await training.RunAsync(Request(TrainingStageKind.Sft, Guid.NewGuid()));
+
+        Assert.Equal(("base", 8), (baseCheckpoint.Stage, baseCheckpoint.Step));
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var sftRow = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.Id == sft.Id);
+        Assert.Equal(baseCheckpoint.Id, sftRow.ParentId); // SFT starts from the latest base checkpoint
+        Assert.Equal(8 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == baseJob)); // 8 steps × 4 metrics
+        var baseRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == baseJob);
+        Assert.Equal(("completed", 8), (baseRow.Status, baseRow.CompletedSteps));
+
+        // The published checkpoint loads from blob storage (through a fresh cache).
+        var folder = await checkpoints.FetchAsync(sft, Path.Combine(_work, "fresh-cache"));
+        Assert.Equal(sft.ContentHash, ModelCheckpoint.Verify(folder));
+
+        var reports = await new ModelEvaluation(_storage, checkpoints).RunAsync(sft.ContentHash[..12], "train-ds", "test", null,
+            [Evaluator.Cot, Evaluator.NoCot], Path.Combine(_work, "cache"));
+        Assert.Equal([Evaluator.Cot, Evaluator.NoCot], reports.Select(r => r.Mode));
+        Assert.All(reports, r => Assert.Equal(6, r.Overall.Count));
+        var rows = await db.Evaluations.AsNoTracking().Where(e => e.Checkpoint == sft.ContentHash).ToListAsync();
+        Assert.Equal(2 * (1 + reports[0].Families.Count), rows.Count);
+        Assert.All(rows.Where(r => r.Mode == Evaluator.Cot && r.Family == "all"), r => Assert.NotNull(r.DetectionAccuracy));
+    }
+
+    [Fact]
+    public async Task AnInterruptedJobResumesFromItsLastCheckpointToThePlannedSteps()
+    {
+        var training = Training(out _);
+        var job = Guid.NewGuid();
+        using var crash = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(Request(TrainingStageKind.Base, job),
+            m => { if (m.Phase == "base" && m.Step == 3) crash.Cancel(); }, crash.Token));
+        Directory.Delete(_work, recursive: true); // a new machine: only blob storage and the database remain
+
+        var resumedFrom = new List<int>();
+        var result = await training.RunAsync(Request(TrainingStageKind.Base, job), m => resumedFrom.Add(m.Step));
+
+        Assert.Equal(8, result.Step);
+        Assert.DoesNotContain(1, resumedFrom.Where((_, i) => i < 2)); // the reading phase was not redone from step 1
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job);
+        Assert.Equal(("completed", 8), (row.Status, row.CompletedSteps));
+        Assert.Equal(8 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == job)); // replayed steps are written once
+    }
+}
