@@ -23,16 +23,11 @@ public class CheckpointStoreTests(TestStack stack) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
-    {
-        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
-    }
-
     private CheckpointStore Store()
     {
         var blobs = BlobExtensions.CreateStore(stack.Blobs);
         blobs.EnsureContainersAsync().GetAwaiter().GetResult();
-        return new CheckpointStore(new Contexts(_database), blobs, "checkpoints");
+        return new CheckpointStore(new VisRLDbContextFactory(_database), blobs, "checkpoints");
     }
 
     private static (string Folder, string Hash) MakeFolder()
@@ -83,7 +78,7 @@ public class CheckpointStoreTests(TestStack stack) : IAsyncLifetime
     [Fact]
     public async Task MetricsReplayedAfterAResumeAreWrittenOnce()
     {
-        var journal = new TrainingJournal(new Contexts(_database));
+        var journal = new TrainingJournal(new VisRLDbContextFactory(_database));
         var job = Guid.NewGuid();
         await journal.StartAsync(job, "sft", "{\"lr\":0.001}", plannedSteps: 20);
         await journal.RecordAsync(job, 10, new Dictionary<string, double> { ["loss"] = 1.5, ["lr"] = 1e-3 });

@@ -51,11 +51,6 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
         public Task Consume(ConsumeContext<BatchFailed> context) { Failed.Add(context.Message); return Task.CompletedTask; }
     }
 
-    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
-    {
-        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
-    }
-
     public async Task InitializeAsync()
     {
         _database = await TestStack.CreateEmptyDatabaseAsync();
@@ -80,7 +75,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
         var folder = Path.Combine(_scratch, "ckpt");
         string hash;
         using (var model = VisRLTiny.Create(TinyConfig, seed: 5)) hash = ModelCheckpoint.Save(model, folder);
-        await new CheckpointStore(new Contexts(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
+        await new CheckpointStore(new VisRLDbContextFactory(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
 
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
         var itemIds = await db.Items.Where(i => i.DatasetId == synth.DatasetId).OrderBy(i => i.Ordinal).Select(i => i.Id).ToListAsync();
@@ -242,7 +237,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
     [Fact]
     public async Task TheModelCacheKeepsTheLastTwoCheckpoints_AndAMissingPolicyFailsTheBatch()
     {
-        var store = new CheckpointStore(new Contexts(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer);
+        var store = new CheckpointStore(new VisRLDbContextFactory(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer);
         await _storage.Blobs.EnsureContainersAsync();
         var hashes = new List<string>();
         for (int seed = 0; seed < 3; seed++)

@@ -30,11 +30,6 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Sft = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
     };
 
-    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
-    {
-        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
-    }
-
     public async Task InitializeAsync()
     {
         _database = await TestStack.CreateEmptyDatabaseAsync();
@@ -53,7 +48,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
 
     private StageTraining Training(out CheckpointStore checkpoints)
     {
-        var contexts = new Contexts(_database);
+        var contexts = new VisRLDbContextFactory(_database);
         checkpoints = new CheckpointStore(contexts, _storage.Blobs, stack.Blobs.CheckpointsContainer);
         return new StageTraining(_storage, checkpoints, new TrainingJournal(contexts));
     }

@@ -74,7 +74,7 @@ public static class RoundBenchmark
             var folder = Path.Combine(Path.GetTempPath(), $"visrl-bench-round-{Guid.NewGuid():N}");
             string hash;
             using (var model = VisRLTiny.Create(seed: 0)) hash = ModelCheckpoint.Save(model, folder);
-            await new CheckpointStore(new Contexts(database), storage.Blobs, blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
+            await new CheckpointStore(new VisRLDbContextFactory(database), storage.Blobs, blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
             List<long> itemIds;
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
                 itemIds = await db.Items.Where(i => i.DatasetId == synth.DatasetId).OrderBy(i => i.Ordinal).Select(i => i.Id).ToListAsync();
@@ -287,10 +287,5 @@ public static class RoundBenchmark
         process.WaitForExit();
         foreach (var line in (stdout + stderr.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries)) ctx.Progress(line);
         if (check && process.ExitCode != 0) throw new InvalidOperationException($"{script} {string.Join(' ', arguments)} failed ({process.ExitCode})");
-    }
-
-    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
-    {
-        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
     }
 }

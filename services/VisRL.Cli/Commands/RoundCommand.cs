@@ -117,7 +117,7 @@ internal static class RoundCommand
             int count = await db.Items.CountAsync(i => i.DatasetId == dataset.Id && i.Split == split, cancellationToken);
             if (count == 0) throw new ArgumentException($"dataset '{datasetName}' has no items in split '{split}'");
         }
-        var store = new CheckpointStore(new Contexts(database), DatasetStorage.Create(database, blobs).Blobs, blobs.CheckpointsContainer);
+        var store = new CheckpointStore(new VisRLDbContextFactory(database), DatasetStorage.Create(database, blobs).Blobs, blobs.CheckpointsContainer);
         var policy = await store.ResolveAsync(policyRef, cancellationToken);
         var judge = judgeIsPolicy ? policy : await store.ResolveAsync(judgeRef!, cancellationToken);
 
@@ -207,10 +207,5 @@ internal static class RoundCommand
                     : $"[yellow]{Markup.Escape($"stopped following after {timeoutSeconds} s; the round is {last.State}: visrl stats {iterationId}")}[/]");
                 return 2;
         }
-    }
-
-    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
-    {
-        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
     }
 }

@@ -24,13 +24,8 @@ internal sealed class CliStores
         var database = settings.GetVisRLSettings<DatabaseOptions>();
         var blobs = settings.GetVisRLSettings<BlobOptions>();
         Datasets = DatasetStorage.Create(database, blobs);
-        var contexts = new Contexts(database);
+        var contexts = new VisRLDbContextFactory(database);
         Checkpoints = new CheckpointStore(contexts, Datasets.Blobs, blobs.CheckpointsContainer);
         Journal = new TrainingJournal(contexts);
-    }
-
-    private sealed class Contexts(DatabaseOptions database) : IDbContextFactory<VisRLDbContext>
-    {
-        public VisRLDbContext CreateDbContext() => PersistenceExtensions.CreateVisRLDbContext(database);
     }
 }
