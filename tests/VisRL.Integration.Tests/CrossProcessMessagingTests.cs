@@ -33,13 +33,7 @@ public class CrossProcessMessagingTests(TestStack stack)
         environment["VISRL__SERVICE__HEALTHPORT"] = healthPort.ToString();
         using var orchestrator = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Orchestrator", "VisRL.Orchestrator"), environment));
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
-            ["Log:MinimumLevel"] = "Warning",
-        });
-        builder.AddVisRLServiceDefaults("integration-test");
+        var builder = TestStack.ServiceHost("integration-test");
         builder.AddVisRLMessaging();
         using var host = builder.Build();
         await host.StartAsync();

@@ -76,14 +76,8 @@ public class FilterServiceTests : IAsyncLifetime
 
     private IHost StartHost()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
-            ["Database:ConnectionString"] = _database.ConnectionString,
-            ["Log:MinimumLevel"] = "Warning",
-        });
-        builder.AddVisRLServiceDefaults($"filter-test-{Guid.NewGuid().ToString()[..8]}");
+        var builder = TestStack.ServiceHost($"filter-test-{Guid.NewGuid().ToString()[..8]}",
+            new Dictionary<string, string?> { ["Database:ConnectionString"] = _database.ConnectionString });
         builder.AddVisRLPersistence();
         builder.AddVisRLMessaging(bus =>
         {

@@ -79,17 +79,13 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
 
     private IHost StartHost()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        // A service name of its own per test run, so no queue is shared with another run.
+        var builder = TestStack.ServiceHost($"orch-test-{Guid.NewGuid().ToString()[..8]}", new Dictionary<string, string?>
         {
-            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
             ["Messaging:RetryInitialIntervalMs"] = "50",
             ["Database:ConnectionString"] = _database.ConnectionString,
-            ["Log:MinimumLevel"] = "Warning",
             ["Log:JsonFile"] = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log"),
         });
-        // A service name of its own per test run, so no queue is shared with another run.
-        builder.AddVisRLServiceDefaults($"orch-test-{Guid.NewGuid().ToString()[..8]}");
         builder.AddVisRLPersistence();
         builder.AddVisRLMessaging(bus =>
         {

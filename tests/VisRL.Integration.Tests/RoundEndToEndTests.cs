@@ -152,13 +152,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
 
     private IHost StartBus()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
-            ["Log:MinimumLevel"] = "Warning",
-        });
-        builder.AddVisRLServiceDefaults(_prefix + "test");
+        var builder = TestStack.ServiceHost(_prefix + "test");
         builder.AddVisRLMessaging();
         return builder.Build();
     }

@@ -109,17 +109,13 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
 
     private IHost StartHost()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = TestStack.ServiceHost(_service, new Dictionary<string, string?>
         {
-            ["Messaging:Port"] = TestStack.RabbitPort.ToString(),
             ["Database:ConnectionString"] = _database.ConnectionString,
             ["Blobs:ConnectionString"] = stack.Blobs.ConnectionString,
             ["Models:CacheFolder"] = Path.Combine(_scratch, "cache"),
             ["Torch:Threads"] = "1",
-            ["Log:MinimumLevel"] = "Warning",
         });
-        builder.AddVisRLServiceDefaults(_service);
         builder.AddVisRLPersistence();
         builder.AddVisRLBlobs();
         builder.AddVisRLModels();

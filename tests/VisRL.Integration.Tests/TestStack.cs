@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
+using VisRL.Platform.Hosting;
 using VisRL.Platform.Configuration;
 
 namespace VisRL.Integration.Tests;
@@ -44,6 +47,20 @@ public sealed class TestStack : IAsyncLifetime
         ["VISRL__DATABASE__CONNECTIONSTRING"] = (database ?? Database).ConnectionString,
         ["VISRL__BLOBS__CONNECTIONSTRING"] = Blobs.ConnectionString,
     };
+
+    /// <summary>
+    /// An in-process service host on this stack, wired like a service: its own name (so its queues are
+    /// its own), the stack's broker, warnings only; <paramref name="settings"/> add or override settings.
+    /// </summary>
+    public static HostApplicationBuilder ServiceHost(string service, IDictionary<string, string?>? settings = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var all = new Dictionary<string, string?> { ["Messaging:Port"] = RabbitPort.ToString(), ["Log:MinimumLevel"] = "Warning" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        builder.Configuration.AddInMemoryCollection(all);
+        builder.AddVisRLServiceDefaults(service);
+        return builder;
+    }
 
     public static string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username=visrl;Password=visrl";
