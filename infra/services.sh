@@ -3,7 +3,7 @@
 #
 #   infra/services.sh up [NAME=N …] | down | status | scale NAME=N …
 #
-# NAME is orchestrator, sampler, critic or filter. `up` starts one replica of each (or the counts
+# NAME is orchestrator, sampler, critic, filter or trainer. `up` starts one replica of each (or the counts
 # given) that is not running yet; `scale sampler=2` starts or stops replicas to reach N; `down`
 # stops every replica by its PID file (TERM, then KILL after VISRL_SERVICES_STOP_TIMEOUT s);
 # `status` lists the replicas with PID and alive/dead (exit 1 when one is dead).
@@ -27,14 +27,14 @@ dir="${VISRL_STACK_DIR:-$root/.visrl/stack-$name}"
 sdir="${VISRL_SERVICES_DIR:-$dir/services}"
 prefix="${VISRL_SERVICES_PREFIX:-}"
 stop_timeout="${VISRL_SERVICES_STOP_TIMEOUT:-15}"
-all=(orchestrator sampler critic filter)
+all=(orchestrator sampler critic filter trainer)
 
 log() { echo "services[$name]: $*"; }
 die() { echo "services[$name]: error: $*" >&2; exit 1; }
 
 project_of() { # sampler → Sampler
   case "$1" in
-    orchestrator) echo Orchestrator ;; sampler) echo Sampler ;; critic) echo Critic ;; filter) echo Filter ;;
+    orchestrator) echo Orchestrator ;; sampler) echo Sampler ;; critic) echo Critic ;; filter) echo Filter ;; trainer) echo Trainer ;;
     *) die "unknown service '$1' (one of: ${all[*]})" ;;
   esac
 }
@@ -74,8 +74,9 @@ replica_env() { # service replica
   while IFS= read -r key; do vars["$key"]="${!key}"; done < <(compgen -e | grep '^VISRL__' || true)
   vars[VISRL__SERVICE__NAME]="$prefix$1"
   vars[VISRL__SERVICE__HEALTHPORT]=0
-  if [ "$1" = sampler ] || [ "$1" = critic ]; then
-    vars[VISRL__TORCH__THREADS]=1
+  if [ "$1" = sampler ] || [ "$1" = critic ] || [ "$1" = trainer ]; then
+    # Samplers and critics scale out one thread each; the trainer takes the threads libtorch picks.
+    [ "$1" = trainer ] || vars[VISRL__TORCH__THREADS]=1
     vars[VISRL__MESSAGING__PREFETCHCOUNT]=1
     vars[VISRL__MODELS__CACHEFOLDER]="${VISRL__MODELS__CACHEFOLDER:-$sdir/models}"
   else
@@ -166,7 +167,7 @@ case "$cmd" in
   up)
     parse_counts "$@"; need_stack_env
     with_lock
-    declare -A counts=([orchestrator]=1 [sampler]=1 [critic]=1 [filter]=1)
+    declare -A counts=([orchestrator]=1 [sampler]=1 [critic]=1 [filter]=1 [trainer]=1)
     for k in "${!names[@]}"; do counts[${names[$k]}]=${wanted[$k]}; done
     ensure_built "${all[@]}"
     # `up` only adds what is missing: it never stops a replica (that is `scale`).

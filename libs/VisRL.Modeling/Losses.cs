@@ -29,9 +29,30 @@ public static class Losses
     }
 
     /// <summary>Sigmoid DPO loss, mean over pairs: -log σ(β·((π_w − ref_w) − (π_l − ref_l))).</summary>
-    public static Tensor Dpo(Tensor policyChosen, Tensor policyRejected, Tensor referenceChosen, Tensor referenceRejected, double beta = 0.1)
+    public static Tensor Dpo(Tensor policyChosen, Tensor policyRejected, Tensor referenceChosen, Tensor referenceRejected, double beta = 0.1) =>
+        DpoWithRewards(policyChosen, policyRejected, referenceChosen, referenceRejected, beta).Loss;
+
+    /// <summary>
+    /// Sigmoid DPO with the implicit rewards TRL reports: chosen = β·(π_w − ref_w), rejected =
+    /// β·(π_l − ref_l) per pair (detached), loss = mean −log σ(chosen − rejected).
+    /// </summary>
+    public static DpoTerms DpoWithRewards(Tensor policyChosen, Tensor policyRejected, Tensor referenceChosen, Tensor referenceRejected, double beta = 0.1)
     {
-        var margin = (policyChosen - referenceChosen) - (policyRejected - referenceRejected);
-        return -nn.functional.logsigmoid(margin * beta).mean();
+        var chosen = (policyChosen - referenceChosen) * beta;
+        var rejected = (policyRejected - referenceRejected) * beta;
+        return new DpoTerms(-nn.functional.logsigmoid(chosen - rejected).mean(), chosen.detach(), rejected.detach());
+    }
+}
+
+/// <summary>A DPO term: the loss (with gradients) and the per-pair implicit rewards (detached).</summary>
+public sealed record DpoTerms(Tensor Loss, Tensor ChosenRewards, Tensor RejectedRewards)
+{
+    /// <summary>TRL's metrics: rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins (means over pairs).</summary>
+    public IEnumerable<KeyValuePair<string, double>> Metrics(string prefix)
+    {
+        yield return new($"{prefix}rewards/chosen", ChosenRewards.mean().item<float>());
+        yield return new($"{prefix}rewards/rejected", RejectedRewards.mean().item<float>());
+        yield return new($"{prefix}rewards/accuracies", ChosenRewards.gt(RejectedRewards).to(ScalarType.Float32).mean().item<float>());
+        yield return new($"{prefix}rewards/margins", (ChosenRewards - RejectedRewards).mean().item<float>());
     }
 }

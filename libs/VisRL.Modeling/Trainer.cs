@@ -26,7 +26,11 @@ public sealed record TrainerConfig
 
 /// <summary>Reported every LogEvery steps and at the last step.</summary>
 public sealed record TrainingMetrics(string Phase, int Step, int TotalSteps, double Loss, double LearningRate, double GradNorm,
-    double SamplesPerSecond, double ElapsedSeconds, long Samples);
+    double SamplesPerSecond, double ElapsedSeconds, long Samples)
+{
+    /// <summary>The objective's own values (e.g. DPO's rewards/margins), means over the reporting window.</summary>
+    public IReadOnlyDictionary<string, double> Values { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>A checkpoint written during training.</summary>
 public sealed record TrainingCheckpoint(string Phase, int Step, string Folder, string ContentHash);
@@ -34,14 +38,17 @@ public sealed record TrainingCheckpoint(string Phase, int Step, string Folder, s
 public sealed record TrainingResult(int Steps, int ResumedFromStep, double FinalLoss, double ElapsedSeconds, long Samples);
 
 /// <summary>
-/// Trains a <see cref="VisRLTiny"/> on token sequences with the masked cross-entropy of their
-/// response tokens: AdamW (decay on matrices only), cosine schedule with warmup, gradient
-/// accumulation and clipping. Batches are a pure function of (seed, step, micro-batch), so a run
-/// resumed from its last checkpoint (weights, AdamW moments, step) sees the same data as an
-/// uninterrupted one and ends at the same step count.
+/// Trains a <see cref="VisRLTiny"/> on an <see cref="ITrainingObjective"/> (by default the masked
+/// cross-entropy of token sequences' response tokens): AdamW (decay on matrices only), cosine
+/// schedule with warmup, gradient accumulation and clipping. Batches are a pure function of
+/// (seed, step, micro-batch), so a run resumed from its last checkpoint (weights, AdamW moments,
+/// step) sees the same data as an uninterrupted one and ends at the same step count.
 /// </summary>
-public sealed class Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList<TokenSequence> examples)
+public sealed class Trainer(VisRLTiny model, TrainerConfig config, ITrainingObjective objective)
 {
+    public Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList<TokenSequence> examples)
+        : this(model, config, new SequenceObjective(model, examples)) { }
+
     public Action<TrainingMetrics>? OnMetrics { get; init; }
     public Action<TrainingCheckpoint>? OnCheckpoint { get; init; }
     /// <summary>Folder of step-NNNNNN checkpoints; the run resumes from the newest valid one there.</summary>
@@ -49,7 +56,7 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList
 
     public TrainingResult Run(CancellationToken cancellation = default)
     {
-        if (examples.Count == 0) throw new ArgumentException("no training examples");
+        if (objective.Count == 0) throw new ArgumentException("no training examples");
         var decay = model.Model.parameters().Where(p => p.dim() >= 2).ToList();
         var noDecay = model.Model.parameters().Where(p => p.dim() < 2).ToList();
         using var optimizer = optim.AdamW([new ParamGroup(decay, config.WeightDecay), new ParamGroup(noDecay, 0.0)], lr: config.LearningRate, beta2: 0.98);
@@ -61,6 +68,7 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList
         long samples = 0, windowSamples = 0;
         double windowLoss = 0, lastLoss = double.NaN, gradNorm = 0;
         int windowSteps = 0;
+        var windowValues = new Dictionary<string, double>();
         var windowClock = Stopwatch.StartNew();
         for (int step = start + 1; step <= config.Steps; step++)
         {
@@ -71,9 +79,11 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList
                 double stepLoss = 0;
                 for (int micro = 0; micro < config.GradAccumulation; micro++)
                 {
-                    var batch = Batch.Build(Sample(step, micro), model.Config, model.Tokenizer.PadId, model.Model.Device);
-                    var loss = Losses.MaskedCrossEntropy(model.Model.forward(batch.Input), batch.Targets, batch.ResponseMask);
+                    var values = new Dictionary<string, double>();
+                    var loss = objective.Loss(Sample(step, micro), values);
                     (loss / config.GradAccumulation).backward();
+                    foreach (var (name, value) in values)
+                        windowValues[name] = windowValues.GetValueOrDefault(name) + value / config.GradAccumulation;
                     stepLoss += loss.item<float>() / config.GradAccumulation;
                 }
                 gradNorm = config.ClipNorm > 0 ? nn.utils.clip_grad_norm_(optimizer.Parameters, config.ClipNorm) : 0;
@@ -88,8 +98,12 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList
             if (step % Math.Max(1, config.LogEvery) == 0 || step == config.Steps)
             {
                 OnMetrics?.Invoke(new TrainingMetrics(config.Phase, step, config.Steps, windowLoss / windowSteps, optimizer.LearningRate, gradNorm,
-                    windowSamples / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, samples));
+                    windowSamples / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, samples)
+                {
+                    Values = windowValues.ToDictionary(v => v.Key, v => v.Value / windowSteps),
+                });
                 (windowLoss, windowSteps, windowSamples) = (0, 0, 0);
+                windowValues.Clear();
                 windowClock.Restart();
             }
             if (CheckpointRoot is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
@@ -99,11 +113,11 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, IReadOnlyList
         return new TrainingResult(config.Steps, start, lastLoss, clock.Elapsed.TotalSeconds, samples);
     }
 
-    /// <summary>The examples of one micro-batch: a pure function of (seed, step, micro).</summary>
-    internal IReadOnlyList<TokenSequence> Sample(int step, int micro)
+    /// <summary>The example indices of one micro-batch: a pure function of (seed, step, micro).</summary>
+    internal IReadOnlyList<int> Sample(int step, int micro)
     {
         var rng = new Random(DeterministicSeed.Of(config.Seed, step, micro));
-        return [.. Enumerable.Range(0, config.BatchSize).Select(_ => examples[rng.Next(examples.Count)])];
+        return [.. Enumerable.Range(0, config.BatchSize).Select(_ => rng.Next(objective.Count))];
     }
 
     private void SaveCheckpoint(AdamW optimizer, int step)

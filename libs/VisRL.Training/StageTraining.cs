@@ -37,6 +37,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
             }
             using (model)
             {
+                var resume = new ResumePoints(checkpoints, request.JobId, request.WorkFolder);
                 int offset = 0;
                 foreach (var phase in phases)
                 {
@@ -46,8 +47,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                         "base" => SyntheticData.BaseExamples(model.Protocol, scenes, 1),
                         _ => SyntheticData.SftExamples(model.Protocol, scenes, 2),
                     };
-                    var root = Path.Combine(request.WorkFolder, request.JobId.ToString("N"), phase.Phase);
-                    await RestoreLatestAsync(request.JobId, phase.Phase, root, cancellationToken);
+                    var root = await resume.RestoreAsync(phase.Phase, cancellationToken);
                     var stepOffset = offset;
                     new Trainer(model, phase with { CheckpointEvery = phase.CheckpointEvery > 0 ? phase.CheckpointEvery : Math.Max(1, phase.Steps / 4) }, examples)
                     {
@@ -61,14 +61,12 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                             }, cancellationToken).GetAwaiter().GetResult();
                             progress?.Invoke(m);
                         },
-                        OnCheckpoint = c => checkpoints.PublishAsync(c.Folder, c.ContentHash, $"{c.Phase}-resume", c.Step,
-                            trainingJobId: request.JobId, cancellationToken: cancellationToken).GetAwaiter().GetResult(),
+                        OnCheckpoint = c => resume.Publish(c, cancellationToken),
                     }.Run(cancellationToken);
                     offset += phase.Steps;
                 }
 
-                var final = Path.Combine(request.WorkFolder, request.JobId.ToString("N"), "final");
-                if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+                var final = resume.FinalFolder();
                 var hash = ModelCheckpoint.Save(model, final);
                 var published = await checkpoints.PublishAsync(final, hash, stage, offset, parent?.Id, request.JobId,
                     JsonSerializer.Serialize(o.Model), cancellationToken);
@@ -87,22 +85,4 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
         reference is not null ? await checkpoints.ResolveAsync(reference, cancellationToken)
         : await checkpoints.LatestAsync("base", cancellationToken)
           ?? throw new InvalidOperationException("no base checkpoint to start SFT from: train one with `visrl train base`, or pass --from");
-
-    /// <summary>Puts the job's newest resumable checkpoint of this phase where the Trainer looks for it.</summary>
-    private async Task RestoreLatestAsync(Guid jobId, string phase, string root, CancellationToken cancellationToken)
-    {
-        var latest = await checkpoints.LatestOfJobAsync(jobId, $"{phase}-resume", cancellationToken);
-        if (latest is null) return;
-        var target = Path.Combine(root, $"step-{latest.Step:D6}");
-        if (Directory.Exists(target)) return;
-        var fetched = await checkpoints.FetchAsync(latest, Path.Combine(root, "..", "cache"), cancellationToken);
-        Directory.CreateDirectory(root);
-        CopyFolder(fetched, target);
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
-    }
 }

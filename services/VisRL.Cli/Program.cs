@@ -12,6 +12,8 @@ var root = new RootCommand("VisRL.Workflow: self-evolving preference data and st
     BenchCommand.Create(),
     DataCommand.Create(),
     RoundCommand.Create(),
+    RunCommand.Create(),
+    DemoCommand.Create(),
     StatsCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),

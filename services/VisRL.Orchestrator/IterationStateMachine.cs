@@ -1,15 +1,21 @@
+using System.Text.Json;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator.Rounds;
+using VisRL.Platform.Identity;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Orchestrator;
 
 /// <summary>
-/// One iteration (round) of self-evolution data generation (DESIGN.md §4):
-/// StartIteration → Sampling (SampleBatch ×N) → Scoring (ScoreBatch ×N) → Filtering (BuildPairs) →
-/// Paired, or Failed with the reason. State and batch rows live in PostgreSQL and commit together.
+/// One iteration (round) of self-evolution (DESIGN.md §4): StartIteration → Sampling (SampleBatch ×N)
+/// → Scoring (ScoreBatch ×N) → Filtering (BuildPairs) → Paired when the round only generates data;
+/// with training configured, → TrainingBox (DPO stage 1) → TrainingAnswer (stage 2; stage 1's
+/// checkpoint is evaluated meanwhile) → Evaluating → Completed (IterationCompleted with the new
+/// policy). Any stage can end in Failed with the reason. State and batch rows live in PostgreSQL
+/// and commit together; job and evaluation ids derive from the iteration, so replays send the same commands.
 /// </summary>
 public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
 {
@@ -17,6 +23,10 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     public State Scoring { get; private set; } = null!;
     public State Filtering { get; private set; } = null!;
     public State Paired { get; private set; } = null!;
+    public State TrainingBox { get; private set; } = null!;
+    public State TrainingAnswer { get; private set; } = null!;
+    public State Evaluating { get; private set; } = null!;
+    public State Completed { get; private set; } = null!;
     public State Failed { get; private set; } = null!;
 
     public Event<StartIteration> Start { get; private set; } = null!;
@@ -25,6 +35,10 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     public Event<BatchFailed> BatchFailed { get; private set; } = null!;
     public Event<RedispatchStuckBatches> Stuck { get; private set; } = null!;
     public Event<PairsReady> PairsBuilt { get; private set; } = null!;
+    public Event<CheckpointReady> Trained { get; private set; } = null!;
+    public Event<TrainingFailed> TrainingFailed { get; private set; } = null!;
+    public Event<EvaluationCompleted> Evaluated { get; private set; } = null!;
+    public Event<EvaluationFailed> EvaluationFailed { get; private set; } = null!;
 
     public IterationStateMachine()
     {
@@ -35,6 +49,11 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         Event(() => BatchFailed, e => e.CorrelateById(m => m.Message.IterationId));
         Event(() => Stuck, e => e.CorrelateById(m => m.Message.IterationId));
         Event(() => PairsBuilt, e => e.CorrelateById(m => m.Message.IterationId));
+        // Training and evaluation events of jobs outside any iteration (visrl train, the demo's base/SFT) are not ours.
+        Event(() => Trained, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => TrainingFailed, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Evaluated, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => EvaluationFailed, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
 
         Initially(
             When(Start)
@@ -56,11 +75,88 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             Ignore(Start), Ignore(Sampled), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample));
 
         During(Filtering,
-            When(PairsBuilt).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
+            When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
+            When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount == 0)
+                .ThenAsync(ctx => Fail(ctx, "filter", $"the filter kept no pairs among {ctx.Message.ItemCount} items: nothing to train on (loosen the thresholds or sample more items)"))
+                .TransitionTo(Failed),
+            When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount > 0)
+                .ThenAsync(DispatchBoxStage).TransitionTo(TrainingBox),
             Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck));
 
+        During(TrainingBox,
+            When(Trained, ctx => ctx.Message.Stage == TrainingStage.DpoBox).ThenAsync(DispatchAnswerStage).TransitionTo(TrainingAnswer),
+            Ignore(Trained, ctx => ctx.Message.Stage != TrainingStage.DpoBox));
+        During(TrainingAnswer,
+            When(Trained, ctx => ctx.Message.Stage == TrainingStage.DpoBoxAnswer).ThenAsync(DispatchEvaluation).TransitionTo(Evaluating),
+            Ignore(Trained, ctx => ctx.Message.Stage != TrainingStage.DpoBoxAnswer),
+            Ignore(Evaluated)); // stage 1's evaluation, counted once both are in
+        During(Evaluating,
+            When(Evaluated).IfAsync(BothEvaluated, done => done.ThenAsync(Complete).TransitionTo(Completed)),
+            Ignore(Trained));
+        During(TrainingBox, TrainingAnswer, Evaluating,
+            When(TrainingFailed).ThenAsync(ctx => Fail(ctx, TrainingStageName(ctx.Message.Stage), ctx.Message.Reason)).TransitionTo(Failed),
+            When(EvaluationFailed).ThenAsync(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Checkpoint}: {ctx.Message.Reason}")).TransitionTo(Failed),
+            Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt));
+        During(TrainingBox, Ignore(Evaluated));
+
         // Late or redelivered messages after the round moved on change nothing.
-        During(Paired, Failed, Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt));
+        During(Paired, Completed, Failed, Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
+            Ignore(Trained), Ignore(TrainingFailed), Ignore(Evaluated), Ignore(EvaluationFailed));
+    }
+
+    private static string TrainingStageName(TrainingStage stage) => stage == TrainingStage.DpoBox ? "train-box" : "train-answer";
+
+    private static async Task DispatchBoxStage(BehaviorContext<Iteration, PairsReady> context)
+    {
+        var iteration = context.Saga;
+        iteration.PairSetId = context.Message.PairSetId;
+        Touch(iteration);
+        await context.Publish(Train(iteration, TrainingStage.DpoBox, iteration.PolicyCheckpoint));
+    }
+
+    private static async Task DispatchAnswerStage(BehaviorContext<Iteration, CheckpointReady> context)
+    {
+        var iteration = context.Saga;
+        iteration.BoxCheckpoint = context.Message.ContentHash;
+        Touch(iteration);
+        await context.Publish(Train(iteration, TrainingStage.DpoBoxAnswer, iteration.BoxCheckpoint));
+        await context.Publish(await EvaluationAsync(context, TrainingStage.DpoBox, iteration.BoxCheckpoint));
+    }
+
+    private static async Task DispatchEvaluation(BehaviorContext<Iteration, CheckpointReady> context)
+    {
+        var iteration = context.Saga;
+        iteration.OutputCheckpoint = context.Message.ContentHash;
+        Touch(iteration);
+        await context.Publish(await EvaluationAsync(context, TrainingStage.DpoBoxAnswer, iteration.OutputCheckpoint));
+    }
+
+    private static TrainStage Train(Iteration iteration, TrainingStage stage, string start) =>
+        new(WorkflowIds.TrainingJob(iteration.Id, stage), iteration.RunId, iteration.Id, stage, start, iteration.PairSetId,
+            JsonSerializer.Serialize(Config(iteration).Training!.Dpo, JsonSerializerOptions.Web));
+
+    private static async Task<Evaluate> EvaluationAsync(BehaviorContext<Iteration> context, TrainingStage stage, string checkpoint)
+    {
+        var iteration = context.Saga;
+        var training = Config(iteration).Training!;
+        var dataset = training.EvalDataset ?? await context.GetPayload<VisRLDbContext>().Datasets.Where(d => d.Id == iteration.DatasetId)
+            .Select(d => d.Name).SingleAsync(context.CancellationToken);
+        return new Evaluate(WorkflowIds.Evaluation(iteration.Id, stage), iteration.RunId, iteration.Id, checkpoint, dataset, training.EvalSplit,
+            ChainOfThought: true, training.EvalItems);
+    }
+
+    /// <summary>Both new checkpoints (stage 1 and stage 2) have stored evaluations.</summary>
+    private static async Task<bool> BothEvaluated(BehaviorContext<Iteration, EvaluationCompleted> context)
+    {
+        var ids = new[] { WorkflowIds.Evaluation(context.Saga.Id, TrainingStage.DpoBox), WorkflowIds.Evaluation(context.Saga.Id, TrainingStage.DpoBoxAnswer) };
+        var db = context.GetPayload<VisRLDbContext>();
+        return await db.Evaluations.Where(e => ids.Contains(e.EvaluationRunId) && e.Family == "all").CountAsync(context.CancellationToken) == ids.Length;
+    }
+
+    private static async Task Complete(BehaviorContext<Iteration> context)
+    {
+        Touch(context.Saga);
+        await context.Publish(new IterationCompleted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.OutputCheckpoint!));
     }
 
     /// <summary>When every sample batch has finished, dispatch scoring (or fail when none succeeded).</summary>

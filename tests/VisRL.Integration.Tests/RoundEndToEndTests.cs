@@ -38,97 +38,37 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
 
     private readonly string _prefix = $"rt{Guid.NewGuid().ToString("N")[..8]}-";
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-round-{Guid.NewGuid():N}");
-    private readonly List<ChildProcess.Running> _processes = [];
-    private readonly HashSet<ChildProcess.Running> _killed = [];
     private DatabaseOptions _database = null!;
+    private ServiceFleet _fleet = null!;
 
     public async Task InitializeAsync()
     {
         _database = await TestStack.CreateEmptyDatabaseAsync();
+        _fleet = new ServiceFleet(stack, _database, _prefix, _scratch);
         Directory.CreateDirectory(_scratch);
     }
 
     public Task DisposeAsync()
     {
-        foreach (var process in _processes) process.Dispose();
+        _fleet.Dispose();
         try { if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
         return Task.CompletedTask;
-    }
-
-    // ---- the services as processes ----
-
-    private Dictionary<string, string> ServiceEnvironment(string service)
-    {
-        var environment = stack.ServiceEnvironment(_database);
-        environment["VISRL__SERVICE__NAME"] = _prefix + service;
-        environment["VISRL__SERVICE__HEALTHPORT"] = "0";
-        environment["VISRL__MESSAGING__RETRYINITIALINTERVALMS"] = "50";
-        if (service is "sampler" or "critic")
-        {
-            environment["VISRL__TORCH__THREADS"] = "1";
-            environment["VISRL__MESSAGING__PREFETCHCOUNT"] = "1"; // an idle replica is not starved by one that prefetched the queue
-            environment["VISRL__MODELS__CACHEFOLDER"] = Path.Combine(_scratch, "models");
-        }
-        if (service == "orchestrator") environment["VISRL__DATABASE__MIGRATEONSTART"] = "true";
-        return environment;
-    }
-
-    private ChildProcess.Running StartService(string service)
-    {
-        var project = char.ToUpperInvariant(service[0]) + service[1..];
-        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), ServiceEnvironment(service)));
-        _processes.Add(running);
-        return running;
     }
 
     /// <summary>The Orchestrator first (it migrates the empty database), then the seed, then the workers.</summary>
     private async Task<(ChildProcess.Running[] Samplers, Seed Seed)> StartRoundServicesAsync(int samplers, int items, Func<Seed, Task>? beforeWorkers = null)
     {
-        var orchestrator = StartService("orchestrator");
-        await WaitUntilAsync(async () =>
-        {
-            Assert.False(orchestrator.Process.HasExited, $"orchestrator exited:\n{orchestrator.Output}");
-            try
-            {
-                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-                return !(await db.Database.GetPendingMigrationsAsync()).Any() && (await db.Database.GetAppliedMigrationsAsync()).Any();
-            }
-            catch (Npgsql.PostgresException) { return false; }
-        }, TimeSpan.FromSeconds(60), "the orchestrator did not migrate the database");
-
+        await _fleet.StartOrchestratorAsync();
         var seed = await SeedAsync(items);
         if (beforeWorkers is not null) await beforeWorkers(seed);
-        var workers = Enumerable.Range(0, samplers).Select(_ => StartService("sampler")).ToArray();
-        StartService("critic");
-        StartService("filter");
-        await WaitUntilAsync(async () =>
-        {
-            foreach (var p in _processes) Assert.False(p.Process.HasExited, $"a service exited:\n{p.Output}");
-            var queues = await QueuesAsync();
-            int Consumers(string queue) => queues.GetValueOrDefault(_prefix + queue);
-            return Consumers("sampler-sample-batch") == samplers && Consumers("critic-score-batch") >= 1 && Consumers("filter-build-pairs") >= 1
-                && queues.Count(q => q.Key.StartsWith(_prefix + "orchestrator-", StringComparison.Ordinal) && q.Value > 0) >= 2;
-        }, TimeSpan.FromSeconds(60), "the services did not all start consuming");
+        var workers = Enumerable.Range(0, samplers).Select(_ => _fleet.Start("sampler")).ToArray();
+        _fleet.Start("critic");
+        _fleet.Start("filter");
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = samplers, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1 });
+        await ServiceFleet.WaitUntilAsync(async () =>
+            (await ServiceFleet.QueuesAsync()).Count(q => q.Key.StartsWith(_prefix + "orchestrator-", StringComparison.Ordinal) && q.Value > 0) >= 2,
+            TimeSpan.FromSeconds(60), "the orchestrator did not start consuming");
         return (workers, seed);
-    }
-
-    /// <summary>Queue name → consumer count, from the RabbitMQ management API.</summary>
-    private static async Task<Dictionary<string, int>> QueuesAsync()
-    {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
-        using var doc = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{TestStack.ManagementPort}/api/queues?columns=name,consumers"));
-        return doc.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException(what);
-            await Task.Delay(200);
-        }
     }
 
     // ---- data ----
@@ -170,8 +110,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         var lastRedispatch = began;
         while (true)
         {
-            foreach (var p in _processes.Where(p => !_killed.Contains(p) && p.Process.HasExited))
-                Assert.Fail($"a service exited ({p.Process.ExitCode}):\n{p.Output}");
+            _fleet.AssertAlive();
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
                 var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == start.IterationId);
@@ -179,7 +118,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
                 if (iteration?.State == "Failed") Assert.Fail($"the round failed: {iteration.FailureReason}");
                 if (DateTime.UtcNow - began > timeout)
                     throw new TimeoutException($"round {start.IterationId} is {iteration?.State ?? "absent"} after {timeout}\n"
-                        + string.Join("\n----\n", _processes.Select(p => p.Output)));
+                        + _fleet.Output);
             }
             if (redispatchAfter is { } after && DateTime.UtcNow - began > after && DateTime.UtcNow - lastRedispatch > TimeSpan.FromSeconds(3))
             {
@@ -254,10 +193,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             var start = Start(seed, items, RoundConfig(1, "\"stuckAfterSeconds\":5,"));
             await bus.Publish(start);
             var victim = samplers[0];
-            await WaitUntilAsync(() => Task.FromResult(BatchesDone(victim) >= 1), TimeSpan.FromSeconds(90), "the first replica finished no batch");
-            _killed.Add(victim);
-            victim.Process.Kill(); // SIGKILL: no graceful stop, its unacknowledged message goes back to the queue
-            await victim.Process.WaitForExitAsync();
+            await ServiceFleet.WaitUntilAsync(() => Task.FromResult(BatchesDone(victim) >= 1), TimeSpan.FromSeconds(90), "the first replica finished no batch");
+            await _fleet.KillAsync(victim);
             int sampledAtKill;
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 sampledAtKill = await db.Batches.CountAsync(b => b.IterationId == start.IterationId && b.Stage == "sample" && b.Status == "done");
@@ -334,7 +271,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         try
         {
             Assert.True(upCode == 0, upOutput);
-            Assert.Equal(4, upOutput.Split('\n').Count(l => l.Contains(": alive (pid", StringComparison.Ordinal)));
+            Assert.Equal(5, upOutput.Split('\n').Count(l => l.Contains(": alive (pid", StringComparison.Ordinal)));
 
             var cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
             var environment = new Dictionary<string, string>(scripts) { ["VISRL_ROOT"] = TestStack.Root };

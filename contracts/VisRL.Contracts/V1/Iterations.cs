@@ -51,3 +51,9 @@ public sealed record IterationFailed(Guid RunId, Guid IterationId, int Number, s
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }
+
+/// <summary>Event: every planned iteration of the run completed; <paramref name="PolicyCheckpoint"/> is the final policy.</summary>
+public sealed record RunCompleted(Guid RunId, int Iterations, string PolicyCheckpoint) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => null;
+}

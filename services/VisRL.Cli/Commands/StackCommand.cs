@@ -29,12 +29,12 @@ internal static class StackCommand
         var status = new Command("status", "Show which servers of the local stack run, and where.");
         status.SetAction(async (_, ct) => await Scripts.RunAsync("infra/stack.sh", ["status"], ct));
 
-        var counts = new Argument<string[]>("counts") { Description = "NAME=N … with NAME orchestrator, sampler, critic or filter (e.g. sampler=2 critic=2).", Arity = ArgumentArity.OneOrMore };
+        var counts = new Argument<string[]>("counts") { Description = "NAME=N … with NAME orchestrator, sampler, critic, filter or trainer (e.g. sampler=2 critic=2).", Arity = ArgumentArity.OneOrMore };
         counts.Validators.Add(result =>
         {
             foreach (var token in result.Tokens.Select(t => t.Value))
-                if (token.Split('=') is not [var name, var n] || !new[] { "orchestrator", "sampler", "critic", "filter" }.Contains(name) || !int.TryParse(n, out var c) || c < 0)
-                    result.AddError($"'{token}': expected NAME=N with NAME orchestrator, sampler, critic or filter and N ≥ 0");
+                if (token.Split('=') is not [var name, var n] || !new[] { "orchestrator", "sampler", "critic", "filter", "trainer" }.Contains(name) || !int.TryParse(n, out var c) || c < 0)
+                    result.AddError($"'{token}': expected NAME=N with NAME orchestrator, sampler, critic, filter or trainer and N ≥ 0");
         });
         var scale = new Command("scale", "Start or stop local replicas of the workflow services to reach the given counts (infra/services.sh scale).") { counts };
         scale.SetAction(async (parse, ct) => await Scripts.RunAsync("infra/services.sh", ["scale", .. parse.GetValue(counts)!], ct));

@@ -43,7 +43,7 @@ internal static class StatsCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string round, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(string round, CancellationToken cancellationToken)
     {
         var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
         await using var connection = new NpgsqlConnection(database.ConnectionString);

@@ -24,6 +24,9 @@ public sealed record RoundConfig
     public SamplingSettings Sampling { get; init; } = new();
     public FilterThresholds Thresholds { get; init; } = new();
 
+    /// <summary>DPO stages and evaluation after the pairs; null = data generation only (the round ends Paired).</summary>
+    public TrainingConfig? Training { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static RoundConfig Parse(string json)

@@ -22,6 +22,12 @@ public sealed class Iteration : SagaStateMachineInstance
     /// <summary>The state machine's current state (e.g. Sampling, Scoring, Filtering, Completed).</summary>
     public string State { get; set; } = "Initial";
     public int ItemCount { get; set; }
+    /// <summary>The pair set the DPO stages train on (set when the pairs are built).</summary>
+    public Guid? PairSetId { get; set; }
+    /// <summary>The policy after DPO stage 1 (SFT+RL1 for the first iteration).</summary>
+    public string? BoxCheckpoint { get; set; }
+    /// <summary>The policy after DPO stage 2: the next iteration samples from it.</summary>
+    public string? OutputCheckpoint { get; set; }
     public int BatchCount { get; set; }
     public string? FailureReason { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

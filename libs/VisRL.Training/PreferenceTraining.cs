@@ -1,0 +1,112 @@
+using System.Text.Json;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Training;
+using VisRL.Torch;
+
+namespace VisRL.Training;
+
+/// <summary>One DPO stage on a pair set, from a stored checkpoint. Running the same job again resumes it.</summary>
+public sealed record PreferenceRequest(
+    Guid JobId,
+    Guid? RunId,
+    Guid? IterationId,
+    TrainingStage Stage,
+    string StartCheckpoint,
+    Guid PairSetId,
+    DpoSettings Settings,
+    string WorkFolder,
+    Device? Device = null);
+
+/// <summary>
+/// Step-level DPO (DESIGN.md §1) as a stored job: loads the pair set and the start policy, takes the
+/// reference from the start policy (precomputed log-probs, or a frozen copy), trains with AdamW and a
+/// cosine schedule, records TRL-style metrics per logged step in `training_metrics`, publishes
+/// resumable checkpoints (weights + optimizer state) every N steps, and publishes the final policy by
+/// content hash with the start checkpoint as its parent.
+/// </summary>
+public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore checkpoints, TrainingJournal journal)
+{
+    /// <summary>The checkpoint stage name of a DPO stage.</summary>
+    public static string StageName(TrainingStage stage) => stage switch
+    {
+        TrainingStage.DpoBox => "dpo-box",
+        TrainingStage.DpoBoxAnswer => "dpo-box-answer",
+        _ => throw new ArgumentException($"{stage} is not a DPO stage"),
+    };
+
+    public async Task<CheckpointRef> RunAsync(PreferenceRequest request, Action<TrainingMetrics>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var stage = StageName(request.Stage);
+        var s = Validate(request.Settings);
+        var start = await checkpoints.ResolveAsync(request.StartCheckpoint, cancellationToken);
+        var pairs = await PreferencePairs.LoadAsync(storage, request.PairSetId, cancellationToken);
+        var config = TrainerConfigFor(stage, s, pairs.Count);
+        await journal.StartAsync(request.JobId, stage, JsonSerializer.Serialize(new { stage, start = start.ContentHash, request.PairSetId, pairs = pairs.Count, settings = s, trainer = config }),
+            config.Steps, start.ContentHash, request.RunId, request.IterationId, request.PairSetId, cancellationToken);
+        try
+        {
+            var startFolder = await checkpoints.FetchAsync(start, Path.Combine(request.WorkFolder, "cache"), cancellationToken);
+            using var policy = ModelCheckpoint.Load(startFolder, request.Device);
+            using var frozen = s.Reference == "frozen" ? ModelCheckpoint.Load(startFolder, request.Device) : null;
+            var dpo = new DpoConfig { Beta = s.Beta, WithAnswer = request.Stage == TrainingStage.DpoBoxAnswer, BoxWeight = s.BoxWeight, AnswerWeight = s.AnswerWeight, SftWeight = s.SftWeight };
+            // Made before the Trainer resumes: the precomputed reference is the start policy, whatever step the job resumes at.
+            var objective = new PreferenceObjective(policy, pairs, dpo, frozen);
+            var resume = new ResumePoints(checkpoints, request.JobId, request.WorkFolder);
+            var result = new Trainer(policy, config, objective)
+            {
+                CheckpointRoot = await resume.RestoreAsync(stage, cancellationToken),
+                OnMetrics = m =>
+                {
+                    var values = new Dictionary<string, double>(m.Values) { ["loss"] = m.Loss, ["learning_rate"] = m.LearningRate, ["grad_norm"] = m.GradNorm };
+                    journal.RecordAsync(request.JobId, m.Step, values, cancellationToken).GetAwaiter().GetResult();
+                    progress?.Invoke(m);
+                },
+                OnCheckpoint = c => resume.Publish(c, cancellationToken),
+            }.Run(cancellationToken);
+            if (result.ResumedFromStep > 0) // where a crashed job went on from: visible in SQL
+                await journal.RecordAsync(request.JobId, result.ResumedFromStep, new Dictionary<string, double> { ["resumed_from_step"] = result.ResumedFromStep }, cancellationToken);
+
+            var final = resume.FinalFolder();
+            var hash = ModelCheckpoint.Save(policy, final);
+            var published = await checkpoints.PublishAsync(final, hash, stage, config.Steps, start.Id, request.JobId,
+                policy.Config.ToJson(), cancellationToken);
+            await journal.FinishAsync(request.JobId, cancellationToken: cancellationToken);
+            return published;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await journal.FinishAsync(request.JobId, e.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Steps = ⌈epochs × pairs / (batch × accumulation)⌉, warmup a share of them.</summary>
+    public static TrainerConfig TrainerConfigFor(string stage, DpoSettings s, int pairCount)
+    {
+        int steps = Math.Max(1, (int)Math.Ceiling(s.Epochs * pairCount / (s.BatchSize * (double)s.GradAccumulation)));
+        return new TrainerConfig
+        {
+            Phase = stage, LearningRate = s.LearningRate, Steps = steps, WarmupSteps = (int)Math.Round(s.WarmupRatio * steps),
+            BatchSize = s.BatchSize, GradAccumulation = s.GradAccumulation, ClipNorm = s.ClipNorm, Seed = s.Seed, WeightDecay = 0,
+            LogEvery = Math.Max(1, Math.Min(10, steps / 10)), CheckpointEvery = s.CheckpointEvery > 0 ? s.CheckpointEvery : Math.Max(1, steps / 4),
+        };
+    }
+
+    public static DpoSettings Validate(DpoSettings s)
+    {
+        static void Check(bool ok, string message) { if (!ok) throw new ArgumentException($"DPO settings: {message}"); }
+        Check(s.Beta > 0 && double.IsFinite(s.Beta), $"beta must be a positive number, not {s.Beta}");
+        Check(s.BoxWeight >= 0 && s.AnswerWeight >= 0 && s.BoxWeight + s.AnswerWeight > 0, $"boxWeight {s.BoxWeight} and answerWeight {s.AnswerWeight} must be ≥ 0 and not both 0");
+        Check(s.SftWeight >= 0, $"sftWeight must be ≥ 0, not {s.SftWeight}");
+        Check(s.Reference is "precomputed" or "frozen", $"reference must be \"precomputed\" or \"frozen\", not \"{s.Reference}\"");
+        Check(s.LearningRate > 0 && s.LearningRate < 1, $"learningRate must be in (0, 1), not {s.LearningRate}");
+        Check(s.WarmupRatio is >= 0 and <= 1, $"warmupRatio must be in [0, 1], not {s.WarmupRatio}");
+        Check(s.Epochs > 0, $"epochs must be > 0, not {s.Epochs}");
+        Check(s.BatchSize >= 1 && s.GradAccumulation >= 1, $"batchSize {s.BatchSize} and gradAccumulation {s.GradAccumulation} must be ≥ 1");
+        Check(s.CheckpointEvery >= 0, $"checkpointEvery must be ≥ 0, not {s.CheckpointEvery}");
+        return s;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using VisRL.Contracts.V1;
+using VisRL.Modeling;
+
+namespace VisRL.Cli.Commands;
+
+/// <summary>The demo's sizes and settings; recorded in the report, and its hash names the demo's jobs.</summary>
+internal sealed record DemoPlan(
+    string Name,
+    string Dataset,
+    ulong Seed,
+    int BaseItems,
+    int SftItems,
+    int RlItems,
+    int TestItems,
+    int Samplers,
+    int BatchSize,
+    ExperimentOptions Training,
+    DpoSettings Dpo,
+    int TimeoutSeconds)
+{
+    /// <summary>Sized for 15 minutes on a 2-core machine.</summary>
+    public static DemoPlan Quick { get; } = new("quick", "demo", 4242, BaseItems: 2000, SftItems: 1000, RlItems: 128, TestItems: 300,
+        Samplers: 2, BatchSize: 8, Training: new ExperimentOptions(), Dpo: new DpoSettings(Epochs: 3), TimeoutSeconds: 1800);
+
+    public static DemoPlan Load(string path)
+    {
+        if (!File.Exists(path)) throw new ArgumentException($"demo plan '{path}' does not exist");
+        var plan = JsonSerializer.Deserialize<DemoPlan>(File.ReadAllText(path), JsonSerializerOptions.Web)
+            ?? throw new ArgumentException($"demo plan '{path}' is empty");
+        if (new[] { plan.BaseItems, plan.SftItems, plan.RlItems, plan.TestItems, plan.Samplers, plan.BatchSize }.Any(n => n < 1))
+            throw new ArgumentException($"demo plan '{path}': split sizes, samplers and batchSize must be ≥ 1");
+        return plan with { Training = plan.Training ?? new ExperimentOptions(), Dpo = plan.Dpo ?? new DpoSettings() };
+    }
+
+    /// <summary>The larger reproduction: the targets run's sizes.</summary>
+    public static DemoPlan Full { get; } = new("full", "demo-full", 4242, BaseItems: 6000, SftItems: 3000, RlItems: 1000, TestItems: 1000,
+        Samplers: 2, BatchSize: 16, Training: new ExperimentOptions(), Dpo: new DpoSettings(Epochs: 3), TimeoutSeconds: 7200);
+}

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+using VisRL.Cli.Infrastructure;
+using VisRL.Contracts.V1;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Cli.Commands;
+
+/// <summary>
+/// `visrl run start`: a whole self-evolution run through the services (StartRun): each iteration
+/// samples, scores, filters, trains DPO stage 1 and 2 and evaluates, and the next one samples from
+/// the new policy. Followed live from PostgreSQL until the run completes (exit 0) or fails (exit 1).
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create() => new("run", "Self-evolution runs (iterations of sample → score → filter → DPO → evaluate) through the running services.") { Start() };
+
+    private static Command Start()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name (its rl split is sampled, its test split evaluated).", Required = true };
+        var policy = new Option<string>("--policy") { Description = "Start policy (the SFT checkpoint): hash, prefix (8+) or id.", Required = true };
+        var judge = new Option<string>("--judge") { Description = "Judge M_org checkpoint: hash, prefix (8+) or id.", Required = true };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations (Iter1, Iter2, …).", DefaultValueFactory = _ => 1 };
+        var items = new Option<int?>("--items") { Description = "Sample only the first N items of the split per iteration." };
+        var name = new Option<string?>("--name") { Description = "A name for the run." };
+        var configFile = new Option<string?>("--config") { Description = "Round config JSON (split, batchSize, sampling {…}, thresholds {…}, training {dpo {…}, evalSplit, evalItems})." };
+        var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
+        var command = new Command("start", "Start a run (StartRun) and follow it until it completes or fails.") { dataset, policy, judge, iterations, items, name, configFile, timeout };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(iterations) < 1) result.AddError("--iterations must be ≥ 1");
+            if (result.GetValue(items) is < 1) result.AddError("--items must be ≥ 1");
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var config = RoundCommand.BuildConfig(parse.GetValue(configFile), noBoxCritic: false, noDiversity: false);
+                var stores = new CliStores();
+                var policyRef = await stores.Checkpoints.ResolveAsync(parse.GetValue(policy)!, ct);
+                var judgeRef = await stores.Checkpoints.ResolveAsync(parse.GetValue(judge)!, ct);
+                var runId = NewId.NextGuid();
+                var start = new StartRun(runId, parse.GetValue(name) ?? $"run-{runId.ToString()[..8]}", parse.GetValue(dataset)!, policyRef.ContentHash,
+                    judgeRef.ContentHash, parse.GetValue(iterations), parse.GetValue(items), config.ToJsonString());
+                await PublishAsync(start, ct);
+                AnsiConsole.MarkupLine(Markup.Escape($"run {runId}: {start.Iterations} iteration(s) on {start.Dataset}, policy {policyRef.ContentHash[..12]}, judge {judgeRef.ContentHash[..12]}"));
+                return await FollowAsync(runId, parse.GetValue(timeout), ct);
+            }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or JsonException or IOException)
+            {
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    public static async Task PublishAsync(object message, CancellationToken cancellationToken)
+    {
+        using var host = CliHost.CreateWithBus();
+        await host.StartAsync(cancellationToken);
+        await host.Services.GetRequiredService<IBus>().Publish(message, message.GetType(), cancellationToken);
+        await host.StopAsync(cancellationToken);
+    }
+
+    /// <summary>A live view of the run: each iteration's state and its training jobs' steps, polled once a second.</summary>
+    public static async Task<int> FollowAsync(Guid runId, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
+        var clock = Stopwatch.StartNew();
+        string status = "waiting";
+        string? failure = null;
+        await AnsiConsole.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                ProgressTask Task(string key) => tasks.TryGetValue(key, out var t) ? t : tasks[key] = context.AddTask(Markup.Escape(key), maxValue: 1);
+                var head = Task("run");
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+                    {
+                        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
+                        var iterations = await db.Iterations.AsNoTracking().Where(i => i.RunId == runId).OrderBy(i => i.Number).ToListAsync(cancellationToken);
+                        var jobs = await db.TrainingJobs.AsNoTracking().Where(j => j.RunId == runId).OrderBy(j => j.CreatedAt).ToListAsync(cancellationToken);
+                        status = run?.Status ?? "waiting";
+                        head.Description = Markup.Escape(run is null ? "waiting for the orchestrator (visrl stack services)" : $"run {run.Name}: {status}");
+                        head.MaxValue = Math.Max(1, run?.PlannedIterations ?? 1);
+                        head.Value = iterations.Count(i => i.State == "Completed");
+                        foreach (var it in iterations)
+                        {
+                            var t = Task($"iteration {it.Number}");
+                            t.Description = Markup.Escape($"iteration {it.Number}: {it.State} ({it.ItemCount} items)");
+                            t.Value = StateProgress(it.State);
+                            if (it.State == "Failed") failure = $"iteration {it.Number}: {it.FailureReason}";
+                        }
+                        foreach (var job in jobs)
+                        {
+                            var t = Task($"  {job.Stage} {job.Id.ToString()[..8]}");
+                            t.MaxValue = Math.Max(1, job.PlannedSteps);
+                            t.Value = job.CompletedSteps;
+                            t.Description = Markup.Escape($"  {job.Stage}: {job.Status} {job.CompletedSteps}/{job.PlannedSteps} steps");
+                        }
+                    }
+                    if (status is "completed" or "failed") { head.Value = head.MaxValue; break; }
+                    if (timeoutSeconds > 0 && clock.Elapsed.TotalSeconds > timeoutSeconds) break;
+                    await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+            });
+        switch (status)
+        {
+            case "completed":
+                AnsiConsole.MarkupLine($"[green]{Markup.Escape($"run {runId} completed in {clock.Elapsed.TotalSeconds:F0} s")}[/]");
+                return 0;
+            case "failed":
+                AnsiConsole.MarkupLine($"[red]run failed:[/] {Markup.Escape(failure ?? "(see the iterations table)")}");
+                return 1;
+            default:
+                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape($"stopped following after {timeoutSeconds} s; the run is {status}")}[/]");
+                return 2;
+        }
+    }
+
+    private static double StateProgress(string state) => state switch
+    {
+        "Sampling" => 0.1, "Scoring" => 0.3, "Filtering" => 0.45, "TrainingBox" => 0.55, "TrainingAnswer" => 0.75, "Evaluating" => 0.9,
+        "Completed" or "Paired" or "Failed" => 1, _ => 0,
+    };
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using VisRL.Data;
+using VisRL.Imaging;
+using VisRL.Imaging.Geometry;
+using VisRL.Modeling;
+
+namespace VisRL.Cli.Reports;
+
+/// <summary>One row of the results table: a checkpoint and its stored evaluation.</summary>
+internal sealed record ResultRow(string Label, string Checkpoint, string Mode, Guid EvaluationId, double AnswerAccuracy, double? DetectionAccuracy, int Items);
+
+/// <summary>A training job shown as curves.</summary>
+internal sealed record JobCurves(string Label, Guid JobId, IReadOnlyList<string> Metrics);
+
+/// <summary>
+/// The demo's HTML report, one self-contained file: the results table, the round's pair statistics
+/// (the SQL views), loss and reward-margin curves as inline SVG, and a gallery of items with their
+/// win (green) and lose (red) boxes drawn — the hidden GT box dashed in blue is shown for reading only.
+/// </summary>
+internal static class DemoReport
+{
+    public static async Task<string> BuildAsync(DatasetStorage storage, string connectionString, string title, IReadOnlyList<ResultRow> results,
+        IReadOnlyList<JobCurves> jobs, Guid iterationId, string configJson, CancellationToken cancellationToken)
+    {
+        var html = new StringBuilder();
+        html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(Encode(title)).Append("</title><style>")
+            .Append("body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
+            .Append("th{background:#f4f4f4}.gallery{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;padding:6px;width:260px;font-size:12px}")
+            .Append(".win{color:#1a7f37}.lose{color:#c62828}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:11px}</style></head><body>");
+        html.Append("<h1>").Append(Encode(title)).Append("</h1>");
+
+        html.Append("<h2>Held-out test split</h2><table><tr><th>model</th><th>mode</th><th>answer accuracy</th><th>detection accuracy (IoU &gt; 0.5)</th><th>items</th><th>checkpoint</th></tr>");
+        foreach (var r in results)
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td style=\"text-align:left\">{Encode(r.Label)}</td><td>{r.Mode}</td><td>{r.AnswerAccuracy:P1}</td><td>{(r.DetectionAccuracy is { } d ? d.ToString("P1", CultureInfo.InvariantCulture) : "-")}</td><td>{r.Items}</td><td><code>{r.Checkpoint[..12]}</code></td></tr>");
+        html.Append("</table>");
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        html.Append("<h2>Preference pairs of the self-evolution iteration</h2>");
+        foreach (var view in new[] { "round_counts", "pair_box_quadrants", "round_score_summary" })
+            html.Append(await ViewTableAsync(connection, view, iterationId, cancellationToken));
+
+        html.Append("<h2>Training curves</h2><div class=\"gallery\">");
+        foreach (var job in jobs)
+            foreach (var metric in job.Metrics)
+                html.Append(SvgChart.Lines($"{job.Label}: {metric}", [new Series(metric, await MetricAsync(connection, job.JobId, metric, cancellationToken))]));
+        html.Append("</div>");
+
+        html.Append("<h2>Gallery: win and lose boxes</h2><p><span class=\"win\">■ win (chosen)</span> <span class=\"lose\">■ lose (rejected)</span> <span style=\"color:#1565c0\">■ hidden GT box (statistics only)</span></p><div class=\"gallery\">");
+        html.Append(await GalleryAsync(storage, iterationId, 12, cancellationToken));
+        html.Append("</div><h2>Configuration</h2><pre>").Append(Encode(configJson)).Append("</pre></body></html>");
+        return html.ToString();
+    }
+
+    private static async Task<string> ViewTableAsync(NpgsqlConnection connection, string view, Guid iterationId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = @id", connection);
+        command.Parameters.AddWithValue("id", iterationId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var columns = Enumerable.Range(0, reader.FieldCount).Where(i => !reader.GetName(i).EndsWith("_id", StringComparison.Ordinal)).ToList();
+        var html = new StringBuilder($"<h3>{view}</h3><table><tr>");
+        foreach (var i in columns) html.Append("<th>").Append(Encode(reader.GetName(i))).Append("</th>");
+        html.Append("</tr>");
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            html.Append("<tr>");
+            foreach (var i in columns) html.Append("<td>").Append(Encode(reader.IsDBNull(i) ? "-" : Format(reader.GetValue(i)))).Append("</td>");
+            html.Append("</tr>");
+        }
+        return html.Append("</table>").ToString();
+    }
+
+    private static string Format(object value) => value switch
+    {
+        double d => d.ToString("0.###", CultureInfo.InvariantCulture),
+        float f => f.ToString("0.###", CultureInfo.InvariantCulture),
+        decimal m => m.ToString("0.###", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    private static async Task<List<(double X, double Y)>> MetricAsync(NpgsqlConnection connection, Guid jobId, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT step, value FROM training_metrics WHERE training_job_id = @job AND name = @name ORDER BY step", connection);
+        command.Parameters.AddWithValue("job", jobId);
+        command.Parameters.AddWithValue("name", name);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var points = new List<(double, double)>();
+        while (await reader.ReadAsync(cancellationToken)) points.Add((reader.GetInt32(0), reader.GetDouble(1)));
+        return points;
+    }
+
+    private static async Task<string> GalleryAsync(DatasetStorage storage, Guid iterationId, int count, CancellationToken cancellationToken)
+    {
+        await using var db = storage.CreateDb();
+        var pairs = await db.PairSets.Where(s => s.IterationId == iterationId)
+            .Join(db.Pairs, s => s.Id, p => p.PairSetId, (s, p) => p).OrderBy(p => p.ItemId).Take(count)
+            .Join(db.Candidates, p => p.ChosenCandidateId, c => c.Id, (p, chosen) => new { p, chosen })
+            .Join(db.Candidates, x => x.p.RejectedCandidateId, c => c.Id, (x, rejected) => new { x.p.ItemId, x.chosen, rejected })
+            .ToListAsync(cancellationToken);
+        var scores = await db.Scores.Where(s => pairs.Select(p => p.chosen.Id).Contains(s.CandidateId) || pairs.Select(p => p.rejected.Id).Contains(s.CandidateId))
+            .ToListAsync(cancellationToken);
+        var items = pairs.Count == 0 ? [] : (await StoredItems.LoadByIdAsync(storage, [.. pairs.Select(p => p.ItemId).Distinct()], cancellationToken)).ToDictionary(i => i.Row.Id);
+        var html = new StringBuilder();
+        foreach (var pair in pairs)
+        {
+            var item = items[pair.ItemId];
+            var boxes = new List<(Box, Rgb)>();
+            if (item.Row.GtBox() is { } gt) boxes.Add((gt, new Rgb(21, 101, 192)));
+            if (BoxOf(pair.rejected) is { } lose) boxes.Add((lose, new Rgb(198, 40, 40)));
+            if (BoxOf(pair.chosen) is { } win) boxes.Add((win, new Rgb(26, 127, 55)));
+            var image = BoxOverlay.Draw(Views.Global(item.Image, 256), boxes);
+            string Score(long id) => scores.FirstOrDefault(s => s.CandidateId == id) is { } s
+                ? string.Create(CultureInfo.InvariantCulture, $"s_r {s.AnswerScore:0.##} s_b {s.BoxScore:0.###}") : "";
+            html.Append("<div class=\"card\"><img width=\"256\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(ImageCodec.EncodePng(image))).Append("\"><br>")
+                .Append(Encode(item.Row.Question)).Append(" → <b>").Append(Encode(item.Row.StandardAnswer)).Append("</b><br>")
+                .Append("<span class=\"win\">win: ").Append(Encode(pair.chosen.Answer)).Append(" (").Append(Score(pair.chosen.Id)).Append(")</span><br>")
+                .Append("<span class=\"lose\">lose: ").Append(Encode(pair.rejected.Answer)).Append(" (").Append(Score(pair.rejected.Id)).Append(")</span></div>");
+        }
+        return pairs.Count == 0 ? "<p>(no pairs)</p>" : html.ToString();
+    }
+
+    private static Box? BoxOf(VisRL.Platform.Persistence.Entities.Candidate c) =>
+        c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}

@@ -1,0 +1,59 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using VisRL.Contracts.V1;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+
+namespace VisRL.Orchestrator.Runs;
+
+/// <summary>StartRun → the run's row (its full configuration) and its first iteration.</summary>
+public sealed class StartRunConsumer(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<StartRun>
+{
+    public async Task Consume(ConsumeContext<StartRun> context)
+    {
+        var m = context.Message;
+        RunPlan plan;
+        try { plan = RunPlan.From(m); }
+        catch (ArgumentException e) { throw new PermanentFailureException($"run {m.RunId} ({m.Name}): {e.Message}", e); } // no retry: to _error with the reason
+        await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
+        if (await db.Runs.FindAsync([m.RunId], context.CancellationToken) is null)
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.Runs.Add(new Run { Id = m.RunId, Name = m.Name, ConfigJson = plan.ToJson(), PlannedIterations = m.Iterations, Status = "running", CreatedAt = now, UpdatedAt = now });
+            await db.SaveChangesAsync(context.CancellationToken);
+        }
+        await context.Publish(plan.Iteration(1, m.PolicyCheckpoint));
+    }
+}
+
+/// <summary>IterationCompleted → the next iteration, sampling from the new policy, or RunCompleted after the last one.</summary>
+public sealed class IterationCompletedConsumer(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<IterationCompleted>
+{
+    public async Task Consume(ConsumeContext<IterationCompleted> context)
+    {
+        var m = context.Message;
+        await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
+        var run = await db.Runs.SingleAsync(r => r.Id == m.RunId, context.CancellationToken);
+        if (m.Number < run.PlannedIterations)
+        {
+            await context.Publish(RunPlan.Parse(run.ConfigJson).Iteration(m.Number + 1, m.PolicyCheckpoint));
+            return;
+        }
+        run.Status = "completed";
+        run.UpdatedAt = DateTimeOffset.UtcNow;
+        await db.SaveChangesAsync(context.CancellationToken);
+        await context.Publish(new RunCompleted(run.Id, run.PlannedIterations, m.PolicyCheckpoint));
+    }
+}
+
+/// <summary>IterationFailed → the run is failed (its iteration's row holds the reason).</summary>
+public sealed class IterationFailedConsumer(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<IterationFailed>
+{
+    public async Task Consume(ConsumeContext<IterationFailed> context)
+    {
+        await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
+        await db.Runs.Where(r => r.Id == context.Message.RunId).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, "failed").SetProperty(r => r.UpdatedAt, DateTimeOffset.UtcNow), context.CancellationToken);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.Data.Synthetic;
+using VisRL.DataGeneration;
+using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Identity;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// A whole run (StartRun → iteration 1: sample → score → filter → DPO stage 1 → stage 2 → evaluate →
+/// iteration 2 from the new policy) with every service a separate process on the real test stack,
+/// and the Trainer SIGKILLed in the middle of stage 1.
+/// </summary>
+[Collection(StackCollection.Name)]
+public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
+{
+    private static readonly ModelConfig TinyConfig = new()
+    {
+        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
+        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
+    };
+
+    private static readonly SamplingSettings Sampling = new(Attempts: 2);
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-run-{Guid.NewGuid():N}");
+    private DatabaseOptions _database = null!;
+    private ServiceFleet _fleet = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        _fleet = new ServiceFleet(stack, _database, $"run{Guid.NewGuid().ToString("N")[..8]}-", _scratch);
+        Directory.CreateDirectory(_scratch);
+    }
+
+    public Task DisposeAsync()
+    {
+        _fleet.Dispose();
+        try { if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task ARunTrainsBothDpoStagesEvaluatesAndChainsIterations_EvenWhenTheTrainerIsKilledMidStage()
+    {
+        await _fleet.StartOrchestratorAsync();
+        var (dataset, policy) = await SeedAsync(rlItems: 12, testItems: 6);
+        foreach (var service in new[] { "sampler", "critic", "filter" }) _fleet.Start(service);
+        var trainer = _fleet.Start("trainer");
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int>
+        {
+            ["sampler-sample-batch"] = 1, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1, ["trainer-train-stage"] = 1, ["trainer-evaluate"] = 1,
+            ["orchestrator-start-run"] = 1,
+        });
+
+        var runId = NewId.NextGuid();
+        var config = JsonSerializer.Serialize(new
+        {
+            batchSize = 4, sampling = Sampling,
+            thresholds = new { maxBox = 0.0, minBox = 1.0 }, // any s_b: the pair rule runs on s_r alone
+            training = new { dpo = new DpoSettings(Epochs: 40, BatchSize: 4, LearningRate: 1e-3, CheckpointEvery: 5), evalItems = 6 },
+        }, JsonSerializerOptions.Web);
+        var builder = TestStack.ServiceHost(_fleet.Prefix + "test");
+        builder.AddVisRLMessaging();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.Services.GetRequiredService<IBus>().Publish(new StartRun(runId, "run-test", dataset, policy, policy, 2, null, config));
+
+        // Kill the Trainer right after stage 1 stored its first resumable checkpoint.
+        var first = WorkflowIds.Iteration(runId, 1);
+        var boxJob = WorkflowIds.TrainingJob(first, TrainingStage.DpoBox);
+        var checkpoints = new CheckpointStore(new VisRLDbContextFactory(_database), DatasetStorage.Create(_database, stack.Blobs).Blobs, stack.Blobs.CheckpointsContainer);
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            _fleet.AssertAlive();
+            await FailOnFailedIterationAsync(runId);
+            return await checkpoints.LatestOfJobAsync(boxJob, "dpo-box-resume") is not null;
+        }, TimeSpan.FromSeconds(180), $"stage 1 stored no resumable checkpoint\n{_fleet.Output}");
+        await _fleet.KillAsync(trainer);
+        int plannedSteps, stepsAtKill;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+        {
+            var job = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == boxJob);
+            (plannedSteps, stepsAtKill) = (job.PlannedSteps, job.CompletedSteps);
+            Assert.True(stepsAtKill < plannedSteps && job.Status == "running", $"the kill came after stage 1 ended ({stepsAtKill}/{plannedSteps}); the test proves nothing");
+        }
+        _fleet.Start("trainer"); // the broker redelivers the unacknowledged TrainStage to it
+
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            _fleet.AssertAlive();
+            await FailOnFailedIterationAsync(runId, allowSecond: true);
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            return await db.Runs.AsNoTracking().AnyAsync(r => r.Id == runId && r.Status != "running");
+        }, TimeSpan.FromSeconds(420), $"the run did not end\n{_fleet.Output}");
+
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+        {
+            var iterations = await db.Iterations.AsNoTracking().Where(i => i.RunId == runId).OrderBy(i => i.Number).ToListAsync();
+            var one = iterations[0];
+            Assert.Equal("Completed", one.State);
+            Assert.NotNull(one.PairSetId);
+            Assert.True(await db.Pairs.CountAsync(p => p.PairSetId == one.PairSetId) > 0);
+
+            // Stage 1 resumed from a checkpoint after the kill and ended with exactly the planned optimizer steps.
+            var boxJobRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == boxJob);
+            Assert.Equal(("completed", plannedSteps), (boxJobRow.Status, boxJobRow.CompletedSteps));
+            var resumedFrom = await db.TrainingMetrics.AsNoTracking().SingleAsync(m => m.TrainingJobId == boxJob && m.Name == "resumed_from_step");
+            Assert.InRange(resumedFrom.Value, 1, plannedSteps - 1);
+            var boxCheckpoint = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.ContentHash == one.BoxCheckpoint);
+            Assert.Equal(("dpo-box", plannedSteps, boxJob), (boxCheckpoint.Stage, boxCheckpoint.Step, boxCheckpoint.TrainingJobId!.Value));
+            var start = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.ContentHash == policy);
+            Assert.Equal(start.Id, boxCheckpoint.ParentId);
+
+            // Stage 2 started from stage 1's checkpoint; both recorded TRL-style metrics.
+            var answerJob = WorkflowIds.TrainingJob(first, TrainingStage.DpoBoxAnswer);
+            var output = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.ContentHash == one.OutputCheckpoint);
+            Assert.Equal(("dpo-box-answer", boxCheckpoint.Id), (output.Stage, output.ParentId!.Value));
+            var names = await db.TrainingMetrics.AsNoTracking().Where(m => m.TrainingJobId == boxJob || m.TrainingJobId == answerJob)
+                .Select(m => new { m.TrainingJobId, m.Name }).Distinct().ToListAsync();
+            foreach (var name in new[] { "loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins" })
+                Assert.Equal(2, names.Count(n => n.Name == name));
+            Assert.Contains(names, n => n.TrainingJobId == answerJob && n.Name == "answer/rewards/margins");
+
+            // Both new checkpoints were evaluated on the test split.
+            foreach (var stage in new[] { TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer })
+            {
+                var evaluation = await db.Evaluations.AsNoTracking().SingleAsync(e => e.EvaluationRunId == WorkflowIds.Evaluation(first, stage) && e.Family == "all");
+                Assert.Equal(("test", "cot", 6), (evaluation.Split, evaluation.Mode, evaluation.ItemCount));
+                Assert.NotNull(evaluation.DetectionAccuracy);
+            }
+
+            // Iteration 2 sampled from iteration 1's policy; the run ended as its last iteration did.
+            Assert.Equal(2, iterations.Count);
+            Assert.Equal(one.OutputCheckpoint, iterations[1].PolicyCheckpoint);
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            Assert.Equal(iterations[1].State == "Completed" ? "completed" : "failed", run.Status);
+            Assert.True(iterations[1].State is "Completed" or "Failed", iterations[1].State);
+        }
+        await host.StopAsync();
+    }
+
+    private async Task FailOnFailedIterationAsync(Guid runId, bool allowSecond = false)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var failed = await db.Iterations.AsNoTracking().FirstOrDefaultAsync(i => i.RunId == runId && i.State == "Failed" && (!allowSecond || i.Number == 1));
+        if (failed is not null) Assert.Fail($"iteration {failed.Number} failed: {failed.FailureReason}\n{_fleet.Output}");
+    }
+
+    /// <summary>
+    /// A dataset (rl and test splits) and a tiny random policy. The rl items' standard answers are
+    /// set to what the policy itself answers for its first own box (sampling is a pure function of the
+    /// seeds), so some candidates are right and some wrong: the filter finds pairs without a trained model.
+    /// </summary>
+    private async Task<(string Dataset, string Policy)> SeedAsync(int rlItems, int testItems)
+    {
+        var storage = DatasetStorage.Create(_database, stack.Blobs);
+        var name = $"run-{Guid.NewGuid():N}"[..20];
+        var writer = new SyntheticDatasetWriter(storage);
+        await writer.WriteAsync(name, "rl", rlItems, SyntheticSplitSpec.Create(31, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        await writer.WriteAsync(name, "test", testItems, SyntheticSplitSpec.Create(32, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        var folder = Path.Combine(_scratch, "policy");
+        string hash;
+        using (var model = VisRLTiny.Create(TinyConfig, seed: 11)) hash = ModelCheckpoint.Save(model, folder);
+        await new CheckpointStore(new VisRLDbContextFactory(_database), storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
+
+        var items = await StoredItems.LoadAsync(storage, name, "rl", null);
+        IReadOnlyList<SampledCandidate> candidates;
+        using (var policy = ModelCheckpoint.Load(folder))
+            candidates = new CandidateSampler(policy).Sample([.. items.Select(i => new SampleItem(i.Row.Id, i.Image, i.Row.Question))], Sampling);
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        foreach (var own in candidates.Where(c => c.Attempt == 0 && c.Kind == CandidateKinds.Own && !string.IsNullOrWhiteSpace(c.Answer)))
+            await db.Items.Where(i => i.Id == own.ItemId).ExecuteUpdateAsync(s => s.SetProperty(i => i.StandardAnswer, own.Answer));
+        return (name, hash);
+    }
+}

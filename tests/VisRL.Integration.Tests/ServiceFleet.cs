@@ -1,0 +1,110 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// Workflow services as separate processes (their built dlls) on the test stack, named with a
+/// prefix of the test's own (so their queues are the test's alone), against the test's database.
+/// Disposing kills whatever still runs.
+/// </summary>
+public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, string prefix, string scratch) : IDisposable
+{
+    private readonly List<ChildProcess.Running> _processes = [];
+    private readonly HashSet<ChildProcess.Running> _killed = [];
+
+    public string Prefix => prefix;
+
+    public Dictionary<string, string> Environment(string service)
+    {
+        var environment = stack.ServiceEnvironment(database);
+        environment["VISRL__SERVICE__NAME"] = prefix + service;
+        environment["VISRL__SERVICE__HEALTHPORT"] = "0";
+        environment["VISRL__MESSAGING__RETRYINITIALINTERVALMS"] = "50";
+        if (service is "sampler" or "critic" or "trainer")
+        {
+            environment["VISRL__TORCH__THREADS"] = "1";
+            environment["VISRL__MESSAGING__PREFETCHCOUNT"] = "1"; // an idle replica is not starved by one that prefetched the queue
+            environment["VISRL__MODELS__CACHEFOLDER"] = Path.Combine(scratch, "models");
+        }
+        if (service == "orchestrator") environment["VISRL__DATABASE__MIGRATEONSTART"] = "true";
+        return environment;
+    }
+
+    public ChildProcess.Running Start(string service)
+    {
+        var project = char.ToUpperInvariant(service[0]) + service[1..];
+        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), Environment(service)));
+        _processes.Add(running);
+        return running;
+    }
+
+    /// <summary>SIGKILL: no graceful stop; the replica's unacknowledged message goes back to its queue.</summary>
+    public async Task KillAsync(ChildProcess.Running replica)
+    {
+        _killed.Add(replica);
+        replica.Process.Kill();
+        await replica.Process.WaitForExitAsync();
+    }
+
+    /// <summary>Fails the test with the output of a service that exited without being killed.</summary>
+    public void AssertAlive()
+    {
+        foreach (var p in _processes.Where(p => !_killed.Contains(p) && p.Process.HasExited))
+            Assert.Fail($"a service exited ({p.Process.ExitCode}):\n{p.Output}");
+    }
+
+    public string Output => string.Join("\n----\n", _processes.Select(p => p.Output));
+
+    /// <summary>Starts the Orchestrator and waits until it has migrated the (empty) database.</summary>
+    public async Task<ChildProcess.Running> StartOrchestratorAsync()
+    {
+        var orchestrator = Start("orchestrator");
+        await WaitUntilAsync(async () =>
+        {
+            Assert.False(orchestrator.Process.HasExited, $"orchestrator exited:\n{orchestrator.Output}");
+            try
+            {
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
+                return !(await db.Database.GetPendingMigrationsAsync()).Any() && (await db.Database.GetAppliedMigrationsAsync()).Any();
+            }
+            catch (Npgsql.PostgresException) { return false; }
+        }, TimeSpan.FromSeconds(60), "the orchestrator did not migrate the database");
+        return orchestrator;
+    }
+
+    /// <summary>Waits until each named queue (without the prefix) has at least the given consumers.</summary>
+    public Task WaitForConsumersAsync(IReadOnlyDictionary<string, int> queues) => WaitUntilAsync(async () =>
+    {
+        AssertAlive();
+        var actual = await QueuesAsync();
+        return queues.All(q => actual.GetValueOrDefault(prefix + q.Key) >= q.Value);
+    }, TimeSpan.FromSeconds(60), $"the services did not all start consuming ({string.Join(", ", queues.Keys)})");
+
+    /// <summary>Queue name → consumer count, from the RabbitMQ management API.</summary>
+    public static async Task<Dictionary<string, int>> QueuesAsync()
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        using var doc = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{TestStack.ManagementPort}/api/queues?columns=name,consumers"));
+        return doc.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException(what);
+            await Task.Delay(200);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes) process.Dispose();
+    }
+}
