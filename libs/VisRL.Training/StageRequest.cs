@@ -1,4 +1,5 @@
 using VisRL.Modeling;
+using VisRL.Torch;
 
 namespace VisRL.Training;
 
@@ -14,6 +15,7 @@ public sealed record StageRequest(
     string? StartCheckpoint,
     Guid JobId,
     ExperimentOptions Options,
-    string WorkFolder);
+    string WorkFolder,
+    Device? Device = null);
 
 public enum TrainingStageKind { Base, Sft }

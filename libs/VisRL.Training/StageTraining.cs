@@ -29,11 +29,15 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
             var scenes = await SceneLoader.LoadAsync(storage, request.Dataset, request.Split, request.Items, requireBoxes: true, cancellationToken);
             CheckpointRef? parent = null;
             VisRLTiny model;
-            if (request.Stage == TrainingStageKind.Base) model = VisRLTiny.Create(o.Model, seed: o.InitSeed);
+            if (request.Stage == TrainingStageKind.Base)
+            {
+                model = VisRLTiny.Create(o.Model, seed: o.InitSeed);
+                if (request.Device is { } device) model.Model.to(device);
+            }
             else
             {
                 parent = await ResolveStartAsync(request.StartCheckpoint, cancellationToken);
-                model = ModelCheckpoint.Load(await checkpoints.FetchAsync(parent, Path.Combine(request.WorkFolder, "cache"), cancellationToken));
+                model = ModelCheckpoint.Load(await checkpoints.FetchAsync(parent, Path.Combine(request.WorkFolder, "cache"), cancellationToken), request.Device);
             }
             using (model)
             {

@@ -32,7 +32,7 @@ public sealed class TrainStageRunner(DatasetStorage storage, CheckpointStore che
         var supervised = Parse<SupervisedStageSettings>(command.ConfigJson) ?? throw new ArgumentException($"{stage}: the config must name a dataset");
         var kind = command.Stage == TrainingStage.Base ? TrainingStageKind.Base : TrainingStageKind.Sft;
         var request = new StageRequest(kind, supervised.Dataset, supervised.Split ?? stage, supervised.Items,
-            string.IsNullOrEmpty(command.StartCheckpoint) ? null : command.StartCheckpoint, command.JobId, supervised.Options ?? new ExperimentOptions(), workFolder);
+            string.IsNullOrEmpty(command.StartCheckpoint) ? null : command.StartCheckpoint, command.JobId, supervised.Options ?? new ExperimentOptions(), workFolder, device);
         return await new StageTraining(storage, checkpoints, journal).RunAsync(request, progress, cancellationToken);
     }
 

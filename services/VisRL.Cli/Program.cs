@@ -14,6 +14,7 @@ var root = new RootCommand("VisRL.Workflow: self-evolving preference data and st
     RoundCommand.Create(),
     RunCommand.Create(),
     DemoCommand.Create(),
+    ReportCommand.Create(),
     StatsCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.Data.Synthetic;
@@ -11,7 +8,6 @@ using VisRL.Modeling;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Identity;
-using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
 
 namespace VisRL.Integration.Tests;
@@ -59,21 +55,27 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int>
         {
             ["sampler-sample-batch"] = 1, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1, ["trainer-train-stage"] = 1, ["trainer-evaluate"] = 1,
-            ["orchestrator-start-run"] = 1,
+            ["orchestrator-start-run"] = 1, ["orchestrator-iteration-completed"] = 1,
         });
 
-        var runId = NewId.NextGuid();
-        var config = JsonSerializer.Serialize(new
+        // `visrl run start` as a process: it publishes StartRun and follows the run to its end.
+        var config = Path.Combine(_scratch, "run.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
             batchSize = 4, sampling = Sampling,
             thresholds = new { maxBox = 0.0, minBox = 1.0 }, // any s_b: the pair rule runs on s_r alone
             training = new { dpo = new DpoSettings(Epochs: 40, BatchSize: 4, LearningRate: 1e-3, CheckpointEvery: 5), evalItems = 6 },
-        }, JsonSerializerOptions.Web);
-        var builder = TestStack.ServiceHost(_fleet.Prefix + "test");
-        builder.AddVisRLMessaging();
-        using var host = builder.Build();
-        await host.StartAsync();
-        await host.Services.GetRequiredService<IBus>().Publish(new StartRun(runId, "run-test", dataset, policy, policy, 2, null, config));
+        }, JsonSerializerOptions.Web));
+        using var cli = ChildProcess.Start(Cli("run", "start", "--dataset", dataset, "--policy", policy[..12], "--judge", policy[..12],
+            "--iterations", "2", "--config", config, "--name", "run-test", "--timeout", "600"));
+        var runId = Guid.Empty;
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            Assert.False(cli.Process.HasExited && runId == Guid.Empty, $"visrl run start exited:\n{cli.Output}");
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            runId = await db.Runs.AsNoTracking().Select(r => r.Id).SingleOrDefaultAsync();
+            return runId != Guid.Empty;
+        }, TimeSpan.FromSeconds(60), $"no run was recorded\n{cli.Output}");
 
         // Kill the Trainer right after stage 1 stored its first resumable checkpoint.
         var first = WorkflowIds.Iteration(runId, 1);
@@ -145,8 +147,32 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
             Assert.Equal(iterations[1].State == "Completed" ? "completed" : "failed", run.Status);
             Assert.True(iterations[1].State is "Completed" or "Failed", iterations[1].State);
+
+            // The CLI followed the run to the same end.
+            await cli.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(cli.Process.ExitCode == (run.Status == "completed" ? 0 : 1), cli.Output);
+            Assert.Contains(run.Status == "completed" ? "completed in" : "run failed:", cli.Output);
         }
-        await host.StopAsync();
+
+        // `visrl report`: the run's HTML report, with its results, statistics, curves and gallery.
+        var reports = Path.Combine(_scratch, "report");
+        var (code, reportOutput) = await ChildProcess.RunAsync(Cli("report", "--run", runId.ToString(), "--out", reports), TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, reportOutput);
+        var html = await File.ReadAllTextAsync(Path.Combine(reports, "report.html"));
+        foreach (var part in new[] { "Iter1 stage 1 (+RL1)", "Iter1 stage 2 (+RL1+RL2)", "round_counts", "pair_box_quadrants", "<polyline", "data:image/png;base64," })
+            Assert.Contains(part, html);
+        var (missingCode, missing) = await ChildProcess.RunAsync(Cli("report", "--run", Guid.NewGuid().ToString()), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, missingCode);
+        Assert.Contains("does not exist", missing);
+    }
+
+    /// <summary>The CLI as a process against the test stack and this test's database.</summary>
+    private System.Diagnostics.ProcessStartInfo Cli(params string[] arguments)
+    {
+        var environment = TestStack.StackVariables("test", 0);
+        environment["VISRL__DATABASE__CONNECTIONSTRING"] = _database.ConnectionString;
+        environment["VISRL_ROOT"] = TestStack.Root;
+        return ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment, arguments);
     }
 
     private async Task FailOnFailedIterationAsync(Guid runId, bool allowSecond = false)

@@ -92,23 +92,14 @@ internal static class DemoCommand
         if (followed != 0) throw new DemoStepException($"the iteration did not complete: visrl stats {iterationId}");
 
         Step(clock, "results");
-        var results = new List<ResultRow>();
-        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+        var results = new List<ResultRow>
         {
-            var iteration = await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == iterationId, ct);
-            var rows = new (string Label, string Checkpoint, string Mode, Guid Id)[]
-            {
-                ("Base (no CoT)", baseCheckpoint, Evaluator.NoCot, baseEval.EvaluationId),
-                ("SFT", sftCheckpoint, Evaluator.Cot, sftEval.EvaluationId),
-                ("SFT+RL1", iteration.BoxCheckpoint!, Evaluator.Cot, WorkflowIds.Evaluation(iterationId, TrainingStage.DpoBox)),
-                ("SFT+RL1+RL2", iteration.OutputCheckpoint!, Evaluator.Cot, WorkflowIds.Evaluation(iterationId, TrainingStage.DpoBoxAnswer)),
-            };
-            foreach (var row in rows)
-            {
-                var e = await WaitForEvaluationAsync(database, row.Id, ct);
-                results.Add(new ResultRow(row.Label, row.Checkpoint, row.Mode, row.Id, e.AnswerAccuracy, e.DetectionAccuracy, e.ItemCount));
-            }
-        }
+            (await WaitForEvaluationAsync(database, baseEval.EvaluationId, ct)) with { Label = "Base (no CoT)", Checkpoint = baseCheckpoint },
+            (await WaitForEvaluationAsync(database, sftEval.EvaluationId, ct)) with { Label = "SFT", Checkpoint = sftCheckpoint },
+        };
+        RunReportData run;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database)) run = await RunReport.CollectAsync(db, runId, ct);
+        results.AddRange(run.Results.Select((r, i) => r with { Label = i == 0 ? "SFT+RL1" : "SFT+RL1+RL2" }));
         var table = new Table().Border(TableBorder.Rounded).Title("held-out test split")
             .AddColumns("model", "answer accuracy", "detection accuracy (IoU > 0.5)", "items");
         foreach (var r in results)
@@ -116,20 +107,11 @@ internal static class DemoCommand
         AnsiConsole.Write(table);
         await StatsCommand.RunAsync(iterationId.ToString(), ct);
 
-        var jobs = new List<JobCurves>
-        {
-            new("M_org", baseJob, ["base-reading/loss", "base/loss"]),
-            new("SFT", sftJob, ["sft/loss"]),
-            new("DPO stage 1", WorkflowIds.TrainingJob(iterationId, TrainingStage.DpoBox), ["loss", "rewards/margins", "rewards/accuracies"]),
-            new("DPO stage 2", WorkflowIds.TrainingJob(iterationId, TrainingStage.DpoBoxAnswer), ["loss", "rewards/margins", "answer/rewards/margins"]),
-        };
-        var html = await DemoReport.BuildAsync(stores.Datasets, database.ConnectionString, $"VisRL.Workflow demo ({plan.Name})", results, jobs, iterationId, planJson, ct);
-        Directory.CreateDirectory(outputFolder);
-        var file = Path.Combine(outputFolder, "report.html");
-        await File.WriteAllTextAsync(file, html, ct);
-        var key = $"demo/{plan.Name}/{planId:N}/report.html";
-        await stores.Datasets.Blobs.PutAsync(stores.Datasets.ExportsContainer, key, System.Text.Encoding.UTF8.GetBytes(html), "text/html", ct);
-        Step(clock, $"report: {file} (and {stores.Datasets.ExportsContainer}/{key}); the stack and services keep running: visrl stack down stops them");
+        var jobs = new List<JobCurves> { new("M_org", baseJob, ["base-reading/loss", "base/loss"]), new("SFT", sftJob, ["sft/loss"]) };
+        jobs.AddRange(run.Jobs);
+        var file = await ReportCommand.WriteAsync(stores.Datasets, database, $"VisRL.Workflow demo ({plan.Name})", results, jobs, run with { ConfigJson = planJson },
+            outputFolder, $"demo/{plan.Name}/{planId:N}/report.html", ct);
+        Step(clock, $"report: {file} (and the {stores.Datasets.ExportsContainer} container); the stack and services keep running: visrl stack down stops them");
         return 0;
     }
 
@@ -179,13 +161,13 @@ internal static class DemoCommand
         return hash!;
     }
 
-    private static async Task<VisRL.Platform.Persistence.Entities.Evaluation> WaitForEvaluationAsync(DatabaseOptions database, Guid evaluationId, CancellationToken ct)
+    private static async Task<ResultRow> WaitForEvaluationAsync(DatabaseOptions database, Guid evaluationId, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromMinutes(10))
         {
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
-                if (await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.EvaluationRunId == evaluationId && e.Family == "all", ct) is { } row) return row;
+                if (await RunReport.EvaluationAsync(db, evaluationId, ct) is { } row) return row;
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }
         throw new DemoStepException($"evaluation {evaluationId} did not finish in 10 minutes: see the trainer's log (visrl stack services)");

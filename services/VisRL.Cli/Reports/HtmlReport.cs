@@ -17,14 +17,14 @@ internal sealed record ResultRow(string Label, string Checkpoint, string Mode, G
 internal sealed record JobCurves(string Label, Guid JobId, IReadOnlyList<string> Metrics);
 
 /// <summary>
-/// The demo's HTML report, one self-contained file: the results table, the round's pair statistics
+/// A run's HTML report (the demo's too), one self-contained file: the results table, the round's pair statistics
 /// (the SQL views), loss and reward-margin curves as inline SVG, and a gallery of items with their
 /// win (green) and lose (red) boxes drawn — the hidden GT box dashed in blue is shown for reading only.
 /// </summary>
-internal static class DemoReport
+internal static class HtmlReport
 {
     public static async Task<string> BuildAsync(DatasetStorage storage, string connectionString, string title, IReadOnlyList<ResultRow> results,
-        IReadOnlyList<JobCurves> jobs, Guid iterationId, string configJson, CancellationToken cancellationToken)
+        IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, string configJson, CancellationToken cancellationToken)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(Encode(title)).Append("</title><style>")
@@ -40,9 +40,9 @@ internal static class DemoReport
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        html.Append("<h2>Preference pairs of the self-evolution iteration</h2>");
+        html.Append("<h2>Preference pairs of the self-evolution iterations</h2>");
         foreach (var view in new[] { "round_counts", "pair_box_quadrants", "round_score_summary" })
-            html.Append(await ViewTableAsync(connection, view, iterationId, cancellationToken));
+            html.Append(await ViewTableAsync(connection, view, iterationIds, cancellationToken));
 
         html.Append("<h2>Training curves</h2><div class=\"gallery\">");
         foreach (var job in jobs)
@@ -50,16 +50,16 @@ internal static class DemoReport
                 html.Append(SvgChart.Lines($"{job.Label}: {metric}", [new Series(metric, await MetricAsync(connection, job.JobId, metric, cancellationToken))]));
         html.Append("</div>");
 
-        html.Append("<h2>Gallery: win and lose boxes</h2><p><span class=\"win\">■ win (chosen)</span> <span class=\"lose\">■ lose (rejected)</span> <span style=\"color:#1565c0\">■ hidden GT box (statistics only)</span></p><div class=\"gallery\">");
-        html.Append(await GalleryAsync(storage, iterationId, 12, cancellationToken));
+        html.Append("<h2>Gallery: win and lose boxes (newest iteration first)</h2><p><span class=\"win\">■ win (chosen)</span> <span class=\"lose\">■ lose (rejected)</span> <span style=\"color:#1565c0\">■ hidden GT box (statistics only)</span></p><div class=\"gallery\">");
+        html.Append(await GalleryAsync(storage, iterationIds, 12, cancellationToken));
         html.Append("</div><h2>Configuration</h2><pre>").Append(Encode(configJson)).Append("</pre></body></html>");
         return html.ToString();
     }
 
-    private static async Task<string> ViewTableAsync(NpgsqlConnection connection, string view, Guid iterationId, CancellationToken cancellationToken)
+    private static async Task<string> ViewTableAsync(NpgsqlConnection connection, string view, IReadOnlyList<Guid> iterationIds, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = @id", connection);
-        command.Parameters.AddWithValue("id", iterationId);
+        await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = ANY(@ids)", connection);
+        command.Parameters.AddWithValue("ids", iterationIds.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var columns = Enumerable.Range(0, reader.FieldCount).Where(i => !reader.GetName(i).EndsWith("_id", StringComparison.Ordinal)).ToList();
         var html = new StringBuilder($"<h3>{view}</h3><table><tr>");
@@ -94,11 +94,13 @@ internal static class DemoReport
         return points;
     }
 
-    private static async Task<string> GalleryAsync(DatasetStorage storage, Guid iterationId, int count, CancellationToken cancellationToken)
+    private static async Task<string> GalleryAsync(DatasetStorage storage, IReadOnlyList<Guid> iterationIds, int count, CancellationToken cancellationToken)
     {
         await using var db = storage.CreateDb();
-        var pairs = await db.PairSets.Where(s => s.IterationId == iterationId)
-            .Join(db.Pairs, s => s.Id, p => p.PairSetId, (s, p) => p).OrderBy(p => p.ItemId).Take(count)
+        var pairs = await db.PairSets.Where(s => iterationIds.Contains(s.IterationId))
+            .Join(db.Iterations, s => s.IterationId, i => i.Id, (s, i) => new { s.Id, i.Number })
+            .Join(db.Pairs, s => s.Id, p => p.PairSetId, (s, p) => new { s.Number, Pair = p })
+            .OrderByDescending(x => x.Number).ThenBy(x => x.Pair.ItemId).Take(count).Select(x => x.Pair)
             .Join(db.Candidates, p => p.ChosenCandidateId, c => c.Id, (p, chosen) => new { p, chosen })
             .Join(db.Candidates, x => x.p.RejectedCandidateId, c => c.Id, (x, rejected) => new { x.p.ItemId, x.chosen, rejected })
             .ToListAsync(cancellationToken);
