@@ -51,7 +51,20 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
     public sealed class StandInFilter : IConsumer<BuildPairs>
     {
         public Task Consume(ConsumeContext<BuildPairs> context) =>
-            context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20, 7));
+            context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20,
+                Script.ContainsKey((context.Message.IterationId, -1, 0)) ? 0 : 7)); // (iteration, -1, 0) scripts "no pairs"
+    }
+
+    /// <summary>Stage 1 succeeds with a made-up checkpoint; stage 2 fails with a reason.</summary>
+    public sealed class StandInTrainer : IConsumer<TrainStage>
+    {
+        public Task Consume(ConsumeContext<TrainStage> context)
+        {
+            var m = context.Message;
+            return m.Stage == TrainingStage.DpoBox
+                ? context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, new string('b', 64), "b/", 10))
+                : context.Publish(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, "DpoBoxAnswer: stand-in out of memory"));
+        }
     }
 
     public sealed class FailureWatcher : IConsumer<IterationFailed>
@@ -93,6 +106,7 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
             bus.AddConsumer<StandInSampler>();
             bus.AddConsumer<StandInCritic>();
             bus.AddConsumer<StandInFilter>();
+            bus.AddConsumer<StandInTrainer>();
             bus.AddConsumer<FailureWatcher>();
         });
         return builder.Build();
@@ -213,6 +227,50 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             var failed = Assert.Single(FailedEvents, e => e.IterationId == iterationId);
             Assert.Equal(("sample", "dataset 'no-such-dataset' does not exist"), (failed.Stage, failed.Reason));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private const string Training = "{\"batchSize\":10,\"training\":{\"dpo\":{\"beta\":0.2}}}";
+
+    [Fact]
+    public async Task WithTrainingTheIterationGoesOnToDpoAndAStageFailureFailsItWithTheTrainersReason()
+    {
+        var iterationId = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", Training));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Equal("DpoBoxAnswer: stand-in out of memory", iteration.FailureReason);
+            Assert.Equal(new string('b', 64), iteration.BoxCheckpoint); // stage 1's checkpoint is recorded, stage 2 started from it
+            Assert.NotNull(iteration.PairSetId);
+            for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
+            Assert.Equal("train-answer", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WithTrainingAFilterThatKeptNoPairsFailsTheIterationWithTheReason()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, -1, 0)] = "no pairs";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", Training));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Contains("the filter kept no pairs among 20 items", iteration.FailureReason);
+            Assert.Null(iteration.BoxCheckpoint);
         }
         finally
         {

@@ -15,6 +15,6 @@ public static class DerivedIds
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{parent:N}/{purpose}"));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x50); // version 5-style: name-based
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 4122 variant
-        return new Guid(hash.AsSpan(0, 16));
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true); // RFC 4122 byte order, so the version and variant land where they belong
     }
 }
