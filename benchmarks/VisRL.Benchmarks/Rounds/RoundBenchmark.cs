@@ -32,11 +32,14 @@ namespace VisRL.Benchmarks.Rounds;
 /// (b) Orchestration overhead: the 1-replica round's wall time against the same work called
 /// in-process without the bus (ItemLoader → CandidateSampler → CandidateWriter, then SelfCritic →
 /// ScoreWriter, then PairSetBuilder, batch by batch, 1 thread); goal ≤ 5 %.
-/// Each configuration runs a small warm-up round first (model fetch and load, JIT).
+/// Each configuration runs a warm-up round first with two batches per replica, so that every
+/// replica has fetched and loaded the model before the measured round (model load, JIT).
+/// Batches of 8 items: per-batch costs (a message each way, the saga's row lock, the consumers'
+/// idempotency queries) are fixed, so the batch size sets how much they weigh.
 /// </summary>
 public static class RoundBenchmark
 {
-    private const int PortOffset = 20, Attempts = 3, BatchSize = 4, WarmupItems = 8;
+    private const int PortOffset = 20, Attempts = 3, BatchSize = 8;
 
     private static readonly Dictionary<string, string> StackVariables = new()
     {
@@ -53,7 +56,7 @@ public static class RoundBenchmark
 
     private static async Task<BenchmarkReport> RunAsync(BenchmarkContext ctx)
     {
-        int items = ctx.Quick ? 16 : 48;
+        int items = ctx.Quick ? 16 : 96;
         var root = ctx.RepositoryRoot;
         ctx.Progress("starting the bench stack (infra/stack.sh up, ports +20)");
         Script(root, "infra/stack.sh", ["up"], StackVariables, ctx);
@@ -91,7 +94,7 @@ public static class RoundBenchmark
                     Script(root, "infra/services.sh", ["scale", $"sampler={replicas}", $"critic={replicas}"], scripts, ctx);
                     // A message published before a service has bound its queue would be lost: wait for every consumer.
                     await WaitForConsumersAsync(int.Parse(stackEnv["VISRL__MESSAGING__MANAGEMENTPORT"], CultureInfo.InvariantCulture), replicas);
-                    await RoundAsync(bus, database, dataset, hash, WarmupItems, ctx, $"warm-up ({replicas} replica(s))");
+                    await RoundAsync(bus, database, dataset, hash, Math.Min(items, 2 * replicas * BatchSize), ctx, $"warm-up ({replicas} replica(s))");
                     rounds[replicas] = await RoundAsync(bus, database, dataset, hash, items, ctx, $"measured ({replicas} replica(s))");
                 }
             }
@@ -108,7 +111,7 @@ public static class RoundBenchmark
             try
             {
                 using var model = ModelCheckpoint.Load(folder);
-                await InProcessAsync(model, hash, storage, database, synth.DatasetId, itemIds.Take(WarmupItems).ToList());
+                await InProcessAsync(model, hash, storage, database, synth.DatasetId, itemIds.Take(2 * BatchSize).ToList());
                 inProcess = await InProcessAsync(model, hash, storage, database, synth.DatasetId, itemIds);
             }
             finally
@@ -116,6 +119,7 @@ public static class RoundBenchmark
                 TorchRuntime.SetNumThreads(threads);
                 try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
             }
+            await DropDatabaseAsync(stackEnv["VISRL__DATABASE__CONNECTIONSTRING"], database); // a failed run keeps its database for a look
             return Report(items, rounds[1], rounds[2], inProcess);
         }
         finally
@@ -269,6 +273,16 @@ public static class RoundBenchmark
         await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
         await command.ExecuteNonQueryAsync();
         return new DatabaseOptions { ConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString };
+    }
+
+    private static async Task DropDatabaseAsync(string serverConnectionString, DatabaseOptions database)
+    {
+        NpgsqlConnection.ClearAllPools(); // the bench's own pooled connections would hold the database open
+        await using var connection = new NpgsqlConnection(serverConnectionString);
+        await connection.OpenAsync();
+        var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database;
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static Dictionary<string, string> ReadEnv(string path) =>
