@@ -79,14 +79,14 @@ internal static class DemoCommand
         Step(clock, "evaluating Base (no CoT) and SFT (CoT) on the Trainer");
         var baseEval = new Evaluate(DerivedIds.For(planId, "eval/base"), planId, null, baseCheckpoint, plan.Dataset, "test", false, plan.TestItems);
         var sftEval = new Evaluate(DerivedIds.For(planId, "eval/sft"), planId, null, sftCheckpoint, plan.Dataset, "test", true, plan.TestItems);
-        await RunCommand.PublishAsync(baseEval, ct);
-        await RunCommand.PublishAsync(sftEval, ct);
+        await CliHost.PublishAsync(baseEval, ct);
+        await CliHost.PublishAsync(sftEval, ct);
 
         Step(clock, "self-evolution iteration through the services");
         var runId = DerivedIds.For(planId, "run");
         var round = Json(new { split = "rl", batchSize = plan.BatchSize, training = new { dpo = plan.Dpo, evalSplit = "test", evalItems = plan.TestItems } });
         var start = new StartRun(runId, $"demo-{plan.Name}", plan.Dataset, sftCheckpoint, baseCheckpoint, 1, plan.RlItems, round);
-        await RunCommand.PublishAsync(start, ct);
+        await CliHost.PublishAsync(start, ct);
         var followed = await RunCommand.FollowAsync(runId, plan.TimeoutSeconds, ct);
         var iterationId = WorkflowIds.Iteration(runId, 1);
         if (followed != 0) throw new DemoStepException($"the iteration did not complete: visrl stats {iterationId}");
@@ -134,7 +134,7 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine(Markup.Escape($"  {stageName}: already trained ({done.ContentHash[..12]})"));
             return done.ContentHash;
         }
-        await RunCommand.PublishAsync(stage, ct);
+        await CliHost.PublishAsync(stage, ct);
         var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
         string? hash = null;
         await AnsiConsole.Progress().AutoClear(false)

@@ -123,12 +123,7 @@ internal static class RoundCommand
 
         var start = new StartIteration(NewId.NextGuid(), NewId.NextGuid(), 1, datasetName, policy.ContentHash, judge.ContentHash, itemLimit,
             config.ToJsonString());
-        using (var host = CliHost.CreateWithBus())
-        {
-            await host.StartAsync(cancellationToken);
-            await host.Services.GetRequiredService<IBus>().Publish(start, cancellationToken);
-            await host.StopAsync(cancellationToken);
-        }
+        await CliHost.PublishAsync(start, cancellationToken);
         AnsiConsole.MarkupLine(Markup.Escape($"round {start.IterationId} (run {start.RunId}): {datasetName}/{split}, policy {policy.ContentHash[..12]}, judge {judge.ContentHash[..12]}"));
         AnsiConsole.MarkupLine($"[grey]config {Markup.Escape(start.ConfigJson)}[/]");
         return await FollowAsync(database, start.IterationId, timeoutSeconds, cancellationToken);

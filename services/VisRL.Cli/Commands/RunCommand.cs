@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
 using VisRL.Contracts.V1;
@@ -49,7 +47,7 @@ internal static class RunCommand
                 var runId = NewId.NextGuid();
                 var start = new StartRun(runId, parse.GetValue(name) ?? $"run-{runId.ToString()[..8]}", parse.GetValue(dataset)!, policyRef.ContentHash,
                     judgeRef.ContentHash, parse.GetValue(iterations), parse.GetValue(items), config.ToJsonString());
-                await PublishAsync(start, ct);
+                await CliHost.PublishAsync(start, ct);
                 AnsiConsole.MarkupLine(Markup.Escape($"run {runId}: {start.Iterations} iteration(s) on {start.Dataset}, policy {policyRef.ContentHash[..12]}, judge {judgeRef.ContentHash[..12]}"));
                 return await FollowAsync(runId, parse.GetValue(timeout), ct);
             }
@@ -60,14 +58,6 @@ internal static class RunCommand
             }
         });
         return command;
-    }
-
-    public static async Task PublishAsync(object message, CancellationToken cancellationToken)
-    {
-        using var host = CliHost.CreateWithBus();
-        await host.StartAsync(cancellationToken);
-        await host.Services.GetRequiredService<IBus>().Publish(message, message.GetType(), cancellationToken);
-        await host.StopAsync(cancellationToken);
     }
 
     /// <summary>A live view of the run: each iteration's state and its training jobs' steps, polled once a second.</summary>

@@ -1,4 +1,6 @@
+using MassTransit;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
@@ -18,5 +20,14 @@ internal static class CliHost
         builder.AddVisRLServiceDefaults(ServiceName);
         builder.AddVisRLMessaging();
         return builder.Build();
+    }
+
+    /// <summary>Publishes one message (its runtime type) through a host started for it, then stops the host.</summary>
+    public static async Task PublishAsync(object message, CancellationToken cancellationToken)
+    {
+        using var host = CreateWithBus();
+        await host.StartAsync(cancellationToken);
+        await host.Services.GetRequiredService<IBus>().Publish(message, message.GetType(), cancellationToken);
+        await host.StopAsync(cancellationToken);
     }
 }
