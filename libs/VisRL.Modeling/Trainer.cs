@@ -13,6 +13,8 @@ public sealed record TrainerConfig
     public string Phase { get; init; } = "train";
     public double LearningRate { get; init; } = 2e-3;
     public int WarmupSteps { get; init; } = 20;
+    /// <summary>Where the cosine decay ends, as a share of the learning rate; 1 keeps it constant after warmup.</summary>
+    public double MinLearningRateRatio { get; init; } = 0.05;
     public int Steps { get; init; } = 300;
     public int BatchSize { get; init; } = 32;
     public int GradAccumulation { get; init; } = 1;
@@ -60,7 +62,7 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, ITrainingObje
         var decay = model.Model.parameters().Where(p => p.dim() >= 2).ToList();
         var noDecay = model.Model.parameters().Where(p => p.dim() < 2).ToList();
         using var optimizer = optim.AdamW([new ParamGroup(decay, config.WeightDecay), new ParamGroup(noDecay, 0.0)], lr: config.LearningRate, beta2: 0.98);
-        var schedule = optim.lr_scheduler.CosineWithWarmup(optimizer, Math.Min(config.WarmupSteps, config.Steps), config.Steps, minRatio: 0.05);
+        var schedule = optim.lr_scheduler.CosineWithWarmup(optimizer, Math.Min(config.WarmupSteps, config.Steps), config.Steps, minRatio: config.MinLearningRateRatio);
         int start = TryResume(optimizer);
         for (int i = 0; i < start; i++) schedule.step();
         model.Model.train();

@@ -90,6 +90,7 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
         return new TrainerConfig
         {
             Phase = stage, LearningRate = s.LearningRate, Steps = steps, WarmupSteps = (int)Math.Round(s.WarmupRatio * steps),
+            MinLearningRateRatio = s.Schedule == "constant" ? 1.0 : 0.05,
             BatchSize = s.BatchSize, GradAccumulation = s.GradAccumulation, ClipNorm = s.ClipNorm, Seed = s.Seed, WeightDecay = 0,
             LogEvery = Math.Max(1, Math.Min(10, steps / 10)), CheckpointEvery = s.CheckpointEvery > 0 ? s.CheckpointEvery : Math.Max(1, steps / 4),
         };
@@ -107,6 +108,7 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
         Check(s.Epochs > 0, $"epochs must be > 0, not {s.Epochs}");
         Check(s.BatchSize >= 1 && s.GradAccumulation >= 1, $"batchSize {s.BatchSize} and gradAccumulation {s.GradAccumulation} must be ≥ 1");
         Check(s.CheckpointEvery >= 0, $"checkpointEvery must be ≥ 0, not {s.CheckpointEvery}");
+        Check(s.Schedule is "cosine" or "constant", $"schedule must be \"cosine\" or \"constant\", not \"{s.Schedule}\"");
         return s;
     }
 }

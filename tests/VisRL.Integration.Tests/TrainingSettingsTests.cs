@@ -14,6 +14,7 @@ public sealed class TrainingSettingsTests
     [InlineData("{\"learningRate\":2}", "learningRate must be in (0, 1)")]
     [InlineData("{\"epochs\":0}", "epochs must be > 0")]
     [InlineData("{\"batchSize\":0}", "batchSize 0 and gradAccumulation 1 must be ≥ 1")]
+    [InlineData("{\"schedule\":\"linear\"}", "schedule must be \"cosine\" or \"constant\"")]
     public void BadDpoSettingsAreRefusedWithTheFieldAndTheReason(string json, string reason)
     {
         var settings = System.Text.Json.JsonSerializer.Deserialize<DpoSettings>(json, System.Text.Json.JsonSerializerOptions.Web)!;
@@ -29,6 +30,8 @@ public sealed class TrainingSettingsTests
         Assert.Equal(10, config.Steps); // ⌈3 × 50 / 16⌉
         Assert.Equal((1, 2, 88, "dpo-box"), (config.WarmupSteps, config.GradAccumulation, (int)config.Seed, config.Phase));
         Assert.Equal(2, config.CheckpointEvery); // four resumable checkpoints per stage by default
+        Assert.Equal(0.05, config.MinLearningRateRatio);
+        Assert.Equal(1.0, PreferenceTraining.TrainerConfigFor("dpo-box", new DpoSettings(Schedule: "constant"), 10).MinLearningRateRatio);
     }
 
     [Fact]

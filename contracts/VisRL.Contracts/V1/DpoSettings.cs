@@ -7,6 +7,7 @@ namespace VisRL.Contracts.V1;
 /// </summary>
 /// <param name="Reference">"precomputed": the start policy's log-probs computed once (one model in memory); "frozen": a frozen copy of the start policy.</param>
 /// <param name="SftWeight">Weight of an optional NLL term on the chosen responses; 0 = pure DPO.</param>
+/// <param name="Schedule">"cosine" (warmup, then cosine decay to 5 %) or "constant" (warmup, then flat).</param>
 /// <param name="CheckpointEvery">Optimizer steps between resumable checkpoints in blob storage; 0 = four per stage.</param>
 public sealed record DpoSettings(
     double Beta = 0.1,
@@ -21,4 +22,5 @@ public sealed record DpoSettings(
     int GradAccumulation = 1,
     double ClipNorm = 1.0,
     int CheckpointEvery = 0,
-    int Seed = 88);
+    int Seed = 88,
+    string Schedule = "cosine");
