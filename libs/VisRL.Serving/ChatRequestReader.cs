@@ -9,9 +9,10 @@ namespace VisRL.Serving;
 /// Reads and validates a chat-completions body (the fields VisRL-Tiny can honour; others, such as
 /// logprobs or stream_options, are ignored as OpenAI-compatible servers commonly do). Every rejection
 /// names the field (JSON path) and the reason. Images must be data URLs (PNG or JPEG): the server
-/// fetches nothing from the network.
+/// fetches nothing from the network. Decoded images come from <paramref name="images"/> when the same
+/// bytes were decoded recently.
 /// </summary>
-public sealed class ChatRequestReader(ServingOptions options)
+public sealed class ChatRequestReader(ServingOptions options, ImageCache? images = null)
 {
     private static readonly string[] Roles = [ChatMessage.System, ChatMessage.User, ChatMessage.Assistant, "developer"];
 
@@ -133,7 +134,7 @@ public sealed class ChatRequestReader(ServingOptions options)
             var (width, height) = ImageCodec.ReadSize(bytes, path);
             if ((long)width * height > options.MaxImagePixels)
                 throw Invalid($"{path}.url", $"{path}: {width}×{height} = {(long)width * height} pixels exceeds the limit of {options.MaxImagePixels}", "image_too_large");
-            return ImageCodec.Decode(bytes, path);
+            return images is null ? ImageCodec.Decode(bytes, path) : images.GetOrDecode(bytes, b => ImageCodec.Decode(b, path));
         }
         catch (ImageDecodeException e)
         {

@@ -15,7 +15,7 @@ public static class OpenAiEndpoints
     public static IEndpointRouteBuilder MapVisRLOpenAi(this IEndpointRouteBuilder app, TinyChatModel model, ServingOptions options)
     {
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var reader = new ChatRequestReader(options);
+        var reader = new ChatRequestReader(options, new ImageCache());
         var v1 = app.MapGroup("/v1").AddEndpointFilter(async (context, next) =>
             Authorized(context.HttpContext, options) ?? await next(context));
 

@@ -24,6 +24,4 @@ public sealed record ModelEndpoint(
     double RetryDelaySeconds = 0.5)
 {
     public const string Local = "local", Http = "http";
-
-    public bool IsHttp => string.Equals(Kind, Http, StringComparison.OrdinalIgnoreCase);
 }

@@ -12,14 +12,14 @@ namespace VisRL.DataGeneration.Backends;
 public sealed class ModelBackends(ModelCache models, HttpClient http)
 {
     /// <summary>How failures name the policy of <paramref name="m"/>.</summary>
-    public static string PolicyName(SampleBatch m) => m.Policy is { IsHttp: true } e ? $"policy endpoint {e.BaseUrl} ({e.Model})" : $"policy checkpoint {m.PolicyCheckpoint}";
+    public static string PolicyName(SampleBatch m) => m.Policy is { } e && e.IsHttp() ? $"policy endpoint {e.BaseUrl} ({e.Model})" : $"policy checkpoint {m.PolicyCheckpoint}";
 
     /// <summary>How failures name the judge of <paramref name="m"/>.</summary>
-    public static string JudgeName(ScoreBatch m) => m.Judge is { IsHttp: true } e ? $"judge endpoint {e.BaseUrl} ({e.Model})" : $"judge checkpoint {m.JudgeCheckpoint}";
+    public static string JudgeName(ScoreBatch m) => m.Judge is { } e && e.IsHttp() ? $"judge endpoint {e.BaseUrl} ({e.Model})" : $"judge checkpoint {m.JudgeCheckpoint}";
 
     public async Task<SamplingResult> SampleAsync(SampleBatch m, IReadOnlyList<SampleItem> items, CancellationToken cancellationToken)
     {
-        var result = m.Policy is { IsHttp: true } endpoint
+        var result = m.Policy is { } endpoint && endpoint.IsHttp()
             ? await new CandidateSampler(new HttpPolicy(Chat(endpoint))).SampleAsync(items, m.Sampling, cancellationToken)
             : await models.UseAsync(m.PolicyCheckpoint, (policy, _) => new CandidateSampler(policy).SampleAsync(items, m.Sampling, cancellationToken).GetAwaiter().GetResult(), cancellationToken);
         if (items.Count > 0 && result.Failed.Count == items.Count)
@@ -29,11 +29,11 @@ public sealed class ModelBackends(ModelCache models, HttpClient http)
 
     /// <summary>The id the judge's scores are stored under: the checkpoint's content hash, or the endpoint's <see cref="HttpJudge.IdOf"/>.</summary>
     public Task<string> JudgeIdAsync(ScoreBatch m, CancellationToken cancellationToken) =>
-        m.Judge is { IsHttp: true } endpoint ? Task.FromResult(HttpJudge.IdOf(endpoint)) : models.UseAsync(m.JudgeCheckpoint, (_, hash) => hash, cancellationToken);
+        m.Judge is { } endpoint && endpoint.IsHttp() ? Task.FromResult(HttpJudge.IdOf(endpoint)) : models.UseAsync(m.JudgeCheckpoint, (_, hash) => hash, cancellationToken);
 
     public async Task<JudgeScoring> ScoreAsync(ScoreBatch m, IReadOnlyList<CriticInput> inputs, CancellationToken cancellationToken)
     {
-        var scoring = m.Judge is { IsHttp: true } endpoint
+        var scoring = m.Judge is { } endpoint && endpoint.IsHttp()
             ? await new HttpJudge(Chat(endpoint)).ScoreAsync(inputs, m.UseBoxCritic, cancellationToken)
             : await models.UseAsync(m.JudgeCheckpoint, (judge, _) => new InProcessJudge(judge).ScoreAsync(inputs, m.UseBoxCritic, cancellationToken).GetAwaiter().GetResult(), cancellationToken);
         if (inputs.Count > 0 && scoring.Results.Count == 0 && scoring.Failed.Count > 0)

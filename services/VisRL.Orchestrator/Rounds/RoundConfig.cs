@@ -48,7 +48,7 @@ public sealed record RoundConfig
 
     private static void Check(ModelEndpoint endpoint, string role)
     {
-        if (!endpoint.IsHttp)
+        if (!string.Equals(endpoint.Kind, ModelEndpoint.Http, StringComparison.OrdinalIgnoreCase))
         {
             if (!string.Equals(endpoint.Kind, ModelEndpoint.Local, StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"round config: {role}.kind must be 'local' or 'http', not '{endpoint.Kind}'");
