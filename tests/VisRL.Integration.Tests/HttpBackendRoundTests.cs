@@ -25,6 +25,38 @@ public class HttpBackendRoundTests(HttpRoundFixture round) : IClassFixture<HttpR
         await db.Scores.AsNoTracking().Where(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iterationId)).ToDictionaryAsync(s => s.CandidateId);
 
     [Fact]
+    public async Task VisrlServeServesALocalCheckpointFolder_AndRefusesWhatItCannotServe()
+    {
+        var cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
+        var environment = new Dictionary<string, string> { ["VISRL_ROOT"] = TestStack.Root, ["SERVE_TEST_KEY"] = "k-123" };
+        using (var serve = ChildProcess.Start(ChildProcess.Dotnet(cli, environment, "serve", "--checkpoint", round.CheckpointFolder, "--port", "0",
+                   "--model-name", "folder-model", "--api-key-env", "SERVE_TEST_KEY")))
+        {
+            string? url = null;
+            for (var i = 0; i < 300 && url is null; i++, await Task.Delay(100))
+            {
+                Assert.False(serve.Process.HasExited, serve.Output);
+                url = System.Text.RegularExpressions.Regex.Match(serve.Output, @"at (http://\S+/v1) \(API key required\)") is { Success: true } m ? m.Groups[1].Value : null;
+            }
+            Assert.True(url is not null, serve.Output);
+            Assert.Contains($"(checkpoint {round.Hash})", serve.Output);
+            using var http = new HttpClient();
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(url + "/models")).StatusCode);
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "k-123");
+            Assert.Contains("\"id\":\"folder-model\"", await http.GetStringAsync(url + "/models"));
+        }
+
+        var empty = Directory.CreateTempSubdirectory("visrl-not-a-checkpoint").FullName;
+        var (code, output) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "serve", "--checkpoint", empty), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, code);
+        Assert.Contains("manifest.json: missing (not a checkpoint folder)", output);
+        (code, output) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "serve", "--checkpoint", round.CheckpointFolder, "--api-key-env", "NO_SUCH_VARIABLE_HERE"), TimeSpan.FromSeconds(60));
+        Assert.Equal(2, code);
+        Assert.Contains("--api-key-env NO_SUCH_VARIABLE_HERE: the environment variable is not set", output);
+        Directory.Delete(empty);
+    }
+
+    [Fact]
     public async Task AtTemperatureZero_ARoundAgainstVisrlServeInAnotherProcessEqualsTheInProcessRound()
     {
         const int items = 4, attempts = 2;

@@ -22,7 +22,7 @@ namespace VisRL.Integration.Tests;
 /// <summary>
 /// One set of processes for the HTTP-backend rounds (they share it to keep the suite short): the
 /// Orchestrator, Sampler, Critic and Filter as separate processes on the real test stack, `visrl serve`
-/// as another process serving the tiny checkpoint the local rounds use, a synthetic split, the real
+/// as another process serving the stored tiny checkpoint the local rounds use (by hash prefix), a synthetic split, the real
 /// images of ../shared/fixtures as a dataset, a <see cref="FaultyEndpoint"/>, and a bus to start rounds.
 /// </summary>
 public sealed partial class HttpRoundFixture : IAsyncLifetime
@@ -50,6 +50,9 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
     public string ModelId => $"visrl-tiny-{Hash[..12]}";
     public ChildProcess.Running Serve { get; private set; } = null!;
     public FaultyEndpoint Faults { get; private set; } = null!;
+
+    /// <summary>The tiny checkpoint's local folder (as saved before it was published).</summary>
+    public string CheckpointFolder => Path.Combine(_scratch, "ckpt");
 
     /// <summary>What the faulty endpoint answers (mode, messages' text); tests set it before their round.</summary>
     public Func<string, string, Task<(int Status, string Body)>> FaultHandler { get; set; } = (_, _) => Task.FromResult((500, "{}"));
@@ -126,11 +129,13 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
         return running;
     }
 
-    /// <summary>`visrl serve` on the local checkpoint folder, any free port (it prints its address).</summary>
+    /// <summary>`visrl serve` on the stored checkpoint (a hash prefix, resolved and fetched through the stack), any free port (it prints its address).</summary>
     private ChildProcess.Running StartServe()
     {
-        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), new Dictionary<string, string> { ["VISRL_ROOT"] = TestStack.Root },
-            "serve", "--checkpoint", Path.Combine(_scratch, "ckpt"), "--port", "0", "--threads", "1"));
+        var environment = _stack.ServiceEnvironment(Database);
+        environment["VISRL_ROOT"] = TestStack.Root;
+        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment,
+            "serve", "--checkpoint", Hash[..12], "--port", "0", "--threads", "1"));
         _processes.Add(running);
         return running;
     }

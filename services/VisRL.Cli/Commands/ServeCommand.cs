@@ -19,7 +19,10 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint folder (with manifest.json) or stored checkpoint (hash prefix or id)", Required = true };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Checkpoint folder (with manifest.json), or a stored checkpoint: hash, hash prefix (8+), id, or stage:NAME (the newest of that stage)", Required = true,
+        };
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port; the address is printed)", DefaultValueFactory = _ => 8000 };
         var host = new Option<string>("--host") { Description = "Interface to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var modelName = new Option<string?>("--model-name") { Description = "Model id clients name (default visrl-tiny-HASH12)" };
@@ -42,8 +45,19 @@ internal static class ServeCommand
                 }
             }
             if (parse.GetValue(threads) is > 0 and var n) TorchRuntime.SetNumThreads(n);
-            var (folder, hash) = await LocateAsync(parse.GetValue(checkpoint)!, ct);
-            using var model = ModelCheckpoint.Load(folder, DataGenerationExtensions.DeviceOf(new TorchOptions { Device = parse.GetValue(device)! }));
+            VisRLTiny model;
+            string hash;
+            try
+            {
+                (var folder, hash) = await LocateAsync(parse.GetValue(checkpoint)!, ct);
+                model = ModelCheckpoint.Load(folder, DataGenerationExtensions.DeviceOf(new TorchOptions { Device = parse.GetValue(device)! }));
+            }
+            catch (Exception e) when (e is CheckpointException or KeyNotFoundException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: --checkpoint {parse.GetValue(checkpoint)}: {e.Message}");
+                return 1;
+            }
+            using var _ = model;
             var options = new ServingOptions
             {
                 ModelId = parse.GetValue(modelName) ?? OpenAiEndpoints.ModelIdOf(hash), ApiKey = apiKey, MaxTokens = parse.GetValue(maxTokens),
@@ -65,7 +79,10 @@ internal static class ServeCommand
         if (Directory.Exists(reference))
             throw new CheckpointException(Path.Combine(reference, ModelCheckpoint.ManifestFile), "missing (not a checkpoint folder)");
         var stores = new CliStores();
-        var stored = await stores.Checkpoints.ResolveAsync(reference, ct);
+        const string stagePrefix = "stage:";
+        var stored = reference.StartsWith(stagePrefix, StringComparison.Ordinal)
+            ? await stores.Checkpoints.LatestAsync(reference[stagePrefix.Length..], ct) ?? throw new KeyNotFoundException($"no checkpoint of stage '{reference[stagePrefix.Length..]}'")
+            : await stores.Checkpoints.ResolveAsync(reference, ct);
         return (await stores.Checkpoints.FetchAsync(stored, Path.Combine(stores.WorkFolder, "cache"), ct), stored.ContentHash);
     }
 }
