@@ -73,7 +73,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
                     await FailAsync(context, e);
                     return;
                 }
-                // Items the judge endpoint could not score (after its retries) are recorded like unloadable ones.
+                // Items the judge endpoint could not score (after its retries) go to work_failures; not quarantined: the message was fine, the endpoint was not.
                 await FailureWriter.WriteAsync(db, m.IterationId, WorkStages.Score, scoring.Failed, token);
                 foreach (var failure in scoring.Failed) logger.LogWarning("Item {ItemId} not scored: {Reason}", failure.ItemId, failure.Reason);
                 var written = await ScoreWriter.WriteAsync(db, judgeId, scoring.Results, token);

@@ -56,7 +56,7 @@ public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contex
                 }
                 foreach (var d in result.Candidates.Where(c => c.Diversity is not null).GroupBy(c => c.Diversity!.Outcome))
                     logger.LogDebug("Diversity controller: {Outcome} × {Count}", d.Key, d.Count());
-                // Items the policy endpoint could not answer (after its retries) are recorded like unloadable ones.
+                // Items the policy endpoint could not answer (after its retries) go to work_failures; not quarantined: the message was fine, the endpoint was not.
                 await FailureWriter.WriteAsync(db, m.IterationId, WorkStages.Sample, result.Failed, token);
                 foreach (var failure in result.Failed) logger.LogWarning("Item {ItemId} not sampled: {Reason}", failure.ItemId, failure.Reason);
                 var written = await CandidateWriter.WriteAsync(db, m.IterationId, result.Candidates, token);

@@ -61,6 +61,19 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync(); // no process outlives a fixture that did not start
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         Directory.CreateDirectory(_scratch);
         Database = await TestStack.CreateEmptyDatabaseAsync();
         var orchestrator = StartService("orchestrator");
