@@ -1,4 +1,5 @@
 using VisRL.Contracts.V1;
+using VisRL.DataGeneration.Backends;
 using VisRL.Imaging.Geometry;
 using VisRL.Method.Diversity;
 using VisRL.Modeling;
@@ -9,31 +10,41 @@ namespace VisRL.DataGeneration;
 /// Self-evolution sampling (DESIGN.md §1): per item, K attempts; each attempt yields the policy's own
 /// box and a second sampled box passed through the diversity controller (or kept as the plain
 /// resample when the controller is off — the ablation). Every candidate with a box then gets an
-/// answer from image + crop at the same temperature; box and answer log-probs are recorded for DPO.
-/// All randomness comes from <see cref="SampleSeeds"/>, so the same settings give the same candidates.
+/// answer from image + crop at the same temperature (once: unlike the reference code, a candidate is
+/// never generated twice); box and answer log-probs are recorded for DPO where the policy gives them.
+/// All randomness comes from <see cref="SampleSeeds"/>, so the same settings give the same candidates
+/// on any backend that honours seeds. An item the policy could not answer (an endpoint that failed
+/// after its retries) yields no candidates and is reported in <see cref="SamplingResult.Failed"/>.
 /// </summary>
-public sealed class CandidateSampler(VisRLTiny model)
+public sealed class CandidateSampler(IPolicyBackend policy)
 {
     private const string OwnPurpose = "own", SecondPurpose = "second", DiversityPurpose = "diversity", AnswerPurpose = "answer";
 
-    /// <summary>Rows per model call; keeps peak memory flat for large batches.</summary>
-    public int ChunkSize { get; init; } = 64;
+    /// <summary>VisRL-Tiny in this process.</summary>
+    public CandidateSampler(VisRLTiny model) : this(new InProcessPolicy(model)) { }
 
-    public IReadOnlyList<SampledCandidate> Sample(IReadOnlyList<SampleItem> items, SamplingSettings settings)
+    /// <summary>In-process convenience: the candidates only (an in-process policy fails no item).</summary>
+    public IReadOnlyList<SampledCandidate> Sample(IReadOnlyList<SampleItem> items, SamplingSettings settings) =>
+        SampleAsync(items, settings).GetAwaiter().GetResult().Candidates;
+
+    public async Task<SamplingResult> SampleAsync(IReadOnlyList<SampleItem> items, SamplingSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Attempts, 1, nameof(settings.Attempts));
-        var options = new SamplingOptions { Temperature = settings.Temperature };
         var diversity = DiversityOptions.Default with { IouThreshold = settings.DiversityIouThreshold };
         var slots = items.SelectMany(item => Enumerable.Range(0, settings.Attempts).Select(attempt => (Item: item, Attempt: attempt))).ToList();
+        var failed = new Dictionary<long, string>();
 
-        var own = GenerateBoxes(slots.Select(s => new BoxRequest(s.Item.Scene, s.Item.Question, SampleSeeds.For(settings.Seed, s.Item.ItemId, s.Attempt, OwnPurpose))).ToList(), options);
-        var second = GenerateBoxes(slots.Select(s => new BoxRequest(s.Item.Scene, s.Item.Question, SampleSeeds.For(settings.Seed, s.Item.ItemId, s.Attempt, SecondPurpose))).ToList(), options);
+        var own = await policy.BoxesAsync([.. slots.Select(s => new BoxAsk(s.Item, SampleSeeds.For(settings.Seed, s.Item.ItemId, s.Attempt, OwnPurpose)))], settings.Temperature, cancellationToken);
+        var second = await policy.BoxesAsync([.. slots.Select(s => new BoxAsk(s.Item, SampleSeeds.For(settings.Seed, s.Item.ItemId, s.Attempt, SecondPurpose)))], settings.Temperature, cancellationToken);
+        for (int i = 0; i < slots.Count; i++)
+            if ((own[i].Failure ?? second[i].Failure) is { } reason) failed.TryAdd(slots[i].Item.ItemId, reason);
 
         var drafts = new List<Draft>(slots.Count * 2);
         for (int i = 0; i < slots.Count; i++)
         {
             var (item, attempt) = slots[i];
-            drafts.Add(Draft.From(item, attempt, CandidateKinds.Own, own[i].Text, own[i].Box, null));
+            if (failed.ContainsKey(item.ItemId)) continue;
+            drafts.Add(Draft.From(item, attempt, CandidateKinds.Own, own[i], null));
             if (settings.DiversityController && own[i].Box is { } first)
             {
                 var choice = DiversityController.Choose(first, second[i].Box, SampleSeeds.Derive(settings.Seed, item.ItemId, attempt, DiversityPurpose), diversity);
@@ -45,47 +56,34 @@ public sealed class CandidateSampler(VisRLTiny model)
             else
             {
                 // The ablation (or an own box that did not parse, so there is nothing to contrast with): the plain resample.
-                drafts.Add(Draft.From(item, attempt, CandidateKinds.Diverse, second[i].Text, second[i].Box, null));
+                drafts.Add(Draft.From(item, attempt, CandidateKinds.Diverse, second[i], null));
             }
         }
 
         var boxed = drafts.Where(d => d.Box is not null).ToList();
-        var answers = Chunked(boxed, chunk => model.GenerateAnswer(
-            [.. chunk.Select(d => new AnswerRequest(d.Item.Scene, d.Item.Question, d.Box!.Value, SampleSeeds.For(settings.Seed, d.Item.ItemId, d.Attempt, $"{AnswerPurpose}/{d.Kind}")))], options));
-        var boxLogProbs = Chunked(boxed, chunk => model.BoxLogProbValues([.. chunk.Select(d => new BoxItem(d.Item.Scene, d.Item.Question, d.Box!.Value))]));
-        var answerLogProbs = Chunked(boxed.Select((d, i) => new AnswerItem(d.Item.Scene, d.Item.Question, d.Box!.Value, answers[i])).ToList(), AnswerLogProbs);
+        var asks = boxed.Select(d => new AnswerAsk(d.Item, d.Box!.Value, ConversationBoxText(d),
+            SampleSeeds.For(settings.Seed, d.Item.ItemId, d.Attempt, $"{AnswerPurpose}/{d.Kind}"))).ToList();
+        var answers = await policy.AnswersAsync(asks, settings.Temperature, cancellationToken);
+        for (int i = 0; i < boxed.Count; i++)
+            if (answers[i].Failure is { } reason) failed.TryAdd(boxed[i].Item.ItemId, reason);
 
-        var byDraft = boxed.Select((d, i) => (d, i)).ToDictionary(x => x.d, x => x.i);
-        return [.. drafts.Select(d => byDraft.TryGetValue(d, out int i)
-            ? new SampledCandidate(d.Item.ItemId, d.Attempt, d.Kind, d.Text, d.Box, null, answers[i], boxLogProbs[i], answerLogProbs[i], d.Diversity)
-            : new SampledCandidate(d.Item.ItemId, d.Attempt, d.Kind, d.Text, null, d.Error, "", null, null, d.Diversity))];
+        var answered = Enumerable.Range(0, boxed.Count).Where(i => !failed.ContainsKey(boxed[i].Item.ItemId)).ToList();
+        var logProbs = await policy.LogProbsAsync([.. answered.Select(i => (asks[i], answers[i].Text))], cancellationToken);
+        var byDraft = answered.Select((i, j) => (Draft: boxed[i], Answer: answers[i].Text, LogProbs: logProbs[j])).ToDictionary(x => x.Draft);
+
+        var candidates = drafts.Where(d => !failed.ContainsKey(d.Item.ItemId)).Select(d => byDraft.TryGetValue(d, out var a)
+            ? new SampledCandidate(d.Item.ItemId, d.Attempt, d.Kind, d.Text, d.Box, null, a.Answer, a.LogProbs.Box, a.LogProbs.Answer, d.Diversity)
+            : new SampledCandidate(d.Item.ItemId, d.Attempt, d.Kind, d.Text, null, d.Error, "", null, null, d.Diversity)).ToList();
+        return new SamplingResult(candidates, [.. failed.Select(f => new ItemLoadFailure(f.Key, f.Value))]);
     }
 
     /// <summary>
-    /// A high-temperature answer may hold tokens that cannot stand in an answer turn (an &lt;image&gt;
-    /// marker, a stray special): such an answer keeps no log-prob (null) instead of failing the batch.
+    /// The box as turn 2's conversation states it. A box the model wrote goes back as written; a box the
+    /// diversity controller drew goes back at full precision, so the policy is told exactly the box
+    /// its crop was cut from (the 3-decimal form can round across a location-token bin edge).
     /// </summary>
-    private IEnumerable<double?> AnswerLogProbs(AnswerItem[] chunk)
-    {
-        try
-        {
-            return model.AnswerLogProbValues(chunk).Select(v => (double?)v);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or UnknownTokenException)
-        {
-            return chunk.Length == 1 ? [null] : chunk.SelectMany(item => AnswerLogProbs([item])).ToList();
-        }
-    }
-
-    private IReadOnlyList<BoxOutput> GenerateBoxes(IReadOnlyList<BoxRequest> requests, SamplingOptions options) =>
-        Chunked(requests, chunk => model.GenerateBox(chunk, options, constrained: true));
-
-    private List<TOut> Chunked<TIn, TOut>(IReadOnlyList<TIn> inputs, Func<TIn[], IEnumerable<TOut>> run)
-    {
-        var result = new List<TOut>(inputs.Count);
-        foreach (var chunk in inputs.Chunk(ChunkSize)) result.AddRange(run(chunk));
-        return result;
-    }
+    private static string ConversationBoxText(Draft d) =>
+        d.Diversity is { Outcome: not DiversityOutcome.Kept } ? BoxTexts.Exact(d.Box!.Value) : d.Text;
 
     // Reference equality: two drafts are distinct slots even when their fields coincide.
     private sealed class Draft(SampleItem item, int attempt, string kind, string text, Box? box, string? error, DiversityChoice? diversity)
@@ -98,7 +96,8 @@ public sealed class CandidateSampler(VisRLTiny model)
         public string? Error { get; } = error;
         public DiversityChoice? Diversity { get; } = diversity;
 
-        public static Draft From(SampleItem item, int attempt, string kind, string text, Box? box, DiversityChoice? diversity) =>
-            new(item, attempt, kind, text, box, box is null ? $"not a box: '{text}'" : null, diversity);
+        public static Draft From(SampleItem item, int attempt, string kind, BoxReply reply, DiversityChoice? diversity) =>
+            new(item, attempt, kind, reply.Text, reply.Box,
+                reply.Box is null ? $"not a box: '{reply.Text}'" + (reply.ParseError is { } why ? $" ({why})" : "") : null, diversity);
     }
 }

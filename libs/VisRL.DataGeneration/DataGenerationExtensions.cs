@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using VisRL.Data;
+using VisRL.DataGeneration.Backends;
 using VisRL.Platform.Blobs;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
@@ -15,7 +16,8 @@ public static class DataGenerationExtensions
 {
     /// <summary>
     /// What a model-running service needs (after AddVisRLService): the Models settings, the checkpoint
-    /// store, the model cache, dataset storage, and Torch:Threads applied to libtorch.
+    /// store, the model cache, the model backends (in-process or HTTP), dataset storage, and
+    /// Torch:Threads applied to libtorch.
     /// </summary>
     public static IHostApplicationBuilder AddVisRLModels(this IHostApplicationBuilder builder)
     {
@@ -34,6 +36,9 @@ public static class DataGenerationExtensions
             var blobs = sp.GetRequiredService<IOptions<BlobOptions>>().Value;
             return new DatasetStorage(contexts.CreateDbContext, sp.GetRequiredService<IBlobStore>(), blobs.ImagesContainer, blobs.ExportsContainer);
         });
+        // One HTTP client per process for every endpoint (pooled connections); timeouts are per try, in ChatClient.
+        services.AddSingleton(sp => new ModelBackends(sp.GetRequiredService<ModelCache>(),
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan }));
         var torch = builder.Configuration.GetVisRLSettings<TorchOptions>();
         if (torch.Threads > 0) TorchRuntime.SetNumThreads(torch.Threads);
         return builder;

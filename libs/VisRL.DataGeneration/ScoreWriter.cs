@@ -17,7 +17,7 @@ public static class ScoreWriter
         var now = DateTimeOffset.UtcNow;
         var missing = results.Where(r => existing.Add(r.CandidateId)).Select(r => new Score
         {
-            CandidateId = r.CandidateId, JudgeId = judgeId, AnswerScore = r.AnswerScore, BoxScore = r.BoxScore, Error = r.Error, CreatedAt = now,
+            CandidateId = r.CandidateId, JudgeId = judgeId, AnswerScore = r.AnswerScore, BoxScore = r.BoxScore, Error = r.Error, RawReply = r.RawReply, CreatedAt = now,
         }).ToList();
         if (missing.Count == 0) return 0;
         db.Scores.AddRange(missing);

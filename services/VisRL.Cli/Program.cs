@@ -19,6 +19,7 @@ var root = new RootCommand("VisRL.Workflow: self-evolving preference data and st
     TrainCommand.Create(),
     EvalCommand.Create(),
     GenerateCommand.Create(),
+    ServeCommand.Create(),
 };
 
 var unknown = CliSettings.Catalog().FindUnknown(Environment.GetEnvironmentVariables().Keys.Cast<string>());

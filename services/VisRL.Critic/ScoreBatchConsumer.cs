@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.DataGeneration;
+using VisRL.DataGeneration.Backends;
 using VisRL.Imaging.Geometry;
 using VisRL.Modeling;
 using VisRL.Platform.Messaging;
@@ -12,10 +13,12 @@ namespace VisRL.Critic;
 
 /// <summary>
 /// ScoreBatch → s_r and s_b for the batch's candidates not yet scored by this judge (JudgeId = the
-/// judge checkpoint's content hash) → BatchScored. An item whose image cannot be loaded goes to
-/// work_failures; a judge that cannot be found or loaded fails the batch (BatchFailed).
+/// judge checkpoint's content hash, or the endpoint's id for an HTTP judge) → BatchScored. An item whose
+/// image cannot be loaded, or that the judge endpoint cannot score after its retries, goes to
+/// work_failures; a judge that cannot be found or loaded, or an endpoint that scores no item, fails the
+/// batch (BatchFailed).
 /// </summary>
-public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelCache models,
+public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelBackends backends,
     ILogger<ScoreBatchConsumer> logger) : IConsumer<ScoreBatch>
 {
     public async Task Consume(ConsumeContext<ScoreBatch> context)
@@ -29,7 +32,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
         string judgeId;
         try
         {
-            judgeId = await models.UseAsync(m.JudgeCheckpoint, (_, hash) => hash, token);
+            judgeId = await backends.JudgeIdAsync(m, token);
         }
         catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException)
         {
@@ -56,22 +59,25 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
             {
                 var item = items[c.ItemId];
                 Box? box = c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
-                return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, box, c.Answer);
+                return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, box, c.Answer, c.ItemId);
             }).ToList();
             if (inputs.Count > 0)
             {
-                IReadOnlyList<CriticResult> results;
+                JudgeScoring scoring;
                 try
                 {
-                    results = await models.UseAsync(m.JudgeCheckpoint, (judge, _) => new SelfCritic(judge).Score(inputs, m.UseBoxCritic), token);
+                    scoring = await backends.ScoreAsync(m, inputs, token);
                 }
-                catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException)
+                catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException or BackendUnavailableException)
                 {
                     await FailAsync(context, e);
                     return;
                 }
-                var written = await ScoreWriter.WriteAsync(db, judgeId, results, token);
-                logger.LogInformation("Batch {Ordinal}: {Written} scores written by judge {Judge}", m.Ordinal, written, judgeId[..12]);
+                // Items the judge endpoint could not score (after its retries) go to work_failures; not quarantined: the message was fine, the endpoint was not.
+                await FailureWriter.WriteAsync(db, m.IterationId, WorkStages.Score, scoring.Failed, token);
+                foreach (var failure in scoring.Failed) logger.LogWarning("Item {ItemId} not scored: {Reason}", failure.ItemId, failure.Reason);
+                var written = await ScoreWriter.WriteAsync(db, judgeId, scoring.Results, token);
+                logger.LogInformation("Batch {Ordinal}: {Written} scores written by judge {Judge}", m.Ordinal, written, judgeId.StartsWith("http:", StringComparison.Ordinal) ? judgeId : judgeId[..12]);
             }
         }
 
@@ -83,7 +89,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
     private async Task FailAsync(ConsumeContext<ScoreBatch> context, Exception e)
     {
         var m = context.Message;
-        logger.LogError("Judge checkpoint {Checkpoint}: {Reason}", m.JudgeCheckpoint, e.Message);
-        await context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, WorkStages.Score, m.Attempt, $"judge checkpoint {m.JudgeCheckpoint}: {e.Message}"), context.CancellationToken);
+        logger.LogError("{Judge}: {Reason}", ModelBackends.JudgeName(m), e.Message);
+        await context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, WorkStages.Score, m.Attempt, $"{ModelBackends.JudgeName(m)}: {e.Message}"), context.CancellationToken);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.DataGeneration;
+using VisRL.DataGeneration.Backends;
 using VisRL.Modeling;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
@@ -12,10 +13,12 @@ namespace VisRL.Sampler;
 /// <summary>
 /// SampleBatch → candidates for the items not sampled yet (a redelivery samples nothing twice) →
 /// BatchSampled. An item whose image cannot be loaded goes to work_failures (and, cut down to that
-/// item, to the _error queue for inspection) and the rest go on; a
-/// policy checkpoint that cannot be found or loaded fails the batch (BatchFailed, the Orchestrator retries).
+/// item, to the _error queue for inspection) and the rest go on. The policy is the command's backend
+/// (in-process checkpoint or HTTP endpoint, <see cref="ModelBackends"/>): an item the endpoint cannot
+/// answer after its retries goes to work_failures; a checkpoint that cannot be found or loaded, or an
+/// endpoint that answers no item, fails the batch (BatchFailed, the Orchestrator retries).
 /// </summary>
-public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelCache models,
+public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelBackends backends,
     ILogger<SampleBatchConsumer> logger) : IConsumer<SampleBatch>
 {
     public async Task Consume(ConsumeContext<SampleBatch> context)
@@ -40,22 +43,24 @@ public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contex
                     string.Join("; ", load.Failed.Select(f => $"item {f.ItemId}: {f.Reason}")));
             if (load.Loaded.Count > 0)
             {
-                IReadOnlyList<SampledCandidate> candidates;
+                SamplingResult result;
                 try
                 {
-                    candidates = await models.UseAsync(m.PolicyCheckpoint, (policy, _) =>
-                        new CandidateSampler(policy).Sample([.. load.Loaded.Select(i => new SampleItem(i.Row.Id, i.Image, i.Row.Question))], m.Sampling), token);
+                    result = await backends.SampleAsync(m, [.. load.Loaded.Select(i => new SampleItem(i.Row.Id, i.Image, i.Row.Question))], token);
                 }
-                catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException)
+                catch (Exception e) when (e is KeyNotFoundException or CheckpointException or ArgumentException or BackendUnavailableException)
                 {
-                    logger.LogError("Policy checkpoint {Checkpoint}: {Reason}", m.PolicyCheckpoint, e.Message);
-                    await context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, WorkStages.Sample, m.Attempt, $"policy checkpoint {m.PolicyCheckpoint}: {e.Message}"), token);
+                    logger.LogError("{Policy}: {Reason}", ModelBackends.PolicyName(m), e.Message);
+                    await context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, WorkStages.Sample, m.Attempt, $"{ModelBackends.PolicyName(m)}: {e.Message}"), token);
                     return;
                 }
-                foreach (var d in candidates.Where(c => c.Diversity is not null).GroupBy(c => c.Diversity!.Outcome))
+                foreach (var d in result.Candidates.Where(c => c.Diversity is not null).GroupBy(c => c.Diversity!.Outcome))
                     logger.LogDebug("Diversity controller: {Outcome} × {Count}", d.Key, d.Count());
-                var written = await CandidateWriter.WriteAsync(db, m.IterationId, candidates, token);
-                logger.LogInformation("Batch {Ordinal}: {Written} candidates written for {Items} items", m.Ordinal, written, load.Loaded.Count);
+                // Items the policy endpoint could not answer (after its retries) go to work_failures; not quarantined: the message was fine, the endpoint was not.
+                await FailureWriter.WriteAsync(db, m.IterationId, WorkStages.Sample, result.Failed, token);
+                foreach (var failure in result.Failed) logger.LogWarning("Item {ItemId} not sampled: {Reason}", failure.ItemId, failure.Reason);
+                var written = await CandidateWriter.WriteAsync(db, m.IterationId, result.Candidates, token);
+                logger.LogInformation("Batch {Ordinal}: {Written} candidates written for {Items} items", m.Ordinal, written, load.Loaded.Count - result.Failed.Count);
             }
         }
 

@@ -1,6 +1,10 @@
 namespace VisRL.Contracts.V1;
 
-/// <summary>Command to a Sampler replica: draw candidates for these items.</summary>
+/// <summary>
+/// Command to a Sampler replica: draw candidates for these items. <paramref name="Policy"/> (added
+/// later; null in older messages = local) says whether <paramref name="PolicyCheckpoint"/> runs
+/// in-process or an HTTP endpoint answers instead.
+/// </summary>
 public sealed record SampleBatch(
     Guid RunId,
     Guid IterationId,
@@ -9,7 +13,8 @@ public sealed record SampleBatch(
     int Attempt,
     IReadOnlyList<long> ItemIds,
     string PolicyCheckpoint,
-    SamplingSettings Sampling) : IBatchMessage
+    SamplingSettings Sampling,
+    ModelEndpoint? Policy = null) : IBatchMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }
@@ -20,7 +25,11 @@ public sealed record BatchSampled(Guid RunId, Guid IterationId, Guid BatchId, in
     Guid? IWorkMessage.IterationId => IterationId;
 }
 
-/// <summary>Command to a Critic replica: score the candidates of these items with the judge.</summary>
+/// <summary>
+/// Command to a Critic replica: score the candidates of these items with the judge.
+/// <paramref name="Judge"/> (added later; null in older messages = local) picks the in-process
+/// <paramref name="JudgeCheckpoint"/> or an HTTP endpoint.
+/// </summary>
 public sealed record ScoreBatch(
     Guid RunId,
     Guid IterationId,
@@ -29,7 +38,8 @@ public sealed record ScoreBatch(
     int Attempt,
     IReadOnlyList<long> ItemIds,
     string JudgeCheckpoint,
-    bool UseBoxCritic) : IBatchMessage
+    bool UseBoxCritic,
+    ModelEndpoint? Judge = null) : IBatchMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }

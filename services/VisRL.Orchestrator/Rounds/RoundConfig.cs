@@ -24,6 +24,12 @@ public sealed record RoundConfig
     public SamplingSettings Sampling { get; init; } = new();
     public FilterThresholds Thresholds { get; init; } = new();
 
+    /// <summary>Who samples: local (the round's policy checkpoint, in-process) or an HTTP endpoint.</summary>
+    public ModelEndpoint Policy { get; init; } = new();
+
+    /// <summary>Who scores: local (the round's judge checkpoint, in-process) or an HTTP endpoint.</summary>
+    public ModelEndpoint Judge { get; init; } = new();
+
     /// <summary>DPO stages and evaluation after the pairs; null = data generation only (the round ends Paired).</summary>
     public TrainingConfig? Training { get; init; }
 
@@ -38,7 +44,27 @@ public sealed record RoundConfig
         if (config.BatchSize < 1) throw new ArgumentException($"round config: batchSize must be ≥ 1, not {config.BatchSize}");
         if (config.MaxBatchAttempts < 1) throw new ArgumentException($"round config: maxBatchAttempts must be ≥ 1, not {config.MaxBatchAttempts}");
         if (config.StuckAfterSeconds < 1) throw new ArgumentException($"round config: stuckAfterSeconds must be ≥ 1, not {config.StuckAfterSeconds}");
+        Check(config.Policy ?? throw new ArgumentException("round config: policy must not be null"), "policy");
+        Check(config.Judge ?? throw new ArgumentException("round config: judge must not be null"), "judge");
         return config;
+    }
+
+    private static void Check(ModelEndpoint endpoint, string role)
+    {
+        if (!string.Equals(endpoint.Kind, ModelEndpoint.Http, StringComparison.OrdinalIgnoreCase))
+        {
+            if (!string.Equals(endpoint.Kind, ModelEndpoint.Local, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"round config: {role}.kind must be 'local' or 'http', not '{endpoint.Kind}'");
+            return;
+        }
+        if (!Uri.TryCreate(endpoint.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new ArgumentException($"round config: {role}.baseUrl must be an absolute http(s) URL (e.g. http://127.0.0.1:8000/v1), not '{endpoint.BaseUrl}'");
+        if (string.IsNullOrWhiteSpace(endpoint.Model)) throw new ArgumentException($"round config: {role}.model is required for kind 'http'");
+        if (endpoint.TimeoutSeconds <= 0) throw new ArgumentException($"round config: {role}.timeoutSeconds must be > 0, not {endpoint.TimeoutSeconds}");
+        if (endpoint.MaxRetries < 0) throw new ArgumentException($"round config: {role}.maxRetries must be ≥ 0, not {endpoint.MaxRetries}");
+        if (endpoint.MaxConcurrency < 1) throw new ArgumentException($"round config: {role}.maxConcurrency must be ≥ 1, not {endpoint.MaxConcurrency}");
+        if (endpoint.MaxTokens is < 1) throw new ArgumentException($"round config: {role}.maxTokens must be ≥ 1, not {endpoint.MaxTokens}");
+        if (endpoint.RetryDelaySeconds < 0) throw new ArgumentException($"round config: {role}.retryDelaySeconds must be ≥ 0, not {endpoint.RetryDelaySeconds}");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

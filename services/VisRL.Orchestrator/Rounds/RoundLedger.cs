@@ -116,8 +116,8 @@ public sealed class RoundLedger(VisRLDbContext db)
     };
 
     private static SampleBatch SampleCommand(Iteration iteration, Batch batch, RoundConfig config) =>
-        new(iteration.RunId, iteration.Id, batch.Id, batch.Ordinal, batch.Attempts, batch.ItemIds, iteration.PolicyCheckpoint, config.Sampling);
+        new(iteration.RunId, iteration.Id, batch.Id, batch.Ordinal, batch.Attempts, batch.ItemIds, iteration.PolicyCheckpoint, config.Sampling, config.Policy);
 
     private static ScoreBatch ScoreCommand(Iteration iteration, Batch batch, RoundConfig config) =>
-        new(iteration.RunId, iteration.Id, batch.Id, batch.Ordinal, batch.Attempts, batch.ItemIds, iteration.JudgeCheckpoint, config.Thresholds.UseBoxCritic);
+        new(iteration.RunId, iteration.Id, batch.Id, batch.Ordinal, batch.Attempts, batch.ItemIds, iteration.JudgeCheckpoint, config.Thresholds.UseBoxCritic, config.Judge);
 }

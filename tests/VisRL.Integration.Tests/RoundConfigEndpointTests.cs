@@ -1,0 +1,38 @@
+using VisRL.Contracts.V1;
+using VisRL.Orchestrator.Rounds;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>The policy and judge of a round config (pure: nothing running).</summary>
+public class RoundConfigEndpointTests
+{
+    [Fact]
+    public void AnEmptyConfigSamplesAndJudgesLocally()
+    {
+        var config = RoundConfig.Parse("{}");
+        Assert.Equal((ModelEndpoint.Local, ModelEndpoint.Local), (config.Policy.Kind, config.Judge.Kind));
+    }
+
+    [Fact]
+    public void HttpEndpointsAreReadAndRecorded()
+    {
+        var config = RoundConfig.Parse("""{"policy":{"kind":"http","baseUrl":"http://gpu:8000/v1","model":"llava-1.5-7b","maxConcurrency":8},"judge":{"kind":"http","baseUrl":"http://gpu:8001/v1","model":"qwen2-vl-7b","apiKeyVariable":"JUDGE_KEY"}}""");
+        Assert.Equal(new ModelEndpoint(ModelEndpoint.Http, "http://gpu:8000/v1", "llava-1.5-7b", MaxConcurrency: 8), config.Policy);
+        Assert.Equal("JUDGE_KEY", config.Judge.ApiKeyVariable);
+        Assert.Equal(config, RoundConfig.Parse(config.ToJson()));
+    }
+
+    [Theory]
+    [InlineData("""{"policy":{"kind":"grpc"}}""", "policy.kind must be 'local' or 'http', not 'grpc'")]
+    [InlineData("""{"judge":{"kind":"http","model":"m"}}""", "judge.baseUrl must be an absolute http(s) URL")]
+    [InlineData("""{"judge":{"kind":"http","baseUrl":"ftp://x/v1","model":"m"}}""", "judge.baseUrl must be an absolute http(s) URL")]
+    [InlineData("""{"policy":{"kind":"http","baseUrl":"http://x/v1"}}""", "policy.model is required for kind 'http'")]
+    [InlineData("""{"policy":{"kind":"http","baseUrl":"http://x/v1","model":"m","timeoutSeconds":0}}""", "policy.timeoutSeconds must be > 0")]
+    [InlineData("""{"policy":{"kind":"http","baseUrl":"http://x/v1","model":"m","maxConcurrency":0}}""", "policy.maxConcurrency must be ≥ 1")]
+    [InlineData("""{"policy":null}""", "policy must not be null")]
+    public void ABadEndpointIsRejectedNamingTheField(string json, string reason)
+    {
+        var e = Assert.Throws<ArgumentException>(() => RoundConfig.Parse(json));
+        Assert.Contains(reason, e.Message);
+    }
+}
