@@ -1,4 +1,4 @@
-# The `visrl` command line (used by compose for `db migrate`).
+# The `visrl` command line (compose uses it for `db migrate` and the optional `serve` service).
 ARG DOTNET_TAG=10.0-noble
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_TAG} AS build
@@ -8,7 +8,8 @@ WORKDIR /src
 COPY . .
 RUN dotnet publish services/VisRL.Cli/VisRL.Cli.csproj -c Release -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:${DOTNET_TAG}
+# The CLI hosts `visrl serve` (ASP.NET Core) and uses Platform's web wiring: the ASP.NET Core runtime.
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_TAG}
 RUN apt-get update && apt-get install -y --no-install-recommends libtorch-dev libopenblas0-pthread libturbojpeg \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
