@@ -13,9 +13,13 @@ public sealed record ExperimentOptions
     public int TestItems { get; init; } = 1000;
     // Small batches: the model sits on a plateau (answer = prior) until it finds the image → answer
     // path, and what ends the plateau is the number of updates more than the number of samples.
+    /// <summary>Vision stage (VisionPretraining): the ViT and projector learn to name the glyph of a crop before the decoder trains.</summary>
+    public TrainerConfig Vision { get; init; } = new() { Phase = "vision", Steps = 400, BatchSize = 64, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 50 };
+    /// <summary>Vision-stage views are made from the first this-many base scenes.</summary>
+    public int VisionItems { get; init; } = 3000;
     /// <summary>Curriculum stage before <see cref="Base"/>: legible views only (see SyntheticData.BaseExamples).</summary>
-    public TrainerConfig BaseReading { get; init; } = new() { Phase = "base-reading", Steps = 1500, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 100 };
-    public TrainerConfig Base { get; init; } = new() { Phase = "base", Steps = 500, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100 };
+    public TrainerConfig BaseReading { get; init; } = new() { Phase = "base-reading", Steps = 900, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 100 };
+    public TrainerConfig Base { get; init; } = new() { Phase = "base", Steps = 300, BatchSize = 16, LearningRate = 5e-4, WarmupSteps = 50, LogEvery = 100 };
     public TrainerConfig Sft { get; init; } = new() { Phase = "sft", Steps = 1000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100, Seed = 1 };
     public ulong BaseSeed { get; init; } = 1001;
     public ulong SftSeed { get; init; } = 2002;
@@ -55,20 +59,22 @@ public static class Experiments
         using var baseModel = VisRLTiny.Create(o.Model, seed: o.InitSeed);
         var clock = Stopwatch.StartNew();
         var readingData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1, legibleOnly: true);
+        var visionData = o.Vision.Steps > 0 ? VisionPretraining.Examples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, Math.Min(o.VisionItems, o.BaseItems), 3) : [];
         var baseData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1);
         var sftData = SyntheticData.SftExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.SftItems, 2);
         double dataSeconds = clock.Elapsed.TotalSeconds;
         log($"data: {baseData.Count} base sequences, {sftData.Count} SFT sequences in {dataSeconds:F0}s");
 
         clock.Restart();
+        if (o.Vision.Steps > 0) VisionPretraining.Run(baseModel, o.Vision, visionData, OnMetrics);
         if (o.BaseReading.Steps > 0) new Trainer(baseModel, o.BaseReading, readingData) { OnMetrics = OnMetrics }.Run();
-        new Trainer(baseModel, o.Base, baseData) { OnMetrics = OnMetrics }.Run();
+        if (o.Base.Steps > 0) new Trainer(baseModel, o.Base, baseData) { OnMetrics = OnMetrics }.Run();
         double baseSeconds = clock.Elapsed.TotalSeconds;
 
         using var sft = VisRLTiny.Create(o.Model, seed: o.InitSeed);
         sft.Model.load_state_dict(baseModel.Model.state_dict());
         clock.Restart();
-        new Trainer(sft, o.Sft, sftData) { OnMetrics = OnMetrics }.Run();
+        if (o.Sft.Steps > 0) new Trainer(sft, o.Sft, sftData) { OnMetrics = OnMetrics }.Run();
         double sftSeconds = clock.Elapsed.TotalSeconds;
         if (o.OutputFolder is { } folder)
         {

@@ -18,6 +18,14 @@ public sealed record ModelConfig
     /// instead of 64, and the answer position attends to fewer, richer tokens.
     /// </summary>
     public int ImagePool { get; init; } = 2;
+    /// <summary>
+    /// The ViT's convolutional stem: <see cref="PooledStem"/> (stride-1 5×5/5×5/3×3 convolutions,
+    /// each with ReLU and 2×2 max-pooling; the default) or <see cref="StridedStem"/> (strided 3×3
+    /// convolutions, the first design: it learned glyphs an order of magnitude slower).
+    /// </summary>
+    public string Stem { get; init; } = PooledStem;
+    public const string PooledStem = "pooled";
+    public const string StridedStem = "strided";
     public int VisionDim { get; init; } = 128;
     public int VisionLayers { get; init; } = 2;
     public int VisionHeads { get; init; } = 4;
@@ -47,6 +55,7 @@ public sealed record ModelConfig
     {
         if (ImageSize < 8 || PatchSize < 1 || ImageSize % PatchSize != 0) throw new ArgumentException($"ImageSize ({ImageSize}) must be a multiple of PatchSize ({PatchSize})");
         if (ImagePool < 1 || (ImageSize / PatchSize) % ImagePool != 0) throw new ArgumentException($"ImagePool ({ImagePool}) must divide the patch grid ({ImageSize / PatchSize})");
+        if (Stem != PooledStem && Stem != StridedStem) throw new ArgumentException($"Stem must be '{PooledStem}' or '{StridedStem}', got '{Stem}'");
         if ((PatchSize & (PatchSize - 1)) != 0) throw new ArgumentException($"PatchSize ({PatchSize}) must be a power of two (the convolutional stem halves it)");
         if (VisionDim % VisionHeads != 0) throw new ArgumentException($"VisionDim ({VisionDim}) must be divisible by VisionHeads ({VisionHeads})");
         if (Dim % Heads != 0) throw new ArgumentException($"Dim ({Dim}) must be divisible by Heads ({Heads})");
@@ -62,6 +71,11 @@ public sealed record ModelConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static ModelConfig FromJson(string json) =>
-        JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new InvalidDataException("config.json is empty");
+    public static ModelConfig FromJson(string json)
+    {
+        var config = JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new InvalidDataException("config.json is empty");
+        // Checkpoints written before the stem was configurable have the strided stem.
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.TryGetProperty("stem", out _) ? config with { Stem = StridedStem } : config;
+    }
 }

@@ -61,7 +61,8 @@ public static class SyntheticData
             var item = scene(start + k);
             var rng = new Random(DeterministicSeed.Of(seed, start + k, 1));
             var global = Views.Global(item.Image, size);
-            var crop = Views.Crop(item.Image, Jitter(item.GtBox, rng, 0.08, 0.95, 1.15), size);
+            // As loose as M_org's jittered crops: at test time the crop comes from a predicted box, which is rarely exact.
+            var crop = Views.Crop(item.Image, Jitter(item.GtBox, rng, 0.2, 0.9, 1.6), size);
             result[k] = protocol.AnswerTurn(global, item.Question, item.GtBox, crop, item.Answer, boxIsResponse: true);
         });
         return result;

@@ -73,18 +73,38 @@ internal sealed class VisionEncoder : nn.Module
     private readonly ModuleList<Block> _blocks;
     private readonly LayerNorm _ln;
 
+    private readonly bool _pooledStem;
+
     public VisionEncoder(ModelConfig c) : base(nameof(VisionEncoder))
     {
-        // PatchSize 8: 3→w/4 (s2), w/4→w/2 (s2), w/2→w (k2 s2); PatchSize 4: one s2 conv, then k2 s2.
         var convs = new List<Conv2d>();
         long channels = 3, size = c.PatchSize;
-        for (int level = (int)Math.Log2(c.PatchSize) - 1; level >= 1; level--)
+        _pooledStem = c.Stem == ModelConfig.PooledStem;
+        if (_pooledStem)
         {
-            long next = Math.Max(16, c.VisionDim >> level);
-            convs.Add(nn.Conv2d(channels, next, 3, stride: 2, padding: 1));
-            (channels, size) = (next, size / 2);
+            // "pooled": stride-1 convolutions, each followed by ReLU and a 2×2 max-pool, at full
+            // resolution first (5×5, 5×5, then 3×3): PatchSize 8 → 3 levels. Reads glyphs in a few
+            // hundred steps where the strided stem needed thousands (VisionPretraining measures it).
+            int levels = (int)Math.Log2(c.PatchSize);
+            for (int level = 0; level < levels; level++)
+            {
+                long next = level == levels - 1 ? c.VisionDim : level == 0 ? Math.Max(16, c.VisionDim / 8) : Math.Max(16, c.VisionDim / 4);
+                long kernel = level < 2 && levels > 1 ? 5 : 3;
+                convs.Add(nn.Conv2d(channels, next, kernel, stride: 1, padding: kernel / 2));
+                channels = next;
+            }
         }
-        convs.Add(nn.Conv2d(channels, c.VisionDim, size, stride: size));
+        else
+        {
+            // "strided" (PatchSize 8): 3→w/4 (s2), w/4→w/2 (s2), w/2→w (k2 s2); PatchSize 4: one s2 conv, then k2 s2.
+            for (int level = (int)Math.Log2(c.PatchSize) - 1; level >= 1; level--)
+            {
+                long next = Math.Max(16, c.VisionDim >> level);
+                convs.Add(nn.Conv2d(channels, next, 3, stride: 2, padding: 1));
+                (channels, size) = (next, size / 2);
+            }
+            convs.Add(nn.Conv2d(channels, c.VisionDim, size, stride: size));
+        }
         _stem = register_module("stem", nn.ModuleList(convs));
         _pos = register_parameter("pos", randn(1, c.PatchGrid * c.PatchGrid, c.VisionDim) * 0.02);
         _blocks = register_module("blocks", nn.ModuleList(Enumerable.Range(0, c.VisionLayers).Select(_ => new Block(c.VisionDim, c.VisionHeads, c.MlpRatio))));
@@ -92,13 +112,27 @@ internal sealed class VisionEncoder : nn.Module
     }
 
     /// <param name="images">(M, 3, H, W), normalized pixels.</param> <returns>(M, PatchGrid², VisionDim)</returns>
-    public Tensor forward(Tensor images)
+    public Tensor forward(Tensor images) => forward(images, out _);
+
+    /// <param name="stemFeatures">The stem's output (M, VisionDim, PatchGrid, PatchGrid), before positions and blocks.</param>
+    public Tensor forward(Tensor images, out Tensor stemFeatures)
     {
         var x = images;
-        for (int i = 0; i < _stem.Count; i++) x = i < _stem.Count - 1 ? nn.functional.gelu(_stem[i].call(x)) : _stem[i].call(x);
+        if (_pooledStem)
+            for (int i = 0; i < _stem.Count; i++) x = MaxPool2(_stem[i].call(x).relu());
+        else
+            for (int i = 0; i < _stem.Count; i++) x = i < _stem.Count - 1 ? nn.functional.gelu(_stem[i].call(x)) : _stem[i].call(x);
+        stemFeatures = x;
         x = x.flatten(2).transpose(1, 2) + _pos;
         foreach (var block in _blocks) x = block.forward(x, null, null);
         return _ln.call(x);
+    }
+
+    /// <summary>2×2 max-pooling of (M, C, H, W) with even H and W.</summary>
+    private static Tensor MaxPool2(Tensor x)
+    {
+        var (m, ch, h, w) = (x.size(0), x.size(1), x.size(2), x.size(3));
+        return x.reshape(m, ch, h / 2, 2, w / 2, 2).amax(5).amax(3);
     }
 }
 
@@ -192,12 +226,21 @@ public sealed class TinyVlm : nn.Module
     /// <summary>Image vectors in the decoder's width: (M, ImageTokens, Dim).</summary>
     public Tensor EncodeImages(Tensor images)
     {
-        var patches = _vision.forward(images);
+        var vectors = ImageVectors(images);
+        return _coordImage is null ? vectors : vectors + _coordImage;
+    }
+
+    /// <summary>The image vectors before the coordinate code (what the vision stage's head reads).</summary>
+    internal Tensor ImageVectors(Tensor images) => ImageVectors(images, out _);
+
+    /// <param name="stemFeatures">The vision stem's output (M, VisionDim, PatchGrid, PatchGrid).</param>
+    internal Tensor ImageVectors(Tensor images, out Tensor stemFeatures)
+    {
+        var patches = _vision.forward(images, out stemFeatures);
         int g = Config.PatchGrid, p = Config.ImagePool;
         if (p > 1) // average p×p neighbouring patches: (M, g·g, C) → (M, (g/p)², C)
             patches = patches.reshape(-1, g / p, p, g / p, p, Config.VisionDim).mean([2, 4]).reshape(-1, Config.ImageTokens, Config.VisionDim);
-        var vectors = _proj2.call(nn.functional.gelu(_proj1.call(patches)));
-        return _coordImage is null ? vectors : vectors + _coordImage;
+        return _proj2.call(nn.functional.gelu(_proj1.call(patches)));
     }
 
     /// <summary>

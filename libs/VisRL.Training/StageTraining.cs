@@ -20,7 +20,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
         var o = request.Options;
         var stage = request.Stage == TrainingStageKind.Base ? "base" : "sft";
         var phases = request.Stage == TrainingStageKind.Base
-            ? new[] { o.BaseReading with { Phase = "base-reading" }, o.Base with { Phase = "base" } }.Where(p => p.Steps > 0).ToArray()
+            ? new[] { o.Vision with { Phase = "vision" }, o.BaseReading with { Phase = "base-reading" }, o.Base with { Phase = "base" } }.Where(p => p.Steps > 0).ToArray()
             : [o.Sft with { Phase = "sft" }];
         var configJson = JsonSerializer.Serialize(new { stage, request.Dataset, request.Split, request.Items, request.StartCheckpoint, options = o });
         await journal.StartAsync(request.JobId, stage, configJson, phases.Sum(p => p.Steps), request.StartCheckpoint, cancellationToken: cancellationToken);
@@ -45,6 +45,24 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                 int offset = 0;
                 foreach (var phase in phases)
                 {
+                    if (phase.Phase == "vision")
+                    {
+                        // Short and deterministic, so it has no resumable checkpoints: a resumed job runs it
+                        // again, and the next phase's checkpoint (if any) then replaces its weights.
+                        var views = VisionPretraining.Examples(model.Protocol, [.. scenes.Take(o.VisionItems)], 3);
+                        var visionOffset = offset;
+                        VisionPretraining.Run(model, phase, views, m =>
+                        {
+                            journal.RecordAsync(request.JobId, visionOffset + m.Step, new Dictionary<string, double>
+                            {
+                                [$"{m.Phase}/loss"] = m.Loss, [$"{m.Phase}/lr"] = m.LearningRate, [$"{m.Phase}/grad_norm"] = m.GradNorm,
+                                [$"{m.Phase}/samples_per_second"] = m.SamplesPerSecond,
+                            }, cancellationToken).GetAwaiter().GetResult();
+                            progress?.Invoke(m);
+                        }, cancellationToken);
+                        offset += phase.Steps;
+                        continue;
+                    }
                     var examples = phase.Phase switch
                     {
                         "base-reading" => SyntheticData.BaseExamples(model.Protocol, scenes, 1, legibleOnly: true),

@@ -22,7 +22,8 @@ public static class TargetsBenchmark
             BaseItems = Env("BASE_ITEMS", ctx.Quick ? 200 : d.BaseItems),
             SftItems = Env("SFT_ITEMS", ctx.Quick ? 200 : d.SftItems),
             TestItems = Env("TEST_ITEMS", ctx.Quick ? 100 : d.TestItems),
-            BaseReading = d.BaseReading with { Steps = Env("READ_STEPS", ctx.Quick ? 20 : d.BaseReading.Steps) },
+            Vision = d.Vision with { Steps = Env("VISION_STEPS", ctx.Quick ? 20 : d.Vision.Steps), LearningRate = EnvD("VISION_LR", d.Vision.LearningRate) },
+            BaseReading = d.BaseReading with { Steps = Env("READ_STEPS", ctx.Quick ? 20 : d.BaseReading.Steps), BatchSize = Env("BATCH", d.BaseReading.BatchSize), LearningRate = EnvD("READ_LR", d.BaseReading.LearningRate) },
             Base = d.Base with { Steps = Env("BASE_STEPS", ctx.Quick ? 20 : d.Base.Steps), BatchSize = Env("BATCH", d.Base.BatchSize), LearningRate = EnvD("BASE_LR", d.Base.LearningRate) },
             Sft = d.Sft with { Steps = Env("SFT_STEPS", ctx.Quick ? 20 : d.Sft.Steps), BatchSize = Env("BATCH", d.Sft.BatchSize), LearningRate = EnvD("SFT_LR", d.Sft.LearningRate) },
         };
