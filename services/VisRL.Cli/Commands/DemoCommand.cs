@@ -89,7 +89,9 @@ internal static class DemoCommand
         await CliHost.PublishAsync(start, ct);
         var followed = await RunCommand.FollowAsync(runId, plan.TimeoutSeconds, ct);
         var iterationId = WorkflowIds.Iteration(runId, 1);
-        if (followed != 0) throw new DemoStepException($"the iteration did not complete: visrl stats {iterationId}");
+        // A failed iteration (e.g. a policy whose boxes never lead to a right answer leaves the filter
+        // nothing to keep) still gets its results, statistics and report; the exit code says it failed.
+        if (followed == 2) throw new DemoStepException($"the iteration did not end in {plan.TimeoutSeconds} s: visrl stats {iterationId}");
 
         Step(clock, "results");
         var results = new List<ResultRow>
@@ -106,13 +108,14 @@ internal static class DemoCommand
             table.AddRow(Markup.Escape(r.Label), $"{r.AnswerAccuracy:P1}", r.DetectionAccuracy is { } d ? $"{d:P1}" : "-", $"{r.Items}");
         AnsiConsole.Write(table);
         await StatsCommand.RunAsync(iterationId.ToString(), ct);
+        foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
 
-        var jobs = new List<JobCurves> { new("M_org", baseJob, ["base-reading/loss", "base/loss"]), new("SFT", sftJob, ["sft/loss"]) };
+        var jobs = new List<JobCurves> { new("M_org", baseJob, ["vision/loss", "base-reading/loss", "base/loss"]), new("SFT", sftJob, ["sft/loss"]) };
         jobs.AddRange(run.Jobs);
         var file = await ReportCommand.WriteAsync(stores.Datasets, database, $"VisRL.Workflow demo ({plan.Name})", results, jobs, run with { ConfigJson = planJson },
             outputFolder, $"demo/{plan.Name}/{planId:N}/report.html", ct);
         Step(clock, $"report: {file} (and the {stores.Datasets.ExportsContainer} container); the stack and services keep running: visrl stack down stops them");
-        return 0;
+        return followed;
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);

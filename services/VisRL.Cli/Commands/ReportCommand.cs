@@ -44,7 +44,7 @@ internal static class ReportCommand
     public static async Task<string> WriteAsync(DatasetStorage storage, DatabaseOptions database, string title, IReadOnlyList<ResultRow> results,
         IReadOnlyList<JobCurves> jobs, RunReportData run, string folder, string blobKey, CancellationToken ct)
     {
-        var html = await HtmlReport.BuildAsync(storage, database.ConnectionString, title, results, jobs, run.IterationIds, run.ConfigJson, ct);
+        var html = await HtmlReport.BuildAsync(storage, database.ConnectionString, title, results, jobs, run.IterationIds, run.Status, run.ConfigJson, ct);
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, "report.html");
         await File.WriteAllTextAsync(file, html, ct);

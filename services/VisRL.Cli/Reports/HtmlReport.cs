@@ -24,14 +24,16 @@ internal sealed record JobCurves(string Label, Guid JobId, IReadOnlyList<string>
 internal static class HtmlReport
 {
     public static async Task<string> BuildAsync(DatasetStorage storage, string connectionString, string title, IReadOnlyList<ResultRow> results,
-        IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, string configJson, CancellationToken cancellationToken)
+        IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, IReadOnlyList<string> status, string configJson, CancellationToken cancellationToken)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(Encode(title)).Append("</title><style>")
             .Append("body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
             .Append("th{background:#f4f4f4}.gallery{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;padding:6px;width:260px;font-size:12px}")
             .Append(".win{color:#1a7f37}.lose{color:#c62828}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:11px}</style></head><body>");
-        html.Append("<h1>").Append(Encode(title)).Append("</h1>");
+        html.Append("<h1>").Append(Encode(title)).Append("</h1><ul>");
+        foreach (var line in status) html.Append("<li>").Append(Encode(line)).Append("</li>");
+        html.Append("</ul>");
 
         html.Append("<h2>Held-out test split</h2><table><tr><th>model</th><th>mode</th><th>answer accuracy</th><th>detection accuracy (IoU &gt; 0.5)</th><th>items</th><th>checkpoint</th></tr>");
         foreach (var r in results)

@@ -7,7 +7,8 @@ using VisRL.Platform.Persistence;
 namespace VisRL.Cli.Reports;
 
 /// <summary>What a run's report shows: per iteration the evaluated DPO checkpoints and their training curves.</summary>
-internal sealed record RunReportData(string RunName, string ConfigJson, IReadOnlyList<ResultRow> Results, IReadOnlyList<JobCurves> Jobs, IReadOnlyList<Guid> IterationIds);
+internal sealed record RunReportData(string RunName, string ConfigJson, IReadOnlyList<ResultRow> Results, IReadOnlyList<JobCurves> Jobs, IReadOnlyList<Guid> IterationIds,
+    IReadOnlyList<string> Status);
 
 internal static class RunReport
 {
@@ -36,7 +37,9 @@ internal static class RunReport
                     results.Add(e with { Label = label, Checkpoint = checkpoint });
             }
         }
-        return new RunReportData(run.Name, run.ConfigJson, results, jobs, [.. iterations.Select(i => i.Id)]);
+        var status = new List<string> { $"run {run.Name}: {run.Status}, {iterations.Count} of {run.PlannedIterations} iteration(s) started" };
+        status.AddRange(iterations.Select(i => $"iteration {i.Number}: {i.State}{(i.FailureReason is { } reason ? $" — {reason}" : "")}"));
+        return new RunReportData(run.Name, run.ConfigJson, results, jobs, [.. iterations.Select(i => i.Id)], status);
     }
 
     /// <summary>The stored overall result of an evaluation, or null while it is not in.</summary>
