@@ -10,7 +10,7 @@ namespace VisRL.Modeling;
 /// (so crops of imperfect predicted boxes stay readable), and as a crop of a random region that
 /// does not overlap the target (the answer is not visible there: the model learns to be unsure, which
 /// is what makes P(answer | crop) a useful critic). SFT: the two-turn sequence with the GT box and
-/// its (lightly jittered) crop, loss on the box tokens of turn 1 and the answer of turn 2.
+/// its jittered crop (shift ±20 %, scale 0.9–1.6: at test time the crop comes from a predicted box), loss on the box tokens of turn 1 and the answer of turn 2.
 /// Scenes are rendered in parallel and only their small views are kept.
 /// </summary>
 public static class SyntheticData

@@ -47,8 +47,11 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                 {
                     if (phase.Phase == "vision")
                     {
-                        // Short and deterministic, so it has no resumable checkpoints: a resumed job runs it
-                        // again, and the next phase's checkpoint (if any) then replaces its weights.
+                        // Short, so it has no resumable checkpoints of its own: a job that already has a
+                        // later phase's checkpoint is past it (that checkpoint holds its weights) and skips it.
+                        offset += phase.Steps;
+                        if (await PastVisionStageAsync(request.JobId, phases, cancellationToken)) continue;
+                        offset -= phase.Steps;
                         var views = VisionPretraining.Examples(model.Protocol, [.. scenes.Take(o.VisionItems)], 3);
                         var visionOffset = offset;
                         VisionPretraining.Run(model, phase, views, m =>
@@ -101,6 +104,13 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
             await journal.FinishAsync(request.JobId, e.Message, CancellationToken.None);
             throw;
         }
+    }
+
+    private async Task<bool> PastVisionStageAsync(Guid jobId, IEnumerable<TrainerConfig> phases, CancellationToken cancellationToken)
+    {
+        foreach (var later in phases.Where(p => p.Phase != "vision"))
+            if (await checkpoints.LatestOfJobAsync(jobId, $"{later.Phase}-resume", cancellationToken) is not null) return true;
+        return false;
     }
 
     private async Task<CheckpointRef> ResolveStartAsync(string? reference, CancellationToken cancellationToken) =>

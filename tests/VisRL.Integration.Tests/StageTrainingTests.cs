@@ -25,6 +25,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
             ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
             Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
         },
+        Vision = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1 },
         BaseReading = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
         Base = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
         Sft = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
@@ -64,13 +65,13 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var baseCheckpoint = await training.RunAsync(Request(TrainingStageKind.Base, baseJob));
         var sft = await training.RunAsync(Request(TrainingStageKind.Sft, Guid.NewGuid()));
 
-        Assert.Equal(("base", 8), (baseCheckpoint.Stage, baseCheckpoint.Step));
+        Assert.Equal(("base", 12), (baseCheckpoint.Stage, baseCheckpoint.Step)); // vision 4 + reading 4 + view mix 4
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
         var sftRow = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.Id == sft.Id);
         Assert.Equal(baseCheckpoint.Id, sftRow.ParentId); // SFT starts from the latest base checkpoint
-        Assert.Equal(8 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == baseJob)); // 8 steps × 4 metrics
+        Assert.Equal(12 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == baseJob)); // 12 steps × 4 metrics
         var baseRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == baseJob);
-        Assert.Equal(("completed", 8), (baseRow.Status, baseRow.CompletedSteps));
+        Assert.Equal(("completed", 12), (baseRow.Status, baseRow.CompletedSteps));
 
         // The published checkpoint loads from blob storage (through a fresh cache).
         var folder = await checkpoints.FetchAsync(sft, Path.Combine(_work, "fresh-cache"));
@@ -98,11 +99,11 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var resumedFrom = new List<int>();
         var result = await training.RunAsync(Request(TrainingStageKind.Base, job), m => resumedFrom.Add(m.Step));
 
-        Assert.Equal(8, result.Step);
-        Assert.DoesNotContain(1, resumedFrom.Where((_, i) => i < 2)); // the reading phase was not redone from step 1
+        Assert.Equal(12, result.Step);
+        Assert.DoesNotContain(1, resumedFrom.Where((_, i) => i < 2)); // neither the vision stage nor the reading phase was redone from step 1
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
         var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job);
-        Assert.Equal(("completed", 8), (row.Status, row.CompletedSteps));
-        Assert.Equal(8 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == job)); // replayed steps are written once
+        Assert.Equal(("completed", 12), (row.Status, row.CompletedSteps));
+        Assert.Equal(12 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == job)); // replayed steps are written once
     }
 }

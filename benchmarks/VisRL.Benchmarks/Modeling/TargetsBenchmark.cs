@@ -32,7 +32,7 @@ public static class TargetsBenchmark
         var md = new StringBuilder()
             .AppendLine("## VisRL-Tiny targets")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"Base {o.BaseReading.Steps}+{o.Base.Steps} steps on {o.BaseItems} scenes, SFT {o.Sft.Steps} steps on {o.SftItems} scenes, batch {o.Base.BatchSize}; test split {o.TestItems} items{(ctx.Quick ? " (quick run: not the targets' sizes)" : "")}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Base: vision stage {o.Vision.Steps} steps (batch {o.Vision.BatchSize}), then {o.BaseReading.Steps}+{o.Base.Steps} decoder steps on {o.BaseItems} scenes, SFT {o.Sft.Steps} steps on {o.SftItems} scenes, batch {o.Base.BatchSize}; test split {o.TestItems} items{(ctx.Quick ? " (quick run: not the targets' sizes)" : "")}.")
             .AppendLine()
             .AppendLine("| quantity | value | target |")
             .AppendLine("| --- | ---: | --- |")
