@@ -84,7 +84,11 @@ internal static class DemoCommand
 
         Step(clock, "self-evolution iteration through the services");
         var runId = DerivedIds.For(planId, "run");
-        var round = Json(new { split = "rl", batchSize = plan.BatchSize, training = new { dpo = plan.Dpo, evalSplit = "test", evalItems = plan.TestItems } });
+        var round = Json(new
+        {
+            split = "rl", batchSize = plan.BatchSize, thresholds = plan.Thresholds ?? new FilterThresholds(),
+            training = new { dpo = plan.Dpo, evalSplit = "test", evalItems = plan.TestItems },
+        });
         var start = new StartRun(runId, $"demo-{plan.Name}", plan.Dataset, sftCheckpoint, baseCheckpoint, 1, plan.RlItems, round);
         await CliHost.PublishAsync(start, ct);
         var followed = await RunCommand.FollowAsync(runId, plan.TimeoutSeconds, ct);
