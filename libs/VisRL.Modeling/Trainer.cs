@@ -59,8 +59,9 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, ITrainingObje
     public TrainingResult Run(CancellationToken cancellation = default)
     {
         if (objective.Count == 0) throw new ArgumentException("no training examples");
-        var decay = model.Model.parameters().Where(p => p.dim() >= 2).ToList();
-        var noDecay = model.Model.parameters().Where(p => p.dim() < 2).ToList();
+        var trained = objective.Parameters ?? [.. model.Model.parameters()];
+        var decay = trained.Where(p => p.dim() >= 2).ToList();
+        var noDecay = trained.Where(p => p.dim() < 2).ToList();
         using var optimizer = optim.AdamW([new ParamGroup(decay, config.WeightDecay), new ParamGroup(noDecay, 0.0)], lr: config.LearningRate, beta2: 0.98);
         var schedule = optim.lr_scheduler.CosineWithWarmup(optimizer, Math.Min(config.WarmupSteps, config.Steps), config.Steps, minRatio: config.MinLearningRateRatio);
         int start = TryResume(optimizer);

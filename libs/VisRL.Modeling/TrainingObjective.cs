@@ -10,6 +10,9 @@ public interface ITrainingObjective
 
     /// <summary>The micro-batch's loss (a scalar with gradients); adds the objective's own values (means over the micro-batch) to <paramref name="values"/>.</summary>
     Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values);
+
+    /// <summary>The weights to train (with any heads of the objective's own); null trains the whole model.</summary>
+    IReadOnlyList<Tensor>? Parameters => null;
 }
 
 /// <summary>Supervised training: the masked cross-entropy of the sequences' response tokens.</summary>

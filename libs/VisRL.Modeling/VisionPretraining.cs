@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using VisRL.Imaging;
 using VisRL.Torch;
 using VisRL.Torch.Modules;
-using VisRL.Torch.Optimizers;
 using static VisRL.Torch.torch;
 
 namespace VisRL.Modeling;
@@ -53,68 +51,66 @@ public static class VisionPretraining
     }
 
     /// <summary>
-    /// Trains the vision tower and the projector (the decoder is untouched) with AdamW and a cosine
-    /// schedule; batches are a pure function of (seed, step). Reports <see cref="TrainingMetrics"/>
-    /// (loss = the two heads' cross-entropies summed) every LogEvery steps.
+    /// Trains the vision tower and the projector (the decoder is untouched) with the <see cref="Trainer"/>
+    /// (AdamW, cosine schedule, batches a pure function of (seed, step)); the reported loss is the two
+    /// heads' cross-entropies summed.
     /// </summary>
     public static TrainingResult Run(VisRLTiny model, TrainerConfig config, IReadOnlyList<VisionExample> examples,
         Action<TrainingMetrics>? onMetrics = null, CancellationToken cancellation = default)
     {
         if (examples.Count == 0) throw new ArgumentException("no vision examples");
-        var c = model.Config;
-        using var head = new Linear(c.Dim, c.VocabSize + 1);
-        using var stemHead = new Linear(c.VisionDim, c.VocabSize + 1);
-        head.to(model.Model.Device);
-        stemHead.to(model.Model.Device);
-        var tower = model.Model.named_parameters().Where(p => IsVisionSide(p.name)).Select(p => p.parameter).ToList();
-        var trained = tower.Concat(head.parameters()).Concat(stemHead.parameters()).ToList();
-        using var optimizer = optim.AdamW([new ParamGroup(trained.Where(p => p.dim() >= 2).ToList(), config.WeightDecay), new ParamGroup(trained.Where(p => p.dim() < 2).ToList(), 0.0)],
-            lr: config.LearningRate, beta2: 0.98);
-        var schedule = optim.lr_scheduler.CosineWithWarmup(optimizer, Math.Min(config.WarmupSteps, config.Steps), config.Steps, minRatio: 0.05);
-        model.Model.train();
-        var clock = Stopwatch.StartNew();
-        var window = Stopwatch.StartNew();
-        double windowLoss = 0, lastLoss = double.NaN, gradNorm = 0;
-        int windowSteps = 0;
-        long samples = 0, windowSamples = 0;
-        for (int step = 1; step <= config.Steps; step++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            using (NewDisposeScope())
-            {
-                var rng = new Random(DeterministicSeed.Of(config.Seed, step, 0));
-                var batch = Enumerable.Range(0, config.BatchSize).Select(_ => examples[rng.Next(examples.Count)]).ToList();
-                var images = Batch.ImageTensor([.. batch.Select(e => e.View)], c.ImageSize, model.Model.Device);
-                var labels = tensor([.. batch.Select(e => (long)(e.Label == NoGlyph ? c.VocabSize : e.Label))], [batch.Count], model.Model.Device);
-                optimizer.zero_grad();
-                var vectors = model.Model.ImageVectors(images, out var stem);
-                // The stem's own head (max over the patch grid) gives the convolutions a short gradient path:
-                // they learn the glyphs first, and the head on the image vectors makes the blocks and projector carry them.
-                var loss = nn.functional.cross_entropy(head.call(vectors.mean([1])), labels)
-                           + nn.functional.cross_entropy(stemHead.call(stem.flatten(2).amax(2)), labels);
-                loss.backward();
-                gradNorm = config.ClipNorm > 0 ? nn.utils.clip_grad_norm_(trained, config.ClipNorm) : 0;
-                optimizer.step();
-                schedule.step();
-                lastLoss = loss.item<float>();
-            }
-            samples += config.BatchSize;
-            windowSamples += config.BatchSize;
-            windowLoss += lastLoss;
-            windowSteps++;
-            if (step % Math.Max(1, config.LogEvery) == 0 || step == config.Steps)
-            {
-                onMetrics?.Invoke(new TrainingMetrics(config.Phase, step, config.Steps, windowLoss / windowSteps, optimizer.LearningRate, gradNorm,
-                    windowSamples / Math.Max(1e-9, window.Elapsed.TotalSeconds), clock.Elapsed.TotalSeconds, samples));
-                (windowLoss, windowSteps, windowSamples) = (0, 0, 0);
-                window.Restart();
-            }
-        }
-        model.Model.eval();
-        return new TrainingResult(config.Steps, 0, lastLoss, clock.Elapsed.TotalSeconds, samples);
+        using var objective = new VisionObjective(model, examples);
+        return new Trainer(model, config, objective) { OnMetrics = onMetrics }.Run(cancellation);
     }
 
     /// <summary>Weights of the vision tower and the projector (state-dict names).</summary>
     public static bool IsVisionSide(string name) =>
         name.StartsWith("vision.", StringComparison.Ordinal) || name.StartsWith("proj1.", StringComparison.Ordinal) || name.StartsWith("proj2.", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The vision stage's loss: a throwaway linear head on the mean of a view's decoder-width image
+/// vectors names its glyph class, and a second head on the stem's feature map (max over the patch
+/// grid) gives the convolutions a short gradient path — they learn the glyphs first, and the first
+/// head makes the blocks and projector carry them. Trains the tower, the projector and both heads.
+/// </summary>
+internal sealed class VisionObjective : ITrainingObjective, IDisposable
+{
+    private readonly VisRLTiny _model;
+    private readonly IReadOnlyList<VisionExample> _examples;
+    private readonly Linear _head, _stemHead;
+
+    public VisionObjective(VisRLTiny model, IReadOnlyList<VisionExample> examples)
+    {
+        _model = model;
+        _examples = examples;
+        var c = model.Config;
+        _head = new Linear(c.Dim, c.VocabSize + 1);
+        _stemHead = new Linear(c.VisionDim, c.VocabSize + 1);
+        _head.to(model.Model.Device);
+        _stemHead.to(model.Model.Device);
+        Parameters = [.. model.Model.named_parameters().Where(p => VisionPretraining.IsVisionSide(p.name)).Select(p => p.parameter),
+            .. _head.parameters(), .. _stemHead.parameters()];
+    }
+
+    public int Count => _examples.Count;
+
+    public IReadOnlyList<Tensor> Parameters { get; }
+
+    public Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values)
+    {
+        var c = _model.Config;
+        var batch = indices.Select(i => _examples[i]).ToList();
+        var images = Batch.ImageTensor([.. batch.Select(e => e.View)], c.ImageSize, _model.Model.Device);
+        var labels = tensor([.. batch.Select(e => (long)(e.Label == VisionPretraining.NoGlyph ? c.VocabSize : e.Label))], [batch.Count], _model.Model.Device);
+        var vectors = _model.Model.ImageVectors(images, out var stem);
+        return nn.functional.cross_entropy(_head.call(vectors.mean([1])), labels)
+               + nn.functional.cross_entropy(_stemHead.call(stem.flatten(2).amax(2)), labels);
+    }
+
+    public void Dispose()
+    {
+        _head.Dispose();
+        _stemHead.Dispose();
+    }
 }
