@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -29,15 +28,9 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
 {
     public const int SyntheticItems = 6;
 
-    private static readonly ModelConfig TinyConfig = new()
-    {
-        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
-        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
-    };
-
     private readonly TestStack _stack = new();
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-http-{Guid.NewGuid():N}");
-    private readonly List<ChildProcess.Running> _processes = [];
+    private ServiceFleet? _fleet;
     private IHost? _bus;
 
     public string Prefix { get; } = $"ht{Guid.NewGuid().ToString("N")[..8]}-";
@@ -76,31 +69,22 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_scratch);
         Database = await TestStack.CreateEmptyDatabaseAsync();
-        var orchestrator = StartService("orchestrator");
-        await WaitUntilAsync(async () =>
-        {
-            Assert.False(orchestrator.Process.HasExited, $"orchestrator exited:\n{orchestrator.Output}");
-            try
-            {
-                await using var db = PersistenceExtensions.CreateVisRLDbContext(Database);
-                return !(await db.Database.GetPendingMigrationsAsync()).Any() && (await db.Database.GetAppliedMigrationsAsync()).Any();
-            }
-            catch (Npgsql.PostgresException) { return false; }
-        }, TimeSpan.FromSeconds(60), "the orchestrator did not migrate the database");
+        _fleet = new ServiceFleet(_stack, Database, Prefix, _scratch);
+        await _fleet.StartOrchestratorAsync();
         await SeedAsync();
         Serve = StartServe();
-        foreach (var service in new[] { "sampler", "critic", "filter" }) StartService(service);
+        foreach (var service in new[] { "sampler", "critic", "filter" }) _fleet.Start(service);
         Faults = new FaultyEndpoint((mode, text) => FaultHandler(mode, text));
 
         var bus = TestStack.ServiceHost(Prefix + "test");
         bus.AddVisRLMessaging();
         _bus = bus.Build();
         await _bus.StartAsync();
-        await WaitUntilAsync(async () =>
+        await ServiceFleet.WaitUntilAsync(async () =>
         {
-            foreach (var p in _processes) Assert.False(p.Process.HasExited, $"a process exited:\n{p.Output}");
+            _fleet.AssertAlive();
             if (ServeUrl.Length == 0 && ServingAt().Match(Serve.Output) is { Success: true } m) ServeUrl = m.Groups[1].Value;
-            var queues = await QueuesAsync();
+            var queues = await ServiceFleet.QueuesAsync();
             int Consumers(string queue) => queues.GetValueOrDefault(Prefix + queue);
             return ServeUrl.Length > 0 && Consumers("sampler-sample-batch") == 1 && Consumers("critic-score-batch") == 1 && Consumers("filter-build-pairs") == 1
                 && queues.Count(q => q.Key.StartsWith(Prefix + "orchestrator-", StringComparison.Ordinal) && q.Value > 0) >= 2;
@@ -114,43 +98,22 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
     {
         if (_bus is not null) await _bus.StopAsync();
         Faults?.Dispose();
-        foreach (var process in _processes) process.Dispose();
+        _fleet?.Dispose();
         try { Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
     }
 
     /// <summary>Output of every process, for failure messages.</summary>
-    public string Logs => string.Join("\n----\n", _processes.Select(p => p.Output));
+    public string Logs => _fleet?.Output ?? "";
 
     // ---- processes ----
-
-    private ChildProcess.Running StartService(string service)
-    {
-        var environment = _stack.ServiceEnvironment(Database);
-        environment["VISRL__SERVICE__NAME"] = Prefix + service;
-        environment["VISRL__SERVICE__HEALTHPORT"] = "0";
-        environment["VISRL__MESSAGING__RETRYINITIALINTERVALMS"] = "50";
-        if (service is "sampler" or "critic")
-        {
-            environment["VISRL__TORCH__THREADS"] = "1";
-            environment["VISRL__MESSAGING__PREFETCHCOUNT"] = "1";
-            environment["VISRL__MODELS__CACHEFOLDER"] = Path.Combine(_scratch, "models");
-        }
-        if (service == "orchestrator") environment["VISRL__DATABASE__MIGRATEONSTART"] = "true";
-        var project = char.ToUpperInvariant(service[0]) + service[1..];
-        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), environment));
-        _processes.Add(running);
-        return running;
-    }
 
     /// <summary>`visrl serve` on the stored checkpoint (a hash prefix, resolved and fetched through the stack), any free port (it prints its address).</summary>
     private ChildProcess.Running StartServe()
     {
         var environment = _stack.ServiceEnvironment(Database);
         environment["VISRL_ROOT"] = TestStack.Root;
-        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment,
+        return _fleet!.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment,
             "serve", "--checkpoint", Hash[..12], "--port", "0", "--threads", "1"));
-        _processes.Add(running);
-        return running;
     }
 
     // ---- data ----
@@ -161,7 +124,7 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
         Synthetic = $"hs-{Guid.NewGuid():N}"[..20];
         await new SyntheticDatasetWriter(Storage).WriteAsync(Synthetic, "rl", SyntheticItems, SyntheticSplitSpec.Create(31, sceneSize: 224, minObjects: 4, maxObjects: 6));
         var folder = Path.Combine(_scratch, "ckpt");
-        using (var model = VisRLTiny.Create(TinyConfig, seed: 9)) Hash = ModelCheckpoint.Save(model, folder);
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 9)) Hash = ModelCheckpoint.Save(model, folder);
         await new CheckpointStore(new VisRLDbContextFactory(Database), Storage.Blobs, _stack.Blobs.CheckpointsContainer).PublishAsync(folder, Hash, "sft", 0);
 
         // The real photos and figures with the questions the VisRL examples ask of them (README of the fixtures).
@@ -208,7 +171,7 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
         var began = DateTime.UtcNow;
         while (true)
         {
-            foreach (var p in _processes.Where(p => p.Process.HasExited)) Assert.Fail($"a process exited ({p.Process.ExitCode}):\n{p.Output}");
+            _fleet!.AssertAlive();
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(Database))
             {
                 var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == start.IterationId);
@@ -223,23 +186,5 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
     {
         await using var db = PersistenceExtensions.CreateVisRLDbContext(Database);
         return await db.Items.AsNoTracking().Where(i => db.Datasets.Any(d => d.Id == i.DatasetId && d.Name == dataset)).OrderBy(i => i.Ordinal).Select(i => i.Id).ToListAsync();
-    }
-
-    private static async Task<Dictionary<string, int>> QueuesAsync()
-    {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
-        using var doc = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{TestStack.ManagementPort}/api/queues?columns=name,consumers"));
-        return doc.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException(what);
-            await Task.Delay(200);
-        }
     }
 }

@@ -30,12 +30,6 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
 {
     private const int Attempts = 2;
 
-    private static readonly ModelConfig TinyConfig = new()
-    {
-        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
-        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
-    };
-
     private readonly string _prefix = $"rt{Guid.NewGuid().ToString("N")[..8]}-";
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-round-{Guid.NewGuid():N}");
     private DatabaseOptions _database = null!;
@@ -83,7 +77,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             SyntheticSplitSpec.Create(21, sceneSize: 224, minObjects: 4, maxObjects: 6));
         var folder = Path.Combine(_scratch, "ckpt");
         string hash;
-        using (var model = VisRLTiny.Create(TinyConfig, seed: 7)) hash = ModelCheckpoint.Save(model, folder);
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 7)) hash = ModelCheckpoint.Save(model, folder);
         await new CheckpointStore(new VisRLDbContextFactory(_database), storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
         var itemIds = await db.Items.Where(i => i.DatasetId == synth.DatasetId).OrderBy(i => i.Ordinal).Select(i => i.Id).ToListAsync();

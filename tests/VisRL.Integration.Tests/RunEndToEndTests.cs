@@ -20,11 +20,6 @@ namespace VisRL.Integration.Tests;
 [Collection(StackCollection.Name)]
 public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
 {
-    private static readonly ModelConfig TinyConfig = new()
-    {
-        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
-        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
-    };
 
     private static readonly SamplingSettings Sampling = new(Attempts: 2);
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-run-{Guid.NewGuid():N}");
@@ -196,7 +191,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         await writer.WriteAsync(name, "test", testItems, SyntheticSplitSpec.Create(32, sceneSize: 224, minObjects: 4, maxObjects: 6));
         var folder = Path.Combine(_scratch, "policy");
         string hash;
-        using (var model = VisRLTiny.Create(TinyConfig, seed: 11)) hash = ModelCheckpoint.Save(model, folder);
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 11)) hash = ModelCheckpoint.Save(model, folder);
         await new CheckpointStore(new VisRLDbContextFactory(_database), storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
 
         var items = await StoredItems.LoadAsync(storage, name, "rl", null);

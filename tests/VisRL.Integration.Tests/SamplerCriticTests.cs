@@ -34,12 +34,6 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
     private static readonly ConcurrentBag<BatchScored> Scored = [];
     private static readonly ConcurrentBag<BatchFailed> Failed = [];
 
-    private static readonly ModelConfig TinyConfig = new()
-    {
-        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
-        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
-    };
-
     private DatabaseOptions _database = null!;
     private DatasetStorage _storage = null!;
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-samplercritic-{Guid.NewGuid():N}");
@@ -74,7 +68,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
 
         var folder = Path.Combine(_scratch, "ckpt");
         string hash;
-        using (var model = VisRLTiny.Create(TinyConfig, seed: 5)) hash = ModelCheckpoint.Save(model, folder);
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 5)) hash = ModelCheckpoint.Save(model, folder);
         await new CheckpointStore(new VisRLDbContextFactory(_database), _storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, hash, "sft", 0);
 
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
@@ -239,7 +233,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
         for (int seed = 0; seed < 3; seed++)
         {
             var folder = Path.Combine(_scratch, $"ckpt-{seed}");
-            using (var model = VisRLTiny.Create(TinyConfig, seed: seed)) hashes.Add(ModelCheckpoint.Save(model, folder));
+            using (var model = VisRLTiny.Create(TinyModel.Config, seed: seed)) hashes.Add(ModelCheckpoint.Save(model, folder));
             await store.PublishAsync(folder, hashes[^1], "sft", seed);
         }
         var cacheFolder = Path.Combine(_scratch, "cache-lru");

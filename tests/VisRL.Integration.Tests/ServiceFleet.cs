@@ -37,7 +37,13 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
     public ChildProcess.Running Start(string service)
     {
         var project = char.ToUpperInvariant(service[0]) + service[1..];
-        var running = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), Environment(service)));
+        return Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), Environment(service)));
+    }
+
+    /// <summary>Any other process of the test (e.g. `visrl serve`), watched and stopped with the services.</summary>
+    public ChildProcess.Running Start(System.Diagnostics.ProcessStartInfo start)
+    {
+        var running = ChildProcess.Start(start);
         _processes.Add(running);
         return running;
     }

@@ -20,11 +20,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
 
     private static readonly ExperimentOptions Tiny = new()
     {
-        Model = new ModelConfig
-        {
-            ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
-            Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
-        },
+        Model = TinyModel.Config,
         Vision = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1 },
         BaseReading = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
         Base = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },

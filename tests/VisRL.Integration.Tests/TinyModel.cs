@@ -1,0 +1,13 @@
+using VisRL.Modeling;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>The VisRL-Tiny shape the integration tests train, serve and sample with: seconds per round on 2 cores.</summary>
+public static class TinyModel
+{
+    public static ModelConfig Config { get; } = new()
+    {
+        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
+        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
+    };
+}
