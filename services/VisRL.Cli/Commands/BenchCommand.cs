@@ -23,11 +23,12 @@ internal static class BenchCommand
         ["modeling"] = ModelingBenchmark.Run,
         ["round"] = RoundBenchmark.Run,
         ["targets"] = TargetsBenchmark.Run,
+        ["localize"] = LocalizationBenchmark.Run,
     };
 
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "torch, imaging, modeling, round, targets or all" };
+        var name = new Argument<string>("name") { Description = "torch, imaging, modeling, round, targets, localize or all" };
         name.AcceptOnlyFromAmong([.. Benchmarks.Keys, "all"]);
         var quick = new Option<bool>("--quick") { Description = "Fewer repeats: a smoke run, not numbers to publish." };
         var command = new Command("bench", "Run a benchmark and write its results to docs/benchmarks.md.") { name, quick };
