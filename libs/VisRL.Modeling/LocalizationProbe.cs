@@ -18,7 +18,7 @@ public sealed record LocalizationProbeOptions
 /// <param name="FirstTokenNll">Teacher-forced NLL (nats) of the box's first location token (x1) on the test items.</param>
 /// <param name="BlindEntropy">The best a model blind to the image can do: the entropy of x1's marginal over the training labels.</param>
 /// <param name="UniformEntropy">ln(location bins): a model that learned nothing.</param>
-public sealed record LocalizationProbeResult(string Task, int Steps, double FirstTokenNll, double BlindEntropy, double UniformEntropy,
+public sealed record LocalizationProbeResult(string Task, int Steps, double LearningRate, double FirstTokenNll, double BlindEntropy, double UniformEntropy,
     double Detection, double Seconds);
 
 /// <summary>
@@ -68,7 +68,7 @@ public static class LocalizationProbe
         var boxes = model.GenerateBox([.. test.Select(s => new BoxRequest(s.Image, s.Question))]);
         double detection = test.Select((s, i) => boxes[i].Box is { } b && BoxIou.IsHit(b, s.GtBox) ? 1.0 : 0.0).Average();
         var bins = train.Select(s => model.Tokenizer.EncodeBox(s.GtBox)[0] - model.Tokenizer.FirstLocId);
-        return new LocalizationProbeResult(task, o.Steps, nll, MarginalEntropy(bins), Math.Log(model.Tokenizer.LocationBins), detection, clock.Elapsed.TotalSeconds);
+        return new LocalizationProbeResult(task, o.Steps, o.LearningRate, nll, MarginalEntropy(bins), Math.Log(model.Tokenizer.LocationBins), detection, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Mean teacher-forced NLL (nats) of the GT box's first token (x1) given global view and question.</summary>
