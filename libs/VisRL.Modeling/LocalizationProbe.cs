@@ -60,8 +60,7 @@ public static class LocalizationProbe
         using var model = VisRLTiny.Create(config, seed: o.Seed);
         var train = Enumerable.Range(0, o.Items).AsParallel().AsOrdered().Select(scene).ToList();
         var test = Enumerable.Range(o.Items, o.TestItems).Select(scene).ToList();
-        TokenSequence Turn1(LabeledScene s) => model.Protocol.BoxTurn(model.GlobalView(s.Image), s.Question, s.GtBox);
-        var examples = train.Select(Turn1).ToList();
+        var examples = train.Select(s => Turn1(model, s)).ToList();
         new Trainer(model, new TrainerConfig { Phase = "localize", Steps = o.Steps, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Seed = o.Seed, LogEvery = o.Steps }, examples).Run();
 
         double nll = FirstTokenNll(model, test);
@@ -76,10 +75,13 @@ public static class LocalizationProbe
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var sequences = scenes.Select(s => model.Protocol.BoxTurn(model.GlobalView(s.Image), s.Question, s.GtBox)).ToList();
-        var batch = Batch.Build(sequences, model.Config, model.Tokenizer.PadId, model.Model.Device);
+        var batch = Batch.Build([.. scenes.Select(s => Turn1(model, s))], model.Config, model.Tokenizer.PadId, model.Model.Device);
         var logProbs = Losses.TokenLogProbs(model.Model.forward(batch.Input), batch.Targets);
         var first = batch.ResponseMask.argmax(1, keepdim: true); // each row's first response position predicts x1
         return -logProbs.gather(1, first).mean().item<float>();
     }
+
+    /// <summary>Turn 1 with the GT box as its response.</summary>
+    private static TokenSequence Turn1(VisRLTiny model, LabeledScene scene) =>
+        model.Protocol.BoxTurn(model.GlobalView(scene.Image), scene.Question, scene.GtBox);
 }

@@ -8,11 +8,7 @@ namespace VisRL.Serving.Tests;
 /// <summary>A tiny random VisRL-Tiny and synthetic scenes: an untrained model gives random boxes and answers, which is what the mapping tests need.</summary>
 internal static class Tiny
 {
-    public static ModelConfig Config { get; } = new()
-    {
-        ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
-        Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
-    };
+    public static ModelConfig Config => TinyModel.Config;
 
     public static VisRLTiny Model(long seed = 0) => VisRLTiny.Create(Config, seed: seed);
 

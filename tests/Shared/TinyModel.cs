@@ -1,9 +1,12 @@
 using VisRL.Modeling;
 
-namespace VisRL.Integration.Tests;
+namespace VisRL.Testing;
 
-/// <summary>The VisRL-Tiny shape the integration tests train, serve and sample with: seconds per round on 2 cores.</summary>
-public static class TinyModel
+/// <summary>
+/// The VisRL-Tiny shape every test project trains, serves and samples with: seconds per round on
+/// 2 cores. One source file, compiled into each test project that needs it.
+/// </summary>
+internal static class TinyModel
 {
     public static ModelConfig Config { get; } = new()
     {
