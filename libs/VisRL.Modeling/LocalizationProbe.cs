@@ -36,12 +36,7 @@ public static class LocalizationProbe
         var rng = new Random(DeterministicSeed.Of(17, index));
         int size = rng.Next(36, 53), x = rng.Next(4, sceneSize - size - 4), y = rng.Next(4, sceneSize - size - 4);
         var image = RgbImage.Filled(sceneSize, sceneSize, Background);
-        for (int row = y; row < y + size; row++)
-            for (int col = x; col < x + size; col++)
-            {
-                int o = (row * sceneSize + col) * 3;
-                (image.Pixels[o], image.Pixels[o + 1], image.Pixels[o + 2]) = (Red.R, Red.G, Red.B);
-            }
+        Draw.FillRect(image, new PixelRect(x, y, size, size), Red);
         var box = Box.FromPixels(x - 2, y - 2, x + size + 2, y + size + 2, sceneSize, sceneSize).Clamp();
         return new LabeledScene(image, "What character is on the red square ?", "A", box, "single_square");
     }
@@ -54,10 +49,10 @@ public static class LocalizationProbe
         return counts.Sum(c => -c / total * Math.Log(c / total));
     }
 
-    public static LocalizationProbeResult Run(string task, Func<int, LabeledScene> scene, LocalizationProbeOptions o, ModelConfig? config = null)
+    public static LocalizationProbeResult Run(string task, Func<int, LabeledScene> scene, LocalizationProbeOptions o)
     {
         var clock = Stopwatch.StartNew();
-        using var model = VisRLTiny.Create(config, seed: o.Seed);
+        using var model = VisRLTiny.Create(seed: o.Seed);
         var train = Enumerable.Range(0, o.Items).AsParallel().AsOrdered().Select(scene).ToList();
         var test = Enumerable.Range(o.Items, o.TestItems).Select(scene).ToList();
         var examples = train.Select(s => Turn1(model, s)).ToList();
