@@ -10,12 +10,13 @@ using VisRL.Platform.Persistence.Entities;
 namespace VisRL.Orchestrator;
 
 /// <summary>
-/// One iteration (round) of self-evolution (DESIGN.md §4): StartIteration → Sampling (SampleBatch ×N)
-/// → Scoring (ScoreBatch ×N) → Filtering (BuildPairs) → Paired when the round only generates data;
-/// with training configured, → TrainingBox (DPO stage 1) → TrainingAnswer (stage 2; stage 1's
-/// checkpoint is evaluated meanwhile) → Evaluating → Completed (IterationCompleted with the new
-/// policy). Any stage can end in Failed with the reason. State and batch rows live in PostgreSQL
-/// and commit together; job and evaluation ids derive from the iteration, so replays send the same commands.
+/// One iteration (round) of self-evolution (DESIGN.md §4): StartIteration → Sampling (SampleBatch ×N,
+/// and each batch's ScoreBatch as soon as it is sampled) → Scoring (the last scores) → Filtering
+/// (BuildPairs) → Paired when the round only generates data; with training configured, → TrainingBox
+/// (DPO stage 1) → TrainingAnswer (stage 2; stage 1's checkpoint is evaluated meanwhile) → Evaluating
+/// → Completed (IterationCompleted with the new policy). Any stage can end in Failed with the reason.
+/// State and batch rows live in PostgreSQL and commit together; job and evaluation ids derive from the
+/// iteration, so replays send the same commands.
 /// </summary>
 public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
 {
@@ -62,9 +63,12 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 .TransitionTo(Sampling)
                 .Catch<RoundRejectedException>(failed => failed.ThenAsync(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
+        // A batch is scored as soon as it is sampled, so Critic replicas work beside the Sampler replicas;
+        // Sampling lasts until every sample batch has finished, Scoring until every score batch has.
         During(Sampling,
-            AfterSampling(When(Sampled).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
-            AfterSampling(When(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample).ThenAsync(Retry)),
+            AfterSampling(When(Sampled).ThenAsync(ScoreSampledBatch)),
+            AfterSampling(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
+            AfterSampling(When(BatchFailed).ThenAsync(Retry)),
             AfterSampling(When(Stuck).ThenAsync(RedispatchStuck)),
             Ignore(Start));
 
@@ -159,11 +163,16 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         await context.Publish(new IterationCompleted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.OutputCheckpoint!));
     }
 
-    /// <summary>When every sample batch has finished, dispatch scoring (or fail when none succeeded).</summary>
+    /// <summary>
+    /// When every sample batch has finished: fail the round when none succeeded, else ask the Filter for
+    /// pairs when the scores are all in too, or wait for them in Scoring.
+    /// </summary>
     private EventActivityBinder<Iteration, T> AfterSampling<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
         binder.IfAsync(ctx => Finished(ctx, BatchStages.Sample), finished => finished
-            .ThenAsync(DispatchScoring)
-            .TransitionTo(Scoring)
+            .ThenAsync(ctx => Ledger(ctx).EnsureSomethingSampledAsync(ctx.Saga.Id, ctx.CancellationToken))
+            .IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
+                scored => scored.ThenAsync(DispatchFiltering).TransitionTo(Filtering),
+                scoring => scoring.Then(ctx => Touch(ctx.Saga)).TransitionTo(Scoring))
             .Catch<RoundRejectedException>(failed => failed.ThenAsync(ctx => Fail(ctx, "score", ctx.Exception.Message)).TransitionTo(Failed)));
 
     /// <summary>When every score batch has finished, ask the Filter for pairs.</summary>
@@ -209,11 +218,11 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         await context.Publish(new IterationStarted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.ItemCount, context.Saga.BatchCount));
     }
 
-    private static async Task DispatchScoring(BehaviorContext<Iteration> context)
+    private static async Task ScoreSampledBatch(BehaviorContext<Iteration, BatchSampled> context)
     {
-        foreach (var command in await Ledger(context).PlanScoringAsync(context.Saga, Config(context.Saga), context.CancellationToken))
-            await context.Publish(command);
-        Touch(context.Saga);
+        var ledger = Ledger(context);
+        if (await ledger.CompleteAsync(context.Saga.Id, context.Message.BatchId, context.CancellationToken) is { Stage: BatchStages.Sample } sampled)
+            await context.Publish(await ledger.PlanScoringAsync(context.Saga, sampled, Config(context.Saga), context.CancellationToken));
     }
 
     private static async Task DispatchFiltering(BehaviorContext<Iteration> context)
@@ -224,8 +233,8 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
 
     private static async Task Retry(BehaviorContext<Iteration, BatchFailed> context)
     {
-        var (retry, _) = await Ledger(context).FailAsync(context.Saga, context.Message, Config(context.Saga), context.CancellationToken);
-        if (retry is not null) await context.Publish(retry, retry.GetType());
+        if (await Ledger(context).FailAsync(context.Saga, context.Message, Config(context.Saga), context.CancellationToken) is { } retry)
+            await context.Publish(retry, retry.GetType());
     }
 
     private static async Task RedispatchStuck(BehaviorContext<Iteration, RedispatchStuckBatches> context)

@@ -214,6 +214,51 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABatchIsScoredAsSoonAsItIsSampledAndOnlyOnce()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, 0, 1)] = "drop"; // batch 0 hangs, so sampling cannot finish
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"stuckAfterSeconds\":1}");
+            await bus.Publish(start);
+            var sampled = await WaitForBatchAsync(iterationId, "sample", 1, "done");
+            await WaitForBatchAsync(iterationId, "score", 1, "done");
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                Assert.Equal("Sampling", (await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == iterationId)).State);
+
+            await bus.Publish(new BatchSampled(start.RunId, iterationId, sampled.Id, 60, 0)); // a redelivery of batch 1's event
+            await Task.Delay(1500);
+            await bus.Publish(new RedispatchStuckBatches(start.RunId, iterationId));
+            await WaitForStateAsync(iterationId, "Paired");
+            await using var after = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var scoreOrdinals = await after.Batches.AsNoTracking().Where(b => b.IterationId == iterationId && b.Stage == "score")
+                .OrderBy(b => b.Ordinal).Select(b => b.Ordinal).ToListAsync();
+            Assert.Equal([0, 1], scoreOrdinals);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private async Task<Batch> WaitForBatchAsync(Guid iterationId, string stage, int ordinal, string status)
+    {
+        for (var i = 0; i < 150; i++)
+        {
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            if (await db.Batches.AsNoTracking().SingleOrDefaultAsync(b => b.IterationId == iterationId && b.Stage == stage && b.Ordinal == ordinal) is { } batch
+                && batch.Status == status)
+                return batch;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{stage} batch {ordinal} of iteration {iterationId} did not become {status}");
+    }
+
+    [Fact]
     public async Task AnUnknownDatasetFailsTheRoundWithTheReason()
     {
         var iterationId = Guid.NewGuid();

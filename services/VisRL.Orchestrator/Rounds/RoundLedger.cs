@@ -31,46 +31,51 @@ public sealed class RoundLedger(VisRLDbContext db)
         return batches.Select(b => SampleCommand(iteration, b, config)).ToList();
     }
 
-    /// <summary>Marks a batch done; true when every batch of its stage has finished (done or failed).</summary>
-    public async Task<bool> CompleteAsync(Guid iterationId, Guid batchId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks a dispatched batch done and returns it; null when it had already finished (a redelivered or
+    /// late event, or a batch already failed). Flushed, so that the stage checks that follow count it.
+    /// </summary>
+    public async Task<Batch?> CompleteAsync(Guid iterationId, Guid batchId, CancellationToken cancellationToken)
     {
         var batch = await FindAsync(iterationId, batchId, cancellationToken);
-        if (batch.Status == BatchStages.Dispatched)
-        {
-            batch.Status = BatchStages.Done;
-            batch.CompletedAt = DateTimeOffset.UtcNow;
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        return await StageFinishedAsync(iterationId, batch.Stage, cancellationToken);
+        if (batch.Status != BatchStages.Dispatched) return null;
+        batch.Status = BatchStages.Done;
+        batch.CompletedAt = DateTimeOffset.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+        return batch;
     }
 
-    /// <summary>
-    /// A batch failed: dispatch it again while attempts remain (returns the command), else mark it
-    /// failed with the reason. <paramref name="stageFinished"/> tells whether that ended its stage.
-    /// </summary>
-    public async Task<(object? Retry, bool StageFinished)> FailAsync(Iteration iteration, BatchFailed failed, RoundConfig config,
-        CancellationToken cancellationToken)
+    /// <summary>A batch failed: dispatch it again while attempts remain (returns the command), else mark it failed with the reason.</summary>
+    public async Task<object?> FailAsync(Iteration iteration, BatchFailed failed, RoundConfig config, CancellationToken cancellationToken)
     {
         var batch = await FindAsync(iteration.Id, failed.BatchId, cancellationToken);
         batch.LastError = failed.Reason;
-        if (batch.Status != BatchStages.Dispatched) return (null, await StageFinishedAsync(iteration.Id, batch.Stage, cancellationToken));
-        if (batch.Attempts < config.MaxBatchAttempts) return (Redispatch(iteration, batch, config), false);
+        if (batch.Status != BatchStages.Dispatched) return null;
+        if (batch.Attempts < config.MaxBatchAttempts) return Redispatch(iteration, batch, config);
 
         batch.Status = BatchStages.Failed;
         batch.CompletedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(cancellationToken);
-        return (null, await StageFinishedAsync(iteration.Id, batch.Stage, cancellationToken));
+        return null;
     }
 
-    /// <summary>Score batches mirroring the sample batches that succeeded; returns the commands to send.</summary>
-    public async Task<IReadOnlyList<ScoreBatch>> PlanScoringAsync(Iteration iteration, RoundConfig config, CancellationToken cancellationToken)
+    /// <summary>
+    /// The score batch of a sample batch that has just been done, so that scoring runs beside the rest
+    /// of the sampling. Flushed, so that the stage checks that follow count it.
+    /// </summary>
+    public async Task<ScoreBatch> PlanScoringAsync(Iteration iteration, Batch sampled, RoundConfig config, CancellationToken cancellationToken)
     {
-        var sampled = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Stage == BatchStages.Sample && b.Status == BatchStages.Done)
-            .OrderBy(b => b.Ordinal).ToListAsync(cancellationToken);
-        if (sampled.Count == 0) throw new RoundRejectedException("every sample batch failed; see the batches' last_error");
-        var batches = sampled.Select(s => NewBatch(iteration.Id, BatchStages.Score, s.Ordinal, s.ItemIds)).ToList();
-        db.Batches.AddRange(batches);
-        return batches.Select(b => ScoreCommand(iteration, b, config)).ToList();
+        var batch = NewBatch(iteration.Id, BatchStages.Score, sampled.Ordinal, sampled.ItemIds);
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync(cancellationToken);
+        return ScoreCommand(iteration, batch, config);
+    }
+
+    /// <summary>Throws when sampling has finished without a single batch that succeeded: the round has nothing to score.</summary>
+    public async Task EnsureSomethingSampledAsync(Guid iterationId, CancellationToken cancellationToken)
+    {
+        if (!await db.Batches.AnyAsync(b => b.IterationId == iterationId && b.Stage == BatchStages.Sample && b.Status == BatchStages.Done, cancellationToken))
+            throw new RoundRejectedException("every sample batch failed; see the batches' last_error");
     }
 
     /// <summary>Dispatched batches with no answer for longer than the round allows; dispatched again (or failed when out of attempts).</summary>
