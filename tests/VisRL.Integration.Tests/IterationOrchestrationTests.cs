@@ -187,10 +187,10 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ABatchStuckWithADeadWorkerIsDispatchedAgain()
+    public async Task WhileABatchIsStuckTheSampledOnesAreScoredOnceAndTheStuckOneIsDispatchedAgain()
     {
         var iterationId = Guid.NewGuid();
-        Script[(iterationId, 0, 1)] = "drop";
+        Script[(iterationId, 0, 1)] = "drop"; // batch 0's worker dies holding it, so sampling cannot finish
         using var host = StartHost();
         await host.StartAsync();
         try
@@ -198,33 +198,7 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
             var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"stuckAfterSeconds\":1}");
             await bus.Publish(start);
-            await WaitForStateAsync(iterationId, "Sampling");
-            await Task.Delay(1500);
-            await bus.Publish(new RedispatchStuckBatches(start.RunId, iterationId)); // what StuckBatchMonitor sends every minute
-            await WaitForStateAsync(iterationId, "Paired");
-            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-            var redispatched = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 0);
-            Assert.Equal(("done", 2), (redispatched.Status, redispatched.Attempts));
-            Assert.Contains("no answer within 1 s", redispatched.LastError);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
-    }
-
-    [Fact]
-    public async Task ABatchIsScoredAsSoonAsItIsSampledAndOnlyOnce()
-    {
-        var iterationId = Guid.NewGuid();
-        Script[(iterationId, 0, 1)] = "drop"; // batch 0 hangs, so sampling cannot finish
-        using var host = StartHost();
-        await host.StartAsync();
-        try
-        {
-            var bus = host.Services.GetRequiredService<IBus>();
-            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"stuckAfterSeconds\":1}");
-            await bus.Publish(start);
+            // Batch 1 is scored as soon as it is sampled, while the round is still sampling.
             var sampled = await WaitForBatchAsync(iterationId, "sample", 1, "done");
             await WaitForBatchAsync(iterationId, "score", 1, "done");
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
@@ -232,9 +206,12 @@ public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
 
             await bus.Publish(new BatchSampled(start.RunId, iterationId, sampled.Id, 60, 0)); // a redelivery of batch 1's event
             await Task.Delay(1500);
-            await bus.Publish(new RedispatchStuckBatches(start.RunId, iterationId));
+            await bus.Publish(new RedispatchStuckBatches(start.RunId, iterationId)); // what StuckBatchMonitor sends every minute
             await WaitForStateAsync(iterationId, "Paired");
             await using var after = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var redispatched = await after.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 0);
+            Assert.Equal(("done", 2), (redispatched.Status, redispatched.Attempts));
+            Assert.Contains("no answer within 1 s", redispatched.LastError);
             var scoreOrdinals = await after.Batches.AsNoTracking().Where(b => b.IterationId == iterationId && b.Stage == "score")
                 .OrderBy(b => b.Ordinal).Select(b => b.Ordinal).ToListAsync();
             Assert.Equal([0, 1], scoreOrdinals);
