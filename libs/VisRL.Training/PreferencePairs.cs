@@ -28,6 +28,5 @@ public static class PreferencePairs
     }
 
     private static Box BoxOf(VisRL.Platform.Persistence.Entities.Candidate c) =>
-        c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2)
-        : throw new InvalidOperationException($"candidate {c.Id} (item {c.ItemId}) is in a pair but has no box: {c.BoxParseError}");
+        c.ParsedBox() ?? throw new InvalidOperationException($"candidate {c.Id} (item {c.ItemId}) is in a pair but has no box: {c.BoxParseError}");
 }

@@ -4,7 +4,6 @@ using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.DataGeneration;
 using VisRL.DataGeneration.Backends;
-using VisRL.Imaging.Geometry;
 using VisRL.Modeling;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
@@ -58,8 +57,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
             var inputs = todo.Where(c => items.ContainsKey(c.ItemId)).Select(c =>
             {
                 var item = items[c.ItemId];
-                Box? box = c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
-                return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, box, c.Answer, c.ItemId);
+                return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, c.ParsedBox(), c.Answer, c.ItemId);
             }).ToList();
             if (inputs.Count > 0)
             {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using VisRL.Imaging.Synthetic;
 using VisRL.Modeling;
 using VisRL.Torch;
+using static VisRL.Benchmarks.Statistics;
 using static VisRL.Torch.torch;
 
 namespace VisRL.Benchmarks.Modeling;
@@ -154,13 +155,6 @@ public static class ModelingBenchmark
         double vision = images * (stem + c.VisionLayers * block(c.VisionDim, n) + 2 * pooled * (c.VisionDim * c.Dim + c.Dim * c.Dim));
         double decoder = batch * (c.Layers * block(c.Dim, width) + 2.0 * width * c.Dim * c.VocabSize);
         return vision + decoder;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private static string LoadAverage()

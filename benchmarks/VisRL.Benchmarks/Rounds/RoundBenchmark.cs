@@ -169,12 +169,12 @@ public static class RoundBenchmark
     private sealed record Measurement(RoundResult First, List<RoundResult> Rounds, List<double> InProcess)
     {
         public RoundResult Bus => Rounds.OrderBy(r => r.Seconds).ElementAt(Rounds.Count / 2);
-        public double InProcessMedian => InProcess.Order().ElementAt(InProcess.Count / 2);
+        public double InProcessMedian => Statistics.Median(InProcess);
         /// <summary>
         /// The median over the repeats of each bus round against the in-process run right after it: neighbours
         /// in time share the machine's state, so drifts of the shared machine (±10 % between runs) cancel.
         /// </summary>
-        public double Overhead => Rounds.Select((r, i) => r.Seconds / InProcess[i] - 1).Order().ElementAt(Rounds.Count / 2);
+        public double Overhead => Statistics.Median(Rounds.Select((r, i) => r.Seconds / InProcess[i] - 1));
     }
 
     /// <summary>One model per in-process worker, as each replica loads its own: samplers, then critics.</summary>
@@ -235,8 +235,7 @@ public static class RoundBenchmark
                 var inputs = rows.Where(c => loaded.ContainsKey(c.ItemId)).Select(c =>
                 {
                     var item = loaded[c.ItemId];
-                    VisRL.Imaging.Geometry.Box? box = c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new VisRL.Imaging.Geometry.Box(x1, y1, x2, y2) : null;
-                    return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, box, c.Answer);
+                    return new CriticInput(c.Id, item.Image, item.Row.Question, item.Row.StandardAnswer, c.ParsedBox(), c.Answer);
                 }).ToList();
                 ScoreWriter.WriteAsync(db, hash, new SelfCritic(model).Score(inputs, useBoxCritic: true)).GetAwaiter().GetResult();
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using VisRL.Torch;
+using static VisRL.Benchmarks.Statistics;
 using static VisRL.Torch.torch;
 
 namespace VisRL.Benchmarks.Torch;
@@ -130,13 +131,6 @@ public static class TorchBenchmark
             times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
         return times;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        var mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private static string LoadAverage()

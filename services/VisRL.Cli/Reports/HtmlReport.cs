@@ -115,8 +115,8 @@ internal static class HtmlReport
             var item = items[pair.ItemId];
             var boxes = new List<(Box, Rgb)>();
             if (item.Row.GtBox() is { } gt) boxes.Add((gt, new Rgb(21, 101, 192)));
-            if (BoxOf(pair.rejected) is { } lose) boxes.Add((lose, new Rgb(198, 40, 40)));
-            if (BoxOf(pair.chosen) is { } win) boxes.Add((win, new Rgb(26, 127, 55)));
+            if (pair.rejected.ParsedBox() is { } lose) boxes.Add((lose, new Rgb(198, 40, 40)));
+            if (pair.chosen.ParsedBox() is { } win) boxes.Add((win, new Rgb(26, 127, 55)));
             var image = BoxOverlay.Draw(Views.Global(item.Image, 256), boxes);
             string Score(long id) => scores.FirstOrDefault(s => s.CandidateId == id) is { } s
                 ? string.Create(CultureInfo.InvariantCulture, $"s_r {s.AnswerScore:0.##} s_b {s.BoxScore:0.###}") : "";
@@ -127,9 +127,6 @@ internal static class HtmlReport
         }
         return pairs.Count == 0 ? "<p>(no pairs)</p>" : html.ToString();
     }
-
-    private static Box? BoxOf(VisRL.Platform.Persistence.Entities.Candidate c) =>
-        c is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 }
