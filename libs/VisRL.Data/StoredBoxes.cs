@@ -3,8 +3,8 @@ using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Data;
 
-/// <summary>The GT box columns of an item as a <see cref="Box"/>, and back.</summary>
-public static class ItemBoxes
+/// <summary>The box columns of stored rows as a <see cref="Box"/>: an item's GT box (and back), a candidate's parsed box.</summary>
+public static class StoredBoxes
 {
     public static Box? GtBox(this Item item) =>
         item is { GtX1: { } x1, GtY1: { } y1, GtX2: { } x2, GtY2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
@@ -16,4 +16,8 @@ public static class ItemBoxes
         item.GtX2 = box is { } d ? (float)d.X2 : null;
         item.GtY2 = box is { } e ? (float)e.Y2 : null;
     }
+
+    /// <summary>Null when the candidate's box text did not parse.</summary>
+    public static Box? ParsedBox(this Candidate candidate) =>
+        candidate is { X1: { } x1, Y1: { } y1, X2: { } x2, Y2: { } y2 } ? new Box(x1, y1, x2, y2) : null;
 }
