@@ -119,20 +119,14 @@ internal sealed class VisionEncoder : nn.Module
     {
         var x = images;
         if (_pooledStem)
-            for (int i = 0; i < _stem.Count; i++) x = MaxPool2(_stem[i].call(x).relu());
+            // max-pool before ReLU: the same values (ReLU is monotone) on a quarter of the elements
+            for (int i = 0; i < _stem.Count; i++) x = nn.functional.max_pool2d(_stem[i].call(x), [2, 2]).relu();
         else
             for (int i = 0; i < _stem.Count; i++) x = i < _stem.Count - 1 ? nn.functional.gelu(_stem[i].call(x)) : _stem[i].call(x);
         stemFeatures = x;
         x = x.flatten(2).transpose(1, 2) + _pos;
         foreach (var block in _blocks) x = block.forward(x, null, null);
         return _ln.call(x);
-    }
-
-    /// <summary>2×2 max-pooling of (M, C, H, W) with even H and W.</summary>
-    private static Tensor MaxPool2(Tensor x)
-    {
-        var (m, ch, h, w) = (x.size(0), x.size(1), x.size(2), x.size(3));
-        return x.reshape(m, ch, h / 2, 2, w / 2, 2).amax(5).amax(3);
     }
 }
 

@@ -47,6 +47,7 @@ public sealed class GradientCheckTests
         ["embedding_weight"] = ([6, 3], w => F.embedding(tensor(new long[] { 1, 4, 4, 0, 5 }, [5]), w), 1, 0),
         ["conv2d_input"] = ([1, 2, 4, 4], x => F.conv2d(x, D([3, 2, 2, 2], 0.3), D([3], 0.2), stride: [2, 2]), 1, 0),
         ["conv2d_weight"] = ([3, 2, 2, 2], w => F.conv2d(D([1, 2, 4, 4], 0.7), w, null, stride: [2, 2]), 1, 0),
+        ["max_pool2d"] = ([1, 2, 4, 4], x => F.max_pool2d(x, [2, 2]), 1, 0),
         ["cross_entropy_ignore"] = ([4, 5], x => F.cross_entropy(x, tensor(new long[] { 2, -100, 0, 4 }, [4])), 2, 0),
         ["gather_log_probs"] = ([2, 3, 5], x => x.log_softmax(-1).gather(2, tensor(new long[] { 1, 0, 4, 2, 2, 3 }, [2, 3, 1])), 2, 0),
         ["masked_fill"] = ([3, 4], x => x.masked_fill(D([3, 4], 0.3).gt(0.2), 0.0), 1, 0),

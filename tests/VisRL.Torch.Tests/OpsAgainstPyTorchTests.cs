@@ -50,6 +50,8 @@ public sealed class OpsAgainstPyTorchTests(ReferenceFixture reference) : IClassF
         ["linear"] = i => F.linear(i("a"), i("lin_w"), i("lin_b")),
         ["conv2d_patches"] = i => F.conv2d(i("img"), i("conv_w"), i("conv_b"), stride: [4, 4]),
         ["conv2d_padded"] = i => F.conv2d(i("img"), i("conv_w"), null, padding: [1, 1]),
+        ["max_pool2d"] = i => F.max_pool2d(i("img"), [2, 2]),
+        ["max_pool2d_strided"] = i => F.max_pool2d(i("img"), [3, 3], stride: [2, 2], padding: [1, 1]),
         ["sdpa_causal"] = i => F.scaled_dot_product_attention(i("q"), i("k"), i("val"), is_causal: true),
         ["sdpa_mask"] = i => F.scaled_dot_product_attention(i("q"), i("k"), i("val"), attn_mask: i("attn_mask")),
         ["sdpa_plain"] = i => F.scaled_dot_product_attention(i("q"), i("k"), i("val")),

@@ -71,13 +71,7 @@ public static class ModelingBenchmark
             nn.utils.clip_grad_norm_(parameters, 1.0);
             optimizer.step();
         }
-        var configJson = JsonSerializer.Serialize(new Dictionary<string, int>
-        {
-            ["image_size"] = c.ImageSize, ["patch_size"] = c.PatchSize, ["vision_dim"] = c.VisionDim, ["vision_layers"] = c.VisionLayers,
-            ["vision_heads"] = c.VisionHeads, ["dim"] = c.Dim, ["layers"] = c.Layers, ["heads"] = c.Heads, ["mlp_ratio"] = c.MlpRatio,
-            ["max_sequence"] = c.MaxSequence, ["vocab_size"] = c.VocabSize, ["image_pool"] = c.ImagePool,
-        });
-        using var peer = new Peer(ctx.RepositoryRoot, threads, configJson, TrainBatch, width, 2);
+        using var peer = new Peer(ctx.RepositoryRoot, threads, c.ToJson(), TrainBatch, width, 2);
         for (int i = 0; i < warmup; i++) Step(batch);
         peer.Time(warmup);
         var (cs, csFull, py) = (new List<double>(), new List<double>(), new List<double>());
@@ -142,19 +136,38 @@ public static class ModelingBenchmark
     {
         double grid = c.PatchGrid, n = grid * grid, pooled = c.ImageTokens, images = batch * imagesPerRow;
         double block(double d, double t) => 2 * t * (4 * d * d + 2 * c.MlpRatio * d * d) + 2 * 2 * t * t * d;
-        // The stem as TinyVlm.cs builds it: 3×3 stride-2 convolutions, then kernel = stride.
-        double stem = 0, channels = 3, side = c.ImageSize, size = c.PatchSize;
-        for (int level = (int)Math.Log2(c.PatchSize) - 1; level >= 1; level--)
-        {
-            double next = Math.Max(16, c.VisionDim >> level);
-            side /= 2;
-            stem += 2 * side * side * next * channels * 9;
-            (channels, size) = (next, size / 2);
-        }
-        stem += 2 * n * c.VisionDim * channels * size * size;
+        double stem = StemFlops(c);
         double vision = images * (stem + c.VisionLayers * block(c.VisionDim, n) + 2 * pooled * (c.VisionDim * c.Dim + c.Dim * c.Dim));
         double decoder = batch * (c.Layers * block(c.Dim, width) + 2.0 * width * c.Dim * c.VocabSize);
         return vision + decoder;
+    }
+
+    /// <summary>Multiply-add FLOPs of one image through the ViT's convolutional stem, as VisionEncoder builds it.</summary>
+    private static double StemFlops(ModelConfig c)
+    {
+        double flops = 0, channels = 3, side = c.ImageSize;
+        int levels = (int)Math.Log2(c.PatchSize);
+        if (c.Stem == ModelConfig.PooledStem)
+        {
+            // stride-1 convolutions at the current resolution, then a 2×2 max-pool
+            for (int level = 0; level < levels; level++)
+            {
+                double next = level == levels - 1 ? c.VisionDim : Math.Max(16, c.VisionDim / (level == 0 ? 8 : 4));
+                double kernel = level < 2 && levels > 1 ? 5 : 3;
+                flops += 2 * side * side * next * channels * kernel * kernel;
+                (channels, side) = (next, side / 2);
+            }
+            return flops;
+        }
+        double size = c.PatchSize;
+        for (int level = levels - 1; level >= 1; level--)
+        {
+            double next = Math.Max(16, c.VisionDim >> level);
+            side /= 2;
+            flops += 2 * side * side * next * channels * 9;
+            (channels, size) = (next, size / 2);
+        }
+        return flops + 2 * c.PatchGrid * c.PatchGrid * c.VisionDim * channels * size * size;
     }
 
     private static string LoadAverage()

@@ -49,13 +49,25 @@ class TinyVlm(nn.Module):
         self.c = c
         grid = c["image_size"] // c["patch_size"]
         n = (grid // c["image_pool"]) ** 2
-        # Convolutional stem as TinyVlm.cs: 3x3 stride-2 convolutions, then a kernel = stride convolution.
-        convs, channels, size, level = [], 3, c["patch_size"], c["patch_size"].bit_length() - 2
-        while level >= 1:
-            nxt = max(16, c["vision_dim"] >> level)
-            convs.append(nn.Conv2d(channels, nxt, 3, stride=2, padding=1))
-            channels, size, level = nxt, size // 2, level - 1
-        convs.append(nn.Conv2d(channels, c["vision_dim"], size, stride=size))
+        # Convolutional stem as TinyVlm.cs (VisionEncoder). "pooled": stride-1 convolutions (5x5, 5x5,
+        # then 3x3), each followed by ReLU and a 2x2 max-pool; "strided": 3x3 stride-2 convolutions,
+        # then a kernel = stride convolution.
+        self.pooled = c.get("stem", "strided") == "pooled"
+        convs, channels, size = [], 3, c["patch_size"]
+        if self.pooled:
+            levels = c["patch_size"].bit_length() - 1
+            for level in range(levels):
+                nxt = c["vision_dim"] if level == levels - 1 else max(16, c["vision_dim"] // (8 if level == 0 else 4))
+                kernel = 5 if level < 2 and levels > 1 else 3
+                convs.append(nn.Conv2d(channels, nxt, kernel, stride=1, padding=kernel // 2))
+                channels = nxt
+        else:
+            level = c["patch_size"].bit_length() - 2
+            while level >= 1:
+                nxt = max(16, c["vision_dim"] >> level)
+                convs.append(nn.Conv2d(channels, nxt, 3, stride=2, padding=1))
+                channels, size, level = nxt, size // 2, level - 1
+            convs.append(nn.Conv2d(channels, c["vision_dim"], size, stride=size))
         self.stem = nn.ModuleList(convs)
         self.pos = nn.Parameter(torch.randn(1, grid * grid, c["vision_dim"]) * 0.02)
         self.register_buffer("coord_image", torch.randn(1, n, c["dim"]) * 0.1)
@@ -76,7 +88,10 @@ class TinyVlm(nn.Module):
         x = F.embedding(tokens, wte).reshape(b * t, d)
         v = images
         for i, conv in enumerate(self.stem):
-            v = F.gelu(conv(v)) if i < len(self.stem) - 1 else conv(v)
+            if self.pooled:
+                v = F.max_pool2d(conv(v), 2).relu()
+            else:
+                v = F.gelu(conv(v)) if i < len(self.stem) - 1 else conv(v)
         v = v.flatten(2).transpose(1, 2) + self.pos
         for blk in self.vblocks:
             v = blk(v, None)

@@ -86,6 +86,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int vt_layer_norm(TensorHandle x, long* shape, int ndim, TensorHandle weight, TensorHandle bias, double eps, out IntPtr result);
     [LibraryImport(Library)] internal static partial int vt_dropout(TensorHandle x, double p, int train, out IntPtr result);
     [LibraryImport(Library)] internal static partial int vt_conv2d(TensorHandle x, TensorHandle weight, TensorHandle bias, long* stride, long* padding, long* dilation, long groups, out IntPtr result);
+    [LibraryImport(Library)] internal static partial int vt_max_pool2d(TensorHandle x, long* kernel, long* stride, long* padding, out IntPtr result);
     [LibraryImport(Library)] internal static partial int vt_sdpa(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, double dropoutP, int isCausal, out IntPtr result);
     [LibraryImport(Library)] internal static partial int vt_cross_entropy(TensorHandle logits, TensorHandle target, TensorHandle weight, int reduction, long ignoreIndex, double labelSmoothing, out IntPtr result);
     [LibraryImport(Library)] internal static partial int vt_mse_loss(TensorHandle input, TensorHandle target, int reduction, out IntPtr result);

@@ -699,6 +699,12 @@ VT_API int vt_conv2d(T x, T w, T b, const int64_t* stride, const int64_t* paddin
   VT_CATCH
 }
 
+VT_API int vt_max_pool2d(T x, const int64_t* kernel, const int64_t* stride, const int64_t* padding, T* out) {
+  VT_TRY
+  *out = wrap(at::max_pool2d(*x, dims(kernel, 2), dims(stride, 2), dims(padding, 2)));
+  VT_CATCH
+}
+
 // Scaled dot-product attention over (..., L, E) queries and (..., S, E) keys/values.
 // `mask` is boolean (true = attend) or additive float. `is_causal` uses the top-left aligned
 // lower-triangular mask, as PyTorch 2.x does. libtorch 2.x runs its fused kernel; 1.13 composes

@@ -56,6 +56,17 @@ public static unsafe partial class torch
                     return Tensor.Wrap(NativeMethods.vt_conv2d(input.Handle, weight.Handle, bias?.Handle ?? TensorHandle.Null, sp, pp, dp, groups, out var r), r);
             }
 
+            /// <summary>Maximum over <paramref name="kernel_size"/> windows of (N, C, H, W); the stride defaults to the kernel.</summary>
+            public static Tensor max_pool2d(Tensor input, long[] kernel_size, long[]? stride = null, long[]? padding = null)
+            {
+                ReadOnlySpan<long> k = kernel_size, s = stride ?? kernel_size, p = padding ?? [0, 0];
+                if (k.Length != 2 || s.Length != 2 || p.Length != 2) throw new ArgumentException("max_pool2d takes two values for kernel, stride and padding");
+                fixed (long* kp = k)
+                fixed (long* sp = s)
+                fixed (long* pp = p)
+                    return Tensor.Wrap(NativeMethods.vt_max_pool2d(input.Handle, kp, sp, pp, out var r), r);
+            }
+
             /// <summary>
             /// softmax(q·kᵀ/√E + mask)·v over (..., L, E) queries and (..., S, E) keys and values.
             /// A boolean <paramref name="attn_mask"/> marks positions that may be attended; a float one is

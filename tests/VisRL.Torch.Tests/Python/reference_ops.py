@@ -100,6 +100,8 @@ outputs = {
     "linear": F.linear(I["a"], I["lin_w"], I["lin_b"]),
     "conv2d_patches": F.conv2d(I["img"], I["conv_w"], I["conv_b"], stride=4),
     "conv2d_padded": F.conv2d(I["img"], I["conv_w"], None, stride=1, padding=1),
+    "max_pool2d": F.max_pool2d(I["img"], 2),
+    "max_pool2d_strided": F.max_pool2d(I["img"], 3, stride=2, padding=1),
     "sdpa_causal": attention(I["q"], I["k"], I["val"], causal=True),
     "sdpa_mask": attention(I["q"], I["k"], I["val"], mask=I["attn_mask"]),
     "sdpa_plain": attention(I["q"], I["k"], I["val"]),
