@@ -15,7 +15,7 @@ public static class TorchRuntime
 
     /// <summary>
     /// Loads libtorch now (it otherwise loads on first use). Loading sets OPENBLAS_CORETYPE and
-    /// applies <see cref="ThreadsVariable"/>, whichever call comes first.
+    /// OMP_WAIT_POLICY and applies <see cref="ThreadsVariable"/>, whichever call comes first.
     /// </summary>
     public static void Initialize() => EnsureLoaded();
 
@@ -36,6 +36,16 @@ public static class TorchRuntime
         {
             EnsureLoaded();
             return NativeLibraryLoader.CoreTypeFromUser;
+        }
+    }
+
+    /// <summary>OMP_WAIT_POLICY in the native environment libtorch's OpenMP read: PASSIVE unless the user set a policy (or GOMP_SPINCOUNT).</summary>
+    public static string? OpenMpWaitPolicy
+    {
+        get
+        {
+            EnsureLoaded();
+            return NativeLibraryLoader.GetNativeEnvironment(NativeLibraryLoader.WaitPolicyVariable);
         }
     }
 

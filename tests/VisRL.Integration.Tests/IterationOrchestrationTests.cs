@@ -17,10 +17,11 @@ namespace VisRL.Integration.Tests;
 /// <summary>
 /// The iteration state machine over the real RabbitMQ, with its state in the real PostgreSQL.
 /// The Sampler, Critic and Filter are stand-ins here (their services come with their own tests):
-/// they answer each command with its event, and fail or drop the batches a test names.
+/// they answer each command with its event, and fail or drop the batches a test names. The
+/// collection's fixture (TestStack) starts the servers; the tests reach them through TestStack's statics.
 /// </summary>
 [Collection(StackCollection.Name)]
-public class IterationOrchestrationTests(TestStack stack) : IAsyncLifetime
+public class IterationOrchestrationTests : IAsyncLifetime
 {
     private DatabaseOptions _database = null!;
 

@@ -216,7 +216,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 Assert.All(await db.Scores.AsNoTracking().Where(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iteration2)).ToListAsync(),
                     s => Assert.Null(s.BoxScore)); // box critic off
-            Assert.Empty(Failed.Where(f => f.IterationId == iterationId || f.IterationId == iteration2));
+            Assert.DoesNotContain(Failed, f => f.IterationId == iterationId || f.IterationId == iteration2);
         }
         finally
         {

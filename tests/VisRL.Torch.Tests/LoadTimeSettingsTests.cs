@@ -50,6 +50,14 @@ public sealed class LoadTimeSettingsTests
         if (!string.IsNullOrEmpty(blas)) Assert.Equal("Prescott", blas, ignoreCase: true);
     }
 
+    [Fact]
+    public void OpenMp_threads_wait_passively_unless_the_user_chose_a_policy()
+    {
+        Assert.Equal("PASSIVE", Probe(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null }).GetProperty("waitPolicy").GetString());
+        Assert.Equal("ACTIVE", Probe(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "ACTIVE" }).GetProperty("waitPolicy").GetString());
+        Assert.Equal(JsonValueKind.Null, Probe(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = "1000" }).GetProperty("waitPolicy").ValueKind);
+    }
+
     [Theory]
     [InlineData("1", 1)]
     [InlineData("2", 2)]

@@ -5,7 +5,7 @@ namespace VisRL.Torch.Tests;
 /// <summary>
 /// The test assembly doubles as a probe process: `dotnet VisRL.Torch.Tests.dll probe` loads
 /// libtorch in a fresh process and prints what the loader did, so tests can check settings that
-/// only apply at load time (OPENBLAS_CORETYPE, VISRL__TORCH__THREADS) under a chosen environment.
+/// only apply at load time (OPENBLAS_CORETYPE, OMP_WAIT_POLICY, VISRL__TORCH__THREADS) under a chosen environment.
 /// </summary>
 public static class Program
 {
@@ -18,6 +18,7 @@ public static class Program
             ["coreType"] = TorchRuntime.OpenBlasCoreType,
             ["fromUser"] = TorchRuntime.OpenBlasCoreTypeFromUser,
             ["blas"] = TorchRuntime.BlasCoreName,
+            ["waitPolicy"] = TorchRuntime.OpenMpWaitPolicy,
         }));
         return 0;
     }
