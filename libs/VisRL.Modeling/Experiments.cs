@@ -18,7 +18,7 @@ public sealed record ExperimentOptions
     /// <summary>Vision-stage views are made from the first this-many base scenes.</summary>
     public int VisionItems { get; init; } = 3000;
     /// <summary>Curriculum stage before <see cref="Base"/>: legible views only (see SyntheticData.BaseExamples).</summary>
-    public TrainerConfig BaseReading { get; init; } = new() { Phase = "base-reading", Steps = 900, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 100 };
+    public TrainerConfig BaseReading { get; init; } = new() { Phase = "base-reading", Steps = 3000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 100 };
     public TrainerConfig Base { get; init; } = new() { Phase = "base", Steps = 300, BatchSize = 16, LearningRate = 5e-4, WarmupSteps = 50, LogEvery = 100 };
     public TrainerConfig Sft { get; init; } = new() { Phase = "sft", Steps = 1000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100, Seed = 1 };
     public ulong BaseSeed { get; init; } = 1001;

@@ -21,16 +21,12 @@ internal sealed record DemoPlan(
     FilterThresholds? Thresholds = null)
 {
     /// <summary>
-    /// Sized for about 15 minutes on a 2-core machine: the targets run's training with shorter reading
-    /// and SFT stages. s_b is M_org's probability of the standard answer given the crop (mean 0.56 on GT
-    /// crops after training), so the winner's box threshold is 0.5 rather than the LLM judge's 0.8.
+    /// Sized for about 15 minutes on a 2-core machine: the targets run's training on half its scenes.
+    /// s_b is M_org's probability of the standard answer given the crop, so the winner's box
+    /// threshold is 0.5 rather than the LLM judge's 0.8.
     /// </summary>
     public static DemoPlan Quick { get; } = new("quick", "demo", 4242, BaseItems: 3000, SftItems: 1500, RlItems: 256, TestItems: 300,
-        Samplers: 2, BatchSize: 8, Training: new ExperimentOptions
-        {
-            BaseReading = new ExperimentOptions().BaseReading with { Steps = 700 },
-            Sft = new ExperimentOptions().Sft with { Steps = 700 },
-        },
+        Samplers: 2, BatchSize: 8, Training: new ExperimentOptions(),
         Dpo: new DpoSettings(Epochs: 3), TimeoutSeconds: 1800, Thresholds: new FilterThresholds(MaxBox: 0.5));
 
     public static DemoPlan Load(string path)
