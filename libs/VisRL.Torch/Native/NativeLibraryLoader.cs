@@ -87,7 +87,7 @@ internal static unsafe partial class NativeLibraryLoader
 
     // libgomp's threads spin after each parallel region, and OpenBLAS keeps its own threads for the
     // matmuls in between: with 2 threads on 2 cores the spinners took the cores from the workers and
-    // an SFT step took 330–400 ms, against 165–190 ms with passive waiting (and 205–225 ms on one thread).
+    // an SFT step took 330–400 ms, against 162–190 ms with passive waiting (and 203–225 ms on one thread).
     private static void FixOpenMpWaitPolicy()
     {
         if (!string.IsNullOrEmpty(GetNativeEnvironment(WaitPolicyVariable)) || !string.IsNullOrEmpty(GetNativeEnvironment("GOMP_SPINCOUNT"))) return;
