@@ -67,6 +67,38 @@ public sealed record ModelConfig
         if (MaxSequence < ImageTokens + 4) throw new ArgumentException($"MaxSequence ({MaxSequence}) cannot hold one image ({ImageTokens} tokens)");
     }
 
+    /// <summary>
+    /// The stem's convolutions in order, as VisionEncoder builds them. "pooled": stride-1 convolutions
+    /// at full resolution first (5×5, 5×5, then 3×3 for PatchSize 8), each followed by ReLU and a 2×2
+    /// max-pool. "strided" (PatchSize 8): 3→w/4 (s2), w/4→w/2 (s2), w/2→w (k2 s2); PatchSize 4: one
+    /// s2 convolution, then k2 s2.
+    /// </summary>
+    public IReadOnlyList<StemConvolution> StemConvolutions()
+    {
+        var convs = new List<StemConvolution>();
+        int channels = 3, levels = (int)Math.Log2(PatchSize);
+        if (Stem == PooledStem)
+        {
+            for (int level = 0; level < levels; level++)
+            {
+                int next = level == levels - 1 ? VisionDim : Math.Max(16, VisionDim / (level == 0 ? 8 : 4));
+                int kernel = level < 2 && levels > 1 ? 5 : 3;
+                convs.Add(new StemConvolution(channels, next, kernel, Stride: 1, Padding: kernel / 2, PoolAfter: true));
+                channels = next;
+            }
+            return convs;
+        }
+        int size = PatchSize;
+        for (int level = levels - 1; level >= 1; level--)
+        {
+            int next = Math.Max(16, VisionDim >> level);
+            convs.Add(new StemConvolution(channels, next, 3, Stride: 2, Padding: 1, PoolAfter: false));
+            (channels, size) = (next, size / 2);
+        }
+        convs.Add(new StemConvolution(channels, VisionDim, size, Stride: size, Padding: 0, PoolAfter: false));
+        return convs;
+    }
+
     internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -79,3 +111,6 @@ public sealed record ModelConfig
         return doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.TryGetProperty("stem", out _) ? config with { Stem = StridedStem } : config;
     }
 }
+
+/// <summary>One convolution of the ViT's stem; <see cref="PoolAfter"/>: a 2×2 max-pool follows it.</summary>
+public readonly record struct StemConvolution(int In, int Out, int Kernel, int Stride, int Padding, bool PoolAfter);

@@ -61,10 +61,10 @@ internal sealed class Block : nn.Module
 }
 
 /// <summary>
-/// ViT with a convolutional stem: strided 3×3 convolutions halve the image until one step before the
-/// patch grid, and a final PatchSize/2^k convolution makes the patch tokens. "Early convolutions help
-/// transformers see better" (Xiao et al., 2021): on CPU budgets a single linear patchify learned no
-/// glyphs in minutes, the stem reads them. Then learned positions → bidirectional blocks → LayerNorm.
+/// ViT with a convolutional stem (<see cref="ModelConfig.StemConvolutions"/>) that makes one token per
+/// PatchSize² pixels. "Early convolutions help transformers see better" (Xiao et al., 2021): on CPU
+/// budgets a single linear patchify learned no glyphs in minutes, the stem reads them. Then learned
+/// positions → bidirectional blocks → LayerNorm.
 /// </summary>
 internal sealed class VisionEncoder : nn.Module
 {
@@ -77,34 +77,9 @@ internal sealed class VisionEncoder : nn.Module
 
     public VisionEncoder(ModelConfig c) : base(nameof(VisionEncoder))
     {
-        var convs = new List<Conv2d>();
-        long channels = 3, size = c.PatchSize;
+        // "pooled" reads glyphs in a few hundred steps where "strided" needed thousands (VisionPretraining measures it).
         _pooledStem = c.Stem == ModelConfig.PooledStem;
-        if (_pooledStem)
-        {
-            // "pooled": stride-1 convolutions, each followed by ReLU and a 2×2 max-pool, at full
-            // resolution first (5×5, 5×5, then 3×3): PatchSize 8 → 3 levels. Reads glyphs in a few
-            // hundred steps where the strided stem needed thousands (VisionPretraining measures it).
-            int levels = (int)Math.Log2(c.PatchSize);
-            for (int level = 0; level < levels; level++)
-            {
-                long next = level == levels - 1 ? c.VisionDim : level == 0 ? Math.Max(16, c.VisionDim / 8) : Math.Max(16, c.VisionDim / 4);
-                long kernel = level < 2 && levels > 1 ? 5 : 3;
-                convs.Add(nn.Conv2d(channels, next, kernel, stride: 1, padding: kernel / 2));
-                channels = next;
-            }
-        }
-        else
-        {
-            // "strided" (PatchSize 8): 3→w/4 (s2), w/4→w/2 (s2), w/2→w (k2 s2); PatchSize 4: one s2 conv, then k2 s2.
-            for (int level = (int)Math.Log2(c.PatchSize) - 1; level >= 1; level--)
-            {
-                long next = Math.Max(16, c.VisionDim >> level);
-                convs.Add(nn.Conv2d(channels, next, 3, stride: 2, padding: 1));
-                (channels, size) = (next, size / 2);
-            }
-            convs.Add(nn.Conv2d(channels, c.VisionDim, size, stride: size));
-        }
+        var convs = c.StemConvolutions().Select(s => nn.Conv2d(s.In, s.Out, s.Kernel, stride: s.Stride, padding: s.Padding)).ToList();
         _stem = register_module("stem", nn.ModuleList(convs));
         _pos = register_parameter("pos", randn(1, c.PatchGrid * c.PatchGrid, c.VisionDim) * 0.02);
         _blocks = register_module("blocks", nn.ModuleList(Enumerable.Range(0, c.VisionLayers).Select(_ => new Block(c.VisionDim, c.VisionHeads, c.MlpRatio))));

@@ -142,32 +142,18 @@ public static class ModelingBenchmark
         return vision + decoder;
     }
 
-    /// <summary>Multiply-add FLOPs of one image through the ViT's convolutional stem, as VisionEncoder builds it.</summary>
+    /// <summary>Multiply-add FLOPs of one image through the ViT's convolutional stem.</summary>
     private static double StemFlops(ModelConfig c)
     {
-        double flops = 0, channels = 3, side = c.ImageSize;
-        int levels = (int)Math.Log2(c.PatchSize);
-        if (c.Stem == ModelConfig.PooledStem)
+        double flops = 0;
+        int side = c.ImageSize;
+        foreach (var conv in c.StemConvolutions())
         {
-            // stride-1 convolutions at the current resolution, then a 2×2 max-pool
-            for (int level = 0; level < levels; level++)
-            {
-                double next = level == levels - 1 ? c.VisionDim : Math.Max(16, c.VisionDim / (level == 0 ? 8 : 4));
-                double kernel = level < 2 && levels > 1 ? 5 : 3;
-                flops += 2 * side * side * next * channels * kernel * kernel;
-                (channels, side) = (next, side / 2);
-            }
-            return flops;
+            side = (side + 2 * conv.Padding - conv.Kernel) / conv.Stride + 1;
+            flops += 2.0 * side * side * conv.Out * conv.In * conv.Kernel * conv.Kernel;
+            if (conv.PoolAfter) side /= 2;
         }
-        double size = c.PatchSize;
-        for (int level = levels - 1; level >= 1; level--)
-        {
-            double next = Math.Max(16, c.VisionDim >> level);
-            side /= 2;
-            flops += 2 * side * side * next * channels * 9;
-            (channels, size) = (next, size / 2);
-        }
-        return flops + 2 * c.PatchGrid * c.PatchGrid * c.VisionDim * channels * size * size;
+        return flops;
     }
 
     private static string LoadAverage()
