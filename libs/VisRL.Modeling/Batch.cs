@@ -29,6 +29,9 @@ public sealed class Batch
     public int[] Padding { get; }
     public int Width { get; }
 
+    /// <summary>Turn-1 &lt;assistant&gt; position of a row without a box turn: no position is within 4 of it.</summary>
+    private const long NoFocus = -1000;
+
     public static Batch Build(IReadOnlyList<TokenSequence> sequences, ModelConfig config, int padId, Device device)
     {
         if (sequences.Count == 0) throw new ArgumentException("empty batch");
@@ -42,6 +45,12 @@ public sealed class Batch
         var slots = new long[b * t];
         var padding = new int[b];
         var images = new List<RgbImage>();
+        var focused = sequences.Where(x => x.Focus is not null).ToList();
+        int words = focused.Count > 0 ? Math.Max(1, focused.Max(x => x.Focus!.Question.Length)) : 0;
+        var focusImage = new long[b];
+        var focusWords = new long[b * words];
+        var focusMask = new bool[b * words];
+        var focusAssistant = new long[b];
         for (int r = 0; r < b; r++)
         {
             var s = sequences[r];
@@ -65,6 +74,12 @@ public sealed class Batch
             }
             if (imageToken != s.Images.Count * n)
                 throw new ArgumentException($"sequence {r} has {imageToken} <image> tokens but {s.Images.Count} image(s) × {n} tokens");
+            focusAssistant[r] = NoFocus;
+            if (s.Focus is { } focus)
+            {
+                (focusImage[r], focusAssistant[r]) = (images.Count, focus.AssistantIndex);
+                for (int w = 0; w < focus.Question.Length; w++) (focusWords[r * words + w], focusMask[r * words + w]) = (focus.Question[w], true);
+            }
             images.AddRange(s.Images);
         }
         Tensor? imageTensor = null, slotTensor = null;
@@ -73,7 +88,12 @@ public sealed class Batch
             imageTensor = ImageTensor(images, config.ImageSize, device);
             slotTensor = tensor(slots, [b * t], device);
         }
-        var input = new ModelInput(tensor(tokens, [b, t], device), tensor(positions, [b, t], device), tensor(mask, [b, 1, t, t], device), imageTensor, slotTensor);
+        var input = new ModelInput(tensor(tokens, [b, t], device), tensor(positions, [b, t], device), tensor(mask, [b, 1, t, t], device), imageTensor, slotTensor)
+        {
+            Focus = focused.Count > 0 && config.FocusDim > 0
+                ? new FocusInput(tensor(focusImage, [b], device), tensor(focusWords, [b, words], device), tensor(focusMask, [b, words], device), tensor(focusAssistant, [b], device))
+                : null,
+        };
         return new Batch(input, tensor(targets, [b, Math.Max(1, t - 1)], device), tensor(response, [b, Math.Max(1, t - 1)], device), padding, t);
     }
 

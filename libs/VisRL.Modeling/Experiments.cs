@@ -20,6 +20,10 @@ public sealed record ExperimentOptions
     /// <summary>Curriculum stage before <see cref="Base"/>: legible views only (see SyntheticData.BaseExamples).</summary>
     public TrainerConfig BaseReading { get; init; } = new() { Phase = "base-reading", Steps = 3000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 20, LogEvery = 100 };
     public TrainerConfig Base { get; init; } = new() { Phase = "base", Steps = 300, BatchSize = 16, LearningRate = 5e-4, WarmupSteps = 50, LogEvery = 100 };
+    /// <summary>Focus stage of the SFT policy (FocusTraining), before its SFT warm-up.</summary>
+    public TrainerConfig Focus { get; init; } = new() { Phase = "focus", Steps = 1000, BatchSize = 64, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100 };
+    /// <summary>Focus-stage scenes: the first this-many of the SFT split's generator (the SFT items are its first SftItems).</summary>
+    public int FocusItems { get; init; } = 12000;
     public TrainerConfig Sft { get; init; } = new() { Phase = "sft", Steps = 1000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100, Seed = 1 };
     public ulong BaseSeed { get; init; } = 1001;
     public ulong SftSeed { get; init; } = 2002;
@@ -53,7 +57,7 @@ public static class Experiments
         void OnMetrics(TrainingMetrics m)
         {
             metrics.Add(m);
-            log($"{m.Phase} step {m.Step}/{m.TotalSteps} loss {m.Loss:F4} lr {m.LearningRate:G3} {m.SamplesPerSecond:F1} samples/s {m.ElapsedSeconds:F0}s");
+            log($"{m.Phase} step {m.Step}/{m.TotalSteps} loss {m.Loss:F4} lr {m.LearningRate:G3} {m.SamplesPerSecond:F1} samples/s {m.ElapsedSeconds:F0}s{string.Concat(m.Values.Select(v => $" {v.Key} {v.Value:F3}"))}");
         }
 
         using var baseModel = VisRLTiny.Create(o.Model, seed: o.InitSeed);
@@ -62,8 +66,9 @@ public static class Experiments
         var visionData = o.Vision.Steps > 0 ? VisionPretraining.Examples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, Math.Min(o.VisionItems, o.BaseItems), 3) : [];
         var baseData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1);
         var sftData = SyntheticData.SftExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.SftItems, 2);
+        var focusData = o.Focus.Steps > 0 && o.Model.FocusDim > 0 ? FocusTraining.Examples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.FocusItems) : [];
         double dataSeconds = clock.Elapsed.TotalSeconds;
-        log($"data: {baseData.Count} base sequences, {sftData.Count} SFT sequences in {dataSeconds:F0}s");
+        log($"data: {baseData.Count} base sequences, {sftData.Count} SFT sequences, {focusData.Count} focus scenes in {dataSeconds:F0}s");
 
         clock.Restart();
         if (o.Vision.Steps > 0) VisionPretraining.Run(baseModel, o.Vision, visionData, OnMetrics);
@@ -74,6 +79,7 @@ public static class Experiments
         using var sft = VisRLTiny.Create(o.Model, seed: o.InitSeed);
         sft.Model.load_state_dict(baseModel.Model.state_dict());
         clock.Restart();
+        if (focusData.Count > 0) FocusTraining.Run(sft, o.Focus, focusData, OnMetrics);
         if (o.Sft.Steps > 0) new Trainer(sft, o.Sft, sftData) { OnMetrics = OnMetrics }.Run();
         double sftSeconds = clock.Elapsed.TotalSeconds;
         if (o.OutputFolder is { } folder)

@@ -10,5 +10,8 @@ namespace VisRL.Modeling;
 /// </summary>
 public sealed record LabeledScene(RgbImage Image, string Question, string Answer, Box GtBox, string Family)
 {
-    public static LabeledScene From(SyntheticItem item) => new(item.Image, item.Question, item.Answer, item.GtBox, item.Family);
+    /// <summary>Every object of the scene, when known (the generator's scenes): the focus stage's dense labels.</summary>
+    public IReadOnlyList<SceneObject>? Objects { get; init; }
+
+    public static LabeledScene From(SyntheticItem item) => new(item.Image, item.Question, item.Answer, item.GtBox, item.Family) { Objects = item.Objects };
 }

@@ -52,7 +52,7 @@ public static class LocalizationProbe
     public static LocalizationProbeResult Run(string task, Func<int, LabeledScene> scene, LocalizationProbeOptions o)
     {
         var clock = Stopwatch.StartNew();
-        using var model = VisRLTiny.Create(seed: o.Seed);
+        using var model = VisRLTiny.Create(new ModelConfig { FocusDim = 0 }, seed: o.Seed); // the decoder alone: what the probe asks about
         var train = Enumerable.Range(0, o.Items).AsParallel().AsOrdered().Select(scene).ToList();
         var test = Enumerable.Range(o.Items, o.TestItems).Select(scene).ToList();
         var examples = train.Select(s => Turn1(model, s)).ToList();

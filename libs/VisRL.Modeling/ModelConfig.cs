@@ -46,6 +46,18 @@ public sealed record ModelConfig
     /// </summary>
     public int CoordinateFrequencies { get; init; } = 16;
 
+    /// <summary>
+    /// Width of the focus head (<see cref="TinyVlm"/>): its own small CNN over the global view and a
+    /// transformer over the view's PatchGrid² cells and the question's words, which names the cell
+    /// of the asked-about object and a box around it; the box enters the decoder where turn 1's box
+    /// tokens are predicted. 0 turns it off (checkpoints written before it existed).
+    /// </summary>
+    public int FocusDim { get; init; } = 96;
+    public int FocusLayers { get; init; } = 3;
+    public int FocusHeads { get; init; } = 4;
+    /// <summary>Longest question the focus head reads (its learned word positions).</summary>
+    public int FocusWords { get; init; } = 16;
+
     /// <summary>Side of the ViT's patch grid.</summary>
     [JsonIgnore] public int PatchGrid => ImageSize / PatchSize;
     /// <summary>Vectors per image in the decoder (after pooling): the &lt;image&gt; expansion.</summary>
@@ -64,6 +76,9 @@ public sealed record ModelConfig
         if (CoordinateFrequencies < 0 || 4 * CoordinateFrequencies > Dim) throw new ArgumentException($"the coordinate code needs 4 × CoordinateFrequencies ({4 * CoordinateFrequencies}) ≤ Dim ({Dim}) channels");
         if (CoordinateFrequencies > 0 && (LocationBins < 2 || FirstLocationToken < 0 || FirstLocationToken + LocationBins > VocabSize))
             throw new ArgumentException("the coordinate code needs LocationBins and FirstLocationToken inside the vocabulary (from the tokenizer)");
+        if (FocusDim < 0 || (FocusDim > 0 && (FocusDim % FocusHeads != 0 || FocusLayers < 1 || FocusWords < 1)))
+            throw new ArgumentException($"FocusDim ({FocusDim}) must be 0 (off) or divisible by FocusHeads ({FocusHeads}), with FocusLayers ≥ 1 and FocusWords ≥ 1");
+        if (FocusDim > 0 && CoordinateFrequencies == 0) throw new ArgumentException("the focus head hands its box to the decoder as coordinate codes: it needs CoordinateFrequencies > 0");
         if (MaxSequence < ImageTokens + 4) throw new ArgumentException($"MaxSequence ({MaxSequence}) cannot hold one image ({ImageTokens} tokens)");
     }
 
@@ -106,9 +121,12 @@ public sealed record ModelConfig
     public static ModelConfig FromJson(string json)
     {
         var config = JsonSerializer.Deserialize<ModelConfig>(json, Json) ?? throw new InvalidDataException("config.json is empty");
-        // Checkpoints written before the stem was configurable have the strided stem.
         using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.TryGetProperty("stem", out _) ? config with { Stem = StridedStem } : config;
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) return config;
+        // Checkpoints written before the stem was configurable have the strided stem; before the focus head, none.
+        if (!doc.RootElement.TryGetProperty("stem", out _)) config = config with { Stem = StridedStem };
+        if (!doc.RootElement.TryGetProperty("focus_dim", out _)) config = config with { FocusDim = 0 };
+        return config;
     }
 }
 

@@ -57,14 +57,18 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
         return b.Build();
     }
 
-    private void AddTurn1(Builder b, RgbImage globalView, string question) =>
-        b.Add(Tokenizer.BosId).Add(Tokenizer.UserId).AddImage(globalView).Add(Tokenizer.Encode(question)).Add(Tokenizer.BoxRequestId).Add(Tokenizer.AssistantId);
+    private void AddTurn1(Builder b, RgbImage globalView, string question)
+    {
+        var words = Tokenizer.Encode(question);
+        b.Add(Tokenizer.BosId).Add(Tokenizer.UserId).AddImage(globalView).Add(words).Add(Tokenizer.BoxRequestId).MarkFocus(words).Add(Tokenizer.AssistantId);
+    }
 
     private sealed class Builder(Protocol p)
     {
         private readonly List<int> _tokens = [];
         private readonly List<bool> _response = [];
         private readonly List<RgbImage> _images = [];
+        private FocusMark? _focus;
 
         public Builder Add(int id, bool response = false)
         {
@@ -76,6 +80,15 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
         public Builder Add(IEnumerable<int> ids, bool response = false)
         {
             foreach (int id in ids) Add(id, response);
+            return this;
+        }
+
+        /// <summary>The next token is turn 1's &lt;assistant&gt;.</summary>
+        public Builder MarkFocus(int[] question)
+        {
+            if (p.Config.FocusDim > 0 && question.Length > p.Config.FocusWords)
+                throw new ArgumentException($"question of {question.Length} tokens exceeds FocusWords {p.Config.FocusWords}");
+            _focus = new FocusMark(question, _tokens.Count);
             return this;
         }
 
@@ -92,7 +105,7 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
         {
             if (_tokens.Count > p.Config.MaxSequence)
                 throw new ArgumentException($"sequence of {_tokens.Count} tokens exceeds MaxSequence {p.Config.MaxSequence}");
-            return new TokenSequence([.. _tokens], [.. _response], [.. _images], p.Tokenizer.ImageId);
+            return new TokenSequence([.. _tokens], [.. _response], [.. _images], p.Tokenizer.ImageId) { Focus = _focus };
         }
     }
 }

@@ -124,11 +124,14 @@ internal static class CoordinateCode
         }
     }
 
-    /// <summary>(1, ImageTokens, Dim): patch centers, row-major like the patch embedding's flatten.</summary>
-    public static Tensor Image(ModelConfig c)
+    /// <summary>(1, ImageTokens, Dim): image-token centers, row-major like the patch embedding's flatten.</summary>
+    public static Tensor Image(ModelConfig c) => Grid(c, c.PatchGrid / c.ImagePool);
+
+    /// <summary>(1, grid², Dim): the centers of a grid×grid tiling of the image, row-major.</summary>
+    public static Tensor Grid(ModelConfig c, int grid)
     {
-        int grid = c.PatchGrid / c.ImagePool, f = c.CoordinateFrequencies;
-        var data = new float[c.ImageTokens * c.Dim];
+        int f = c.CoordinateFrequencies;
+        var data = new float[grid * grid * c.Dim];
         for (int gy = 0; gy < grid; gy++)
             for (int gx = 0; gx < grid; gx++)
             {
@@ -137,7 +140,18 @@ internal static class CoordinateCode
                 Write(row, 2 * f, f, (gy + 0.5) / grid);
                 row.CopyTo(data, (gy * grid + gx) * c.Dim);
             }
-        return tensor(data, [1, c.ImageTokens, c.Dim]);
+        return tensor(data, [1, grid * grid, c.Dim]);
+    }
+
+    /// <summary>(…, Dim): the code of each value in <paramref name="u"/> (…) as a location token's, in both groups — a vector the tied head reads as "the bins near u".</summary>
+    public static Tensor Values(Tensor u, ModelConfig c)
+    {
+        int f = c.CoordinateFrequencies;
+        var cycles = arange(0, f, 1, ScalarType.Float32, u.device).mul(Math.Log(128) / Math.Max(1, f - 1)).exp().mul(0.25); // as Write
+        var angles = u.unsqueeze(-1).mul(cycles).mul(2 * Math.PI);
+        var group = stack([angles.sin(), angles.cos()], -1).flatten(-2).div(Math.Sqrt(f)); // sin, cos interleaved
+        var rest = zeros([.. u.shape, c.Dim - 4 * f], device: u.device);
+        return cat([group, group, rest], -1);
     }
 
     /// <summary>(VocabSize, Dim): zero except the location tokens' rows.</summary>
@@ -157,6 +171,81 @@ internal static class CoordinateCode
     }
 }
 
+/// <summary>
+/// The focus head: where is the object the question asks about? Its own small CNN turns the global
+/// view into PatchGrid² cells (the ViT's features are trained to read glyphs in crops, not to tell
+/// colors and shapes apart in a 64 px view), a bidirectional transformer lets cells and question
+/// words meet (relations and extremes compare cells with each other), and per cell it gives a
+/// logit ("the asked-about object's center is here") and a box (offsets from the cell's center, in
+/// cells). Why a head of its own: the decoder alone had to route from question words to an image
+/// token and then read sub-token position, which it did not learn in CPU-minutes (detection 0 %);
+/// with a right pointer it reads the box at once (LocalizationProbe's findings in the README).
+/// </summary>
+internal sealed class FocusHead : nn.Module
+{
+    private readonly ModelConfig _c;
+    private readonly ModuleList<Conv2d> _convs;
+    private readonly Tensor _words, _wordPos, _cellPos;
+    private readonly Tensor? _cellCode;
+    private readonly ModuleList<Block> _blocks;
+    private readonly LayerNorm _ln;
+    private readonly Linear _center, _box;
+
+    public FocusHead(ModelConfig c) : base(nameof(FocusHead))
+    {
+        _c = c;
+        int levels = (int)Math.Log2(c.PatchSize), channels = 3;
+        var convs = new List<Conv2d>();
+        for (int level = 0; level < levels; level++)
+        {
+            int next = level == levels - 1 ? c.FocusDim : 16 << level;
+            convs.Add(nn.Conv2d(channels, next, 3, padding: 1));
+            channels = next;
+        }
+        _convs = register_module("convs", nn.ModuleList(convs));
+        _words = register_parameter("words", randn(c.VocabSize, c.FocusDim) * 0.02);
+        _wordPos = register_parameter("word_pos", randn(c.FocusWords, c.FocusDim) * 0.02);
+        _cellPos = register_parameter("cell_pos", zeros(c.PatchGrid * c.PatchGrid, c.FocusDim));
+        _blocks = register_module("blocks", nn.ModuleList(Enumerable.Range(0, c.FocusLayers).Select(_ => new Block(c.FocusDim, c.FocusHeads, c.MlpRatio))));
+        _ln = register_module("ln", nn.LayerNorm(c.FocusDim));
+        _center = register_module("center", nn.Linear(c.FocusDim, 1));
+        _box = register_module("box", nn.Linear(c.FocusDim, 4));
+        _cellCode = register_buffer("cell_code", CoordinateCode.Grid(c with { Dim = c.FocusDim, CoordinateFrequencies = c.FocusDim / 4 }, c.PatchGrid), persistent: false);
+    }
+
+    /// <param name="images">(B, 3, H, W) each row's global view.</param>
+    /// <param name="words">(B, FocusWords) the question's token ids; <paramref name="wordMask"/> (B, FocusWords) bool, true on real words.</param>
+    /// <param name="cellFeatures">(B, PatchGrid², FocusDim) the CNN's cells before the transformer (what the focus stage's attribute head reads).</param>
+    /// <returns>Center logits (B, PatchGrid²) and boxes (B, PatchGrid², 4) as normalized x1, y1, x2, y2.</returns>
+    public (Tensor Logits, Tensor Boxes) forward(Tensor images, Tensor words, Tensor wordMask, out Tensor cellFeatures)
+    {
+        var x = images;
+        foreach (var conv in _convs) x = nn.functional.max_pool2d(conv.call(x), [2, 2]).relu();
+        cellFeatures = x.flatten(2).transpose(1, 2);
+        long b = words.size(0), q = words.size(1), cells = cellFeatures.size(1);
+        var h = cat([nn.functional.embedding(words, _words) + _wordPos.narrow(0, 0, q), cellFeatures + _cellCode! + _cellPos], 1);
+        var keys = cat([wordMask, ones([b, cells], ScalarType.Bool, images.device)], 1).view(b, 1, 1, q + cells).expand(b, 1, q + cells, q + cells);
+        foreach (var block in _blocks) h = block.forward(h, keys, null);
+        h = _ln.call(h.narrow(1, q, cells));
+        var centers = CellCenters(images.device);
+        var boxes = centers.repeat(1, 1, 2) + _box.call(h) / _c.PatchGrid;
+        return (_center.call(h).squeeze(2), boxes);
+    }
+
+    /// <summary>(1, PatchGrid², 2): each cell's center (x, y), normalized, row-major.</summary>
+    private Tensor CellCenters(Device device)
+    {
+        int g = _c.PatchGrid;
+        var centers = new float[g * g * 2];
+        for (int i = 0; i < g * g; i++) (centers[2 * i], centers[2 * i + 1]) = (((i % g) + 0.5f) / g, ((i / g) + 0.5f) / g);
+        return tensor(centers, [1, g * g, 2], device);
+    }
+
+    /// <summary>The box of the most likely cell per row: (B, 4), clamped to the image.</summary>
+    public static Tensor Pick(Tensor logits, Tensor boxes) =>
+        boxes.gather(1, logits.argmax(1).view(-1, 1, 1).expand(-1, 1, 4)).squeeze(1).clamp(0.0, 1.0);
+}
+
 /// <summary>The whole model. Weight names are its state-dict keys (vision.*, projector.*, wte, wpe, blocks.*, ln_f.*).</summary>
 public sealed class TinyVlm : nn.Module
 {
@@ -166,6 +255,7 @@ public sealed class TinyVlm : nn.Module
     private readonly Tensor? _coordImage, _coordVocab;
     private readonly ModuleList<Block> _blocks;
     private readonly LayerNorm _lnF;
+    private readonly FocusHead? _focus;
 
     public TinyVlm(ModelConfig config) : base(nameof(TinyVlm))
     {
@@ -180,6 +270,7 @@ public sealed class TinyVlm : nn.Module
         _wpe = register_parameter("wpe", randn(config.MaxSequence, config.Dim) * 0.02);
         _blocks = register_module("blocks", nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new Block(config.Dim, config.Heads, config.MlpRatio))));
         _lnF = register_module("ln_f", nn.LayerNorm(config.Dim));
+        if (config.FocusDim > 0) _focus = register_module("focus", new FocusHead(config));
         if (config.CoordinateFrequencies > 0)
         {
             // Derived from the config, so not part of the state dict (persistent: false).
@@ -212,6 +303,30 @@ public sealed class TinyVlm : nn.Module
         return _proj2.call(nn.functional.gelu(_proj1.call(patches)));
     }
 
+    /// <summary>The focus head's outputs for each row's global view and question (B, PatchGrid²) and (B, PatchGrid², 4).</summary>
+    internal (Tensor Logits, Tensor Boxes) Focus(Tensor images, Tensor words, Tensor wordMask, out Tensor cellFeatures) =>
+        (_focus ?? throw new InvalidOperationException("this model has no focus head (FocusDim 0)")).forward(images, words, wordMask, out cellFeatures);
+
+    /// <summary>
+    /// The coordinate codes of each row's focus box (B, 4, Dim) and the position of its turn-1
+    /// &lt;assistant&gt; (B): from the batch when it carries the global views, else from the KV cache
+    /// (decoding steps carry no images). The head is trained by its own stage, so no gradient flows
+    /// into it from here.
+    /// </summary>
+    private (Tensor Codes, Tensor Assistant)? FocusCodes(ModelInput input, KvCache? cache)
+    {
+        if (_focus is null) return null;
+        if (input.Focus is not { } f || input.Images is null) return cache?.Focus;
+        Tensor codes;
+        using (no_grad())
+        {
+            var (logits, boxes) = _focus.forward(input.Images.index_select(0, f.Image), f.Words, f.WordMask, out _);
+            codes = CoordinateCode.Values(FocusHead.Pick(logits, boxes), Config);
+        }
+        if (cache is not null) cache.Focus = (codes.DetachFromDisposeScope(), f.Assistant.clone().DetachFromDisposeScope());
+        return (codes, f.Assistant);
+    }
+
     /// <summary>
     /// Logits (B, T, VocabSize) of the next token at every position.
     /// <paramref name="slots"/> (B·T, long) says where each position's input vector comes from:
@@ -230,13 +345,30 @@ public sealed class TinyVlm : nn.Module
             x = cat([x, vectors], 0).index_select(0, input.Slots);
         }
         x = x.view(b, t, Config.Dim) + nn.functional.embedding(input.Positions, _wpe);
+        if (FocusCodes(input, cache) is var (codes, assistant))
+        {
+            // Turn 1's box token k is predicted at <assistant> + k: there the focus box's k-th coordinate is added.
+            var offset = input.Positions - assistant.unsqueeze(1);
+            for (int k = 0; k < 4; k++) x = x + offset.eq(k).unsqueeze(2).to(x.dtype) * codes.narrow(1, k, 1);
+        }
         for (int i = 0; i < _blocks.Count; i++) x = _blocks[i].forward(x, input.Mask, cache?.Layers[i]);
         return nn.functional.linear(_lnF.call(x), wte);
     }
 }
 
 /// <summary>One batch as tensors: tokens and positions (B, T) long, mask (B, 1, T, S) bool, images (M, 3, H, W) and slots (B·T) or null.</summary>
-public sealed record ModelInput(Tensor Tokens, Tensor Positions, Tensor Mask, Tensor? Images, Tensor? Slots);
+public sealed record ModelInput(Tensor Tokens, Tensor Positions, Tensor Mask, Tensor? Images, Tensor? Slots)
+{
+    /// <summary>What the focus head reads; null when no row has a box turn.</summary>
+    public FocusInput? Focus { get; init; }
+}
+
+/// <summary>
+/// Per row: the index of its global view among the batch's images (B) long, the question's words
+/// (B, FocusWords) long with their mask (bool), and the position of turn 1's &lt;assistant&gt; (B)
+/// long — far outside the sequence for rows without a box turn.
+/// </summary>
+public sealed record FocusInput(Tensor Image, Tensor Words, Tensor WordMask, Tensor Assistant);
 
 /// <summary>Keys and values of one layer, grown by each call; owned here, outside any dispose scope.</summary>
 public sealed class LayerCache : IDisposable
@@ -270,8 +402,17 @@ public sealed class KvCache(int layers) : IDisposable
 
     public long Length => Layers[0].Length;
 
+    /// <summary>The focus box's codes and turn-1 &lt;assistant&gt; positions of the prompt (set by its first call).</summary>
+    internal (Tensor Codes, Tensor Assistant)? Focus { get; set; }
+
     public void Dispose()
     {
         foreach (var layer in Layers) layer.Dispose();
+        if (Focus is var (codes, assistant))
+        {
+            codes.Dispose();
+            assistant.Dispose();
+            Focus = null;
+        }
     }
 }

@@ -11,17 +11,23 @@ public sealed record TokenSequence(int[] Tokens, bool[] Response, IReadOnlyList<
 {
     public int Length => Tokens.Length;
 
+    /// <summary>Turn 1's question and the index of its &lt;assistant&gt; token, where the focus head's box enters the decoder; null without a box turn.</summary>
+    public FocusMark? Focus { get; init; }
+
     /// <summary>The prompt part: tokens before the first response token (all tokens when there is none).</summary>
     public TokenSequence Prompt()
     {
         int end = Array.IndexOf(Response, true);
         if (end < 0) return this;
-        return new TokenSequence(Tokens[..end], new bool[end], Images, ImageTokenId);
+        return new TokenSequence(Tokens[..end], new bool[end], Images, ImageTokenId) { Focus = Focus };
     }
 
     /// <summary>This sequence followed by <paramref name="tokens"/> (not response tokens).</summary>
     public TokenSequence Append(IReadOnlyList<int> tokens) =>
-        new([.. Tokens, .. tokens], [.. Response, .. new bool[tokens.Count]], Images, ImageTokenId);
+        new([.. Tokens, .. tokens], [.. Response, .. new bool[tokens.Count]], Images, ImageTokenId) { Focus = Focus };
 
     public int ResponseCount => Response.Count(r => r);
 }
+
+/// <summary>The question's token ids and the index of turn 1's &lt;assistant&gt; token (the position that predicts x1).</summary>
+public sealed record FocusMark(int[] Question, int AssistantIndex);

@@ -21,7 +21,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
         var stage = request.Stage == TrainingStageKind.Base ? "base" : "sft";
         var phases = request.Stage == TrainingStageKind.Base
             ? new[] { o.Vision with { Phase = "vision" }, o.BaseReading with { Phase = "base-reading" }, o.Base with { Phase = "base" } }.Where(p => p.Steps > 0).ToArray()
-            : [o.Sft with { Phase = "sft" }];
+            : new[] { o.Focus with { Phase = "focus" }, o.Sft with { Phase = "sft" } }.Where(p => p.Steps > 0).ToArray();
         var configJson = JsonSerializer.Serialize(new { stage, request.Dataset, request.Split, request.Items, request.StartCheckpoint, options = o });
         await journal.StartAsync(request.JobId, stage, configJson, phases.Sum(p => p.Steps), request.StartCheckpoint, cancellationToken: cancellationToken);
         try
@@ -43,26 +43,33 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
             {
                 var resume = new ResumePoints(checkpoints, request.JobId, request.WorkFolder);
                 int offset = 0;
+                // Metrics to the job's rows (steps counted across phases) and to the caller's progress.
+                Action<TrainingMetrics> Record(int stepOffset) => m =>
+                {
+                    var values = new Dictionary<string, double>
+                    {
+                        [$"{m.Phase}/loss"] = m.Loss, [$"{m.Phase}/lr"] = m.LearningRate, [$"{m.Phase}/grad_norm"] = m.GradNorm,
+                        [$"{m.Phase}/samples_per_second"] = m.SamplesPerSecond,
+                    };
+                    foreach (var (name, value) in m.Values) values[name] = value;
+                    journal.RecordAsync(request.JobId, stepOffset + m.Step, values, cancellationToken).GetAwaiter().GetResult();
+                    progress?.Invoke(m);
+                };
                 foreach (var phase in phases)
                 {
-                    if (phase.Phase == "vision")
+                    if (phase.Phase is "vision" or "focus")
                     {
-                        // Short, so it has no resumable checkpoints of its own: a job that already has a
-                        // later phase's checkpoint is past it (that checkpoint holds its weights) and skips it.
-                        offset += phase.Steps;
-                        if (await PastVisionStageAsync(request.JobId, phases, cancellationToken)) continue;
-                        offset -= phase.Steps;
-                        var views = VisionPretraining.Examples(model.Protocol, [.. scenes.Take(o.VisionItems)], 3);
-                        var visionOffset = offset;
-                        VisionPretraining.Run(model, phase, views, m =>
+                        // Short, so they have no resumable checkpoints of their own: a job that already has a
+                        // later phase's checkpoint is past them (that checkpoint holds their weights) and skips them.
+                        if (await PastPhaseAsync(request.JobId, phases, phase.Phase, cancellationToken) || (phase.Phase == "focus" && model.Config.FocusDim == 0))
                         {
-                            journal.RecordAsync(request.JobId, visionOffset + m.Step, new Dictionary<string, double>
-                            {
-                                [$"{m.Phase}/loss"] = m.Loss, [$"{m.Phase}/lr"] = m.LearningRate, [$"{m.Phase}/grad_norm"] = m.GradNorm,
-                                [$"{m.Phase}/samples_per_second"] = m.SamplesPerSecond,
-                            }, cancellationToken).GetAwaiter().GetResult();
-                            progress?.Invoke(m);
-                        }, cancellationToken);
+                            offset += phase.Steps;
+                            continue;
+                        }
+                        if (phase.Phase == "vision")
+                            VisionPretraining.Run(model, phase, VisionPretraining.Examples(model.Protocol, [.. scenes.Take(o.VisionItems)], 3), Record(offset), cancellationToken);
+                        else
+                            FocusTraining.Run(model, phase, FocusTraining.Examples(model.Protocol, scenes), Record(offset), cancellationToken);
                         offset += phase.Steps;
                         continue;
                     }
@@ -73,19 +80,10 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                         _ => SyntheticData.SftExamples(model.Protocol, scenes, 2),
                     };
                     var root = await resume.RestoreAsync(phase.Phase, cancellationToken);
-                    var stepOffset = offset;
                     new Trainer(model, phase with { CheckpointEvery = phase.CheckpointEvery > 0 ? phase.CheckpointEvery : Math.Max(1, phase.Steps / 4) }, examples)
                     {
                         CheckpointRoot = root,
-                        OnMetrics = m =>
-                        {
-                            journal.RecordAsync(request.JobId, stepOffset + m.Step, new Dictionary<string, double>
-                            {
-                                [$"{m.Phase}/loss"] = m.Loss, [$"{m.Phase}/lr"] = m.LearningRate, [$"{m.Phase}/grad_norm"] = m.GradNorm,
-                                [$"{m.Phase}/samples_per_second"] = m.SamplesPerSecond,
-                            }, cancellationToken).GetAwaiter().GetResult();
-                            progress?.Invoke(m);
-                        },
+                        OnMetrics = Record(offset),
                         OnCheckpoint = c => resume.Publish(c, cancellationToken),
                     }.Run(cancellationToken);
                     offset += phase.Steps;
@@ -106,9 +104,9 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
         }
     }
 
-    private async Task<bool> PastVisionStageAsync(Guid jobId, IEnumerable<TrainerConfig> phases, CancellationToken cancellationToken)
+    private async Task<bool> PastPhaseAsync(Guid jobId, IEnumerable<TrainerConfig> phases, string phase, CancellationToken cancellationToken)
     {
-        foreach (var later in phases.Where(p => p.Phase != "vision"))
+        foreach (var later in phases.SkipWhile(p => p.Phase != phase).Skip(1))
             if (await checkpoints.LatestOfJobAsync(jobId, $"{later.Phase}-resume", cancellationToken) is not null) return true;
         return false;
     }

@@ -12,5 +12,6 @@ internal static class TinyModel
     {
         ImageSize = 16, PatchSize = 8, VisionDim = 32, VisionLayers = 1, VisionHeads = 2,
         Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, MaxSequence = 64, CoordinateFrequencies = 4, ImagePool = 1,
+        FocusDim = 16, FocusLayers = 1, FocusHeads = 2,
     };
 }

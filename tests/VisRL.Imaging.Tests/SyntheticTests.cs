@@ -29,6 +29,19 @@ public class SyntheticTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LayoutGivesTheGeneratedItemsQuestionAndObjectsWithoutRendering()
+    {
+        var generator = new SyntheticGenerator(seed: 11);
+        for (int i = 0; i < 20; i++)
+        {
+            var item = generator.Generate(i);
+            var (question, objects) = generator.Layout(i);
+            Assert.Equal(item.Question, question);
+            Assert.Equal(item.Objects, objects);
+        }
+    }
+
+    [Fact]
     public void PinnedItemGuardsAgainstAccidentalChanges()
     {
         // If this changes, existing splits can no longer be regenerated: bump a version instead.

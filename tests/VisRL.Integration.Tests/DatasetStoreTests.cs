@@ -76,6 +76,12 @@ public class DatasetStoreTests(TestStack stack)
             Assert.Equal(ContentHash.Of(ImageCodec.EncodePng(expected.Image)), hashes[item.Ordinal]);
         }
 
+        // The split's recorded knobs remake its generator (the focus stage's object labels come from it).
+        var remade = await SyntheticSplits.GeneratorAsync(storage, first, "sft");
+        Assert.NotNull(remade);
+        Assert.Equal(generator.Generate(13).Objects, remade.Layout(13).Objects);
+        Assert.Null(await SyntheticSplits.GeneratorAsync(storage, first, "test"));
+
         await new SyntheticDatasetWriter(storage).WriteAsync(twin, "sft", 40, Spec(7));
         Assert.Equal(hashes, await BlobHashesAsync(storage, await ItemsAsync(storage, twin, "sft")));
         await new SyntheticDatasetWriter(storage).WriteAsync(other, "sft", 40, Spec(8));

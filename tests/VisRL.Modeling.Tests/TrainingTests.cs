@@ -37,7 +37,7 @@ public sealed class TrainingTests : IDisposable
     public void WithOneQuestionForAllItemsTheAnswerMustComeFromTheImage()
     {
         // The strided stem memorizes 8 tiny 32 px crops faster than the pooled one (made for 64 px glyphs); the decoder is what is tested here.
-        using var m = Tiny.Model(seed: 21, OverfitConfig with { CoordinateFrequencies = 0, Stem = ModelConfig.StridedStem });
+        using var m = Tiny.Model(seed: 21, OverfitConfig with { CoordinateFrequencies = 0, FocusDim = 0, Stem = ModelConfig.StridedStem });
         var items = Tiny.Scenes;
         const string question = "What character is on the red circle?";
         var examples = items.Select(i => m.Protocol.NoCot(m.CropView(i.Image, i.GtBox), question, i.Answer)).ToList();

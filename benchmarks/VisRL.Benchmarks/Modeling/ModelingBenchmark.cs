@@ -29,7 +29,9 @@ public static class ModelingBenchmark
         int rounds = ctx.Quick ? 2 : 5, perRound = ctx.Quick ? 2 : 4, warmup = ctx.Quick ? 1 : 2;
         ctx.Progress($"libtorch {TorchRuntime.LibtorchVersion}, {threads} thread(s), OpenBLAS core '{TorchRuntime.BlasCoreName}'");
 
-        using var m = VisRLTiny.Create(seed: 0);
+        // The LLaVA-shaped model the peer builds: the focus head trains in a stage of its own and adds a
+        // gradient-free forward to an SFT step, which the peer does not have, so both leave it out.
+        using var m = VisRLTiny.Create(new ModelConfig { FocusDim = 0 }, seed: 0);
         var c = m.Config;
         var generator = new SyntheticGenerator(seed: 42);
         var sft = SyntheticData.SftExamples(m.Protocol, generator, 0, TrainBatch, 0);

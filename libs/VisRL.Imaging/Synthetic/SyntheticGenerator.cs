@@ -31,19 +31,30 @@ public sealed class SyntheticGenerator
 
     public SyntheticItem Generate(long index)
     {
+        var (family, objects, question, rng) = Plan(index);
+        var image = _renderer.Render(objects, rng);
+        var target = objects[question.TargetIndex].Bounds;
+        int pad = Options.BoxPadding, size = Options.SceneSize;
+        var box = Box.FromPixels(target.X - pad, target.Y - pad, target.Right + pad, target.Bottom + pad, size, size).Clamp();
+        return new SyntheticItem(image, question.Text, objects[question.TargetIndex].Glyph.ToString(), box, family, Seed, index, objects, question.TargetIndex);
+    }
+
+    /// <summary>Item <paramref name="index"/>'s question and objects without rendering it (as <c>Generate(index)</c> has them, far cheaper).</summary>
+    public (string Question, IReadOnlyList<SceneObject> Objects) Layout(long index)
+    {
+        var plan = Plan(index);
+        return (plan.Question.Text, plan.Objects);
+    }
+
+    private (string Family, IReadOnlyList<SceneObject> Objects, SceneQuestion Question, Xoshiro256 Rng) Plan(long index)
+    {
         var rng = new Xoshiro256(SplitMix64.Derive(Seed, index));
         string family = PickFamily(rng.NextDouble());
         for (int attempt = 0; attempt < MaxLayoutAttempts; attempt++)
         {
             var objects = SceneLayout.Place(Options, rng);
             if (objects.Count < 3) continue;
-            var question = QuestionBuilder.Build(family, objects, Options, rng);
-            if (question is null) continue;
-            var image = _renderer.Render(objects, rng);
-            var target = objects[question.Value.TargetIndex].Bounds;
-            int pad = Options.BoxPadding, size = Options.SceneSize;
-            var box = Box.FromPixels(target.X - pad, target.Y - pad, target.Right + pad, target.Bottom + pad, size, size).Clamp();
-            return new SyntheticItem(image, question.Value.Text, objects[question.Value.TargetIndex].Glyph.ToString(), box, family, Seed, index, objects, question.Value.TargetIndex);
+            if (QuestionBuilder.Build(family, objects, Options, rng) is { } question) return (family, objects, question, rng);
         }
         throw new InvalidOperationException($"no scene supports a '{family}' question after {MaxLayoutAttempts} layouts; loosen the options (more objects, colors or shapes)");
     }

@@ -1,0 +1,99 @@
+using VisRL.Imaging;
+using VisRL.Imaging.Geometry;
+using VisRL.Torch;
+using static VisRL.Torch.torch;
+
+namespace VisRL.Modeling.Tests;
+
+public sealed class FocusTests
+{
+    [Fact]
+    public void TheCodeOfABinCenterIsThatLocationTokensCode()
+    {
+        var c = Tiny.Config;
+        using var scope = NewDisposeScope();
+        var vocab = Tiny.Floats(CoordinateCode.Vocab(c));
+        var centers = Enumerable.Range(0, c.LocationBins).Select(bin => (float)((bin + 0.5) / c.LocationBins)).ToArray();
+        var values = Tiny.Floats(CoordinateCode.Values(tensor(centers, [c.LocationBins]), c));
+        for (int bin = 0; bin < c.LocationBins; bin++)
+            for (int d = 0; d < c.Dim; d++)
+                Assert.True(Math.Abs(vocab[(c.FirstLocationToken + bin) * c.Dim + d] - values[bin * c.Dim + d]) < 1e-5, $"bin {bin}, channel {d}");
+    }
+
+    [Fact]
+    public void TheFocusBoxEntersWhereTurn1sBoxIsPredictedAndNowhereBefore()
+    {
+        using var m = Tiny.Model(seed: 3);
+        var item = Tiny.Scenes[0];
+        var sequence = m.Protocol.AnswerTurn(m.GlobalView(item.Image), item.Question, item.GtBox, m.CropView(item.Image, item.GtBox), item.Answer);
+        int assistant = sequence.Focus!.AssistantIndex;
+        Assert.Equal(m.Tokenizer.AssistantId, sequence.Tokens[assistant]);
+        Assert.Equal(m.Tokenizer.BoxRequestId, sequence.Tokens[assistant - 1]);
+        Assert.Null(Batch.Build([m.Protocol.NoCot(m.GlobalView(item.Image), item.Question, item.Answer)], m.Config, m.Tokenizer.PadId, CPU).Input.Focus);
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var input = Batch.Build([sequence], m.Config, m.Tokenizer.PadId, CPU).Input;
+        var before = m.Model.forward(input)[0];
+        // Move the focus head's box: only positions from turn 1's <assistant> on may change.
+        m.Model.named_parameters().Single(p => p.name == "focus.box.bias").parameter.add_(tensor(new float[] { 0.4f, 0.3f, -0.2f, 0.5f }));
+        var after = m.Model.forward(input)[0];
+        float Change(int position) => (before[position] - after[position]).abs().max().item<float>();
+        for (int i = 0; i < assistant; i++) Assert.True(Change(i) < 1e-6, $"position {i} (before <assistant> at {assistant}) changed by {Change(i)}");
+        for (int k = 0; k < 4; k++) Assert.True(Change(assistant + k) > 1e-3, $"box token {k}'s logits did not follow the focus box");
+    }
+
+    [Fact]
+    public void TheFocusStageLearnsWhichOfTwoSquaresTheQuestionAsksAbout()
+    {
+        // 32 px views, a 4×4 cell grid; a red and a blue square at random cells; the question names one.
+        var config = Tiny.Config with { ImageSize = 32, FocusDim = 32, FocusHeads = 2, FocusLayers = 1 };
+        using var m = Tiny.Model(seed: 4, config);
+        var train = TwoSquares(m, 0, 512).Select(x => x.Example).ToList();
+        var result = FocusTraining.Run(m, new TrainerConfig { Phase = "focus", Steps = 150, BatchSize = 32, LearningRate = 3e-3, WarmupSteps = 10 }, train);
+        Assert.True(result.Steps == 150);
+
+        var test = TwoSquares(m, 10_000, 64);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = Batch.Build([.. test.Select(x => m.Protocol.BoxTurn(x.Example.GlobalView, x.Question))], m.Config, m.Tokenizer.PadId, CPU);
+        var f = batch.Input.Focus!;
+        var (logits, boxes) = m.Model.Focus(batch.Input.Images!.index_select(0, f.Image), f.Words, f.WordMask, out _);
+        var picked = Tiny.Floats(FocusHead.Pick(logits, boxes));
+        int hits = Enumerable.Range(0, test.Count).Count(i => BoxIou.Iou(new Box(picked[4 * i], picked[4 * i + 1], picked[4 * i + 2], picked[4 * i + 3]), test[i].Example.GtBox) > 0.5);
+        Assert.True(hits >= 0.9 * test.Count, $"{hits}/{test.Count} focus boxes with IoU > 0.5");
+    }
+
+    [Fact]
+    public void AModelWithoutAFocusHeadSaysSo()
+    {
+        using var m = Tiny.Model(seed: 5, Tiny.Config with { FocusDim = 0 });
+        var e = Assert.Throws<ArgumentException>(() => FocusTraining.Run(m, new TrainerConfig { Steps = 1 }, [.. TwoSquares(m, 0, 2).Select(x => x.Example)]));
+        Assert.Contains("no focus head", e.Message);
+    }
+
+    private static List<(FocusExample Example, string Question)> TwoSquares(VisRLTiny m, int seed, int count)
+    {
+        int size = m.Config.ImageSize, grid = m.Config.PatchGrid, cell = size / grid;
+        var examples = new List<(FocusExample, string)>();
+        for (int n = 0; n < count; n++)
+        {
+            var rng = new Random(seed + n);
+            var image = RgbImage.Filled(size, size, new Rgb(220, 220, 220));
+            int red = rng.Next(grid * grid), blue = (red + 1 + rng.Next(grid * grid - 1)) % (grid * grid);
+            Box Paint(int at, Rgb color)
+            {
+                int x0 = at % grid * cell + rng.Next(cell - 4), y0 = at / grid * cell + rng.Next(cell - 4);
+                for (int y = y0; y < y0 + 4; y++)
+                    for (int x = x0; x < x0 + 4; x++) image[x, y] = color;
+                return new Box((double)x0 / size, (double)y0 / size, (x0 + 4.0) / size, (y0 + 4.0) / size);
+            }
+            var redBox = Paint(red, new Rgb(225, 60, 55));
+            var blueBox = Paint(blue, new Rgb(80, 130, 240));
+            bool askRed = rng.Next(2) == 0;
+            var question = askRed ? "What character is on the red square?" : "What character is on the blue square?";
+            examples.Add((new FocusExample(image, m.Tokenizer.Encode(question), askRed ? redBox : blueBox, null), question));
+        }
+        return examples;
+    }
+}
