@@ -13,9 +13,10 @@ namespace VisRL.Modeling;
 /// </summary>
 public sealed class Batch
 {
-    private Batch(ModelInput input, Tensor targets, Tensor responseMask, int[] padding, int width)
+    private Batch(ModelInput input, Tensor targets, Tensor responseMask, Tensor? cellResponse, int[] padding, int width)
     {
         Input = input;
+        CellResponse = cellResponse;
         Targets = targets;
         ResponseMask = responseMask;
         Padding = padding;
@@ -25,6 +26,8 @@ public sealed class Batch
     public ModelInput Input { get; }
     public Tensor Targets { get; }
     public Tensor ResponseMask { get; }
+    /// <summary>(B) 1 where turn 1's box is a response, so its focus cell counts as one more response token; null without a focus head.</summary>
+    public Tensor? CellResponse { get; }
     /// <summary>Pad columns at the left of each row.</summary>
     public int[] Padding { get; }
     public int Width { get; }
@@ -51,6 +54,8 @@ public sealed class Batch
         var focusWords = new long[b * words];
         var focusMask = new bool[b * words];
         var focusAssistant = new long[b];
+        var focusCell = new long[b];
+        var cellResponse = new float[b];
         for (int r = 0; r < b; r++)
         {
             var s = sequences[r];
@@ -74,10 +79,11 @@ public sealed class Batch
             }
             if (imageToken != s.Images.Count * n)
                 throw new ArgumentException($"sequence {r} has {imageToken} <image> tokens but {s.Images.Count} image(s) × {n} tokens");
-            focusAssistant[r] = NoFocus;
+            (focusAssistant[r], focusCell[r]) = (NoFocus, -1);
             if (s.Focus is { } focus)
             {
-                (focusImage[r], focusAssistant[r]) = (images.Count, focus.AssistantIndex);
+                (focusImage[r], focusAssistant[r], focusCell[r]) = (images.Count, focus.AssistantIndex, focus.Cell ?? -1);
+                if (focus.Cell is not null && focus.AssistantIndex + 1 < s.Length && s.Response[focus.AssistantIndex + 1]) cellResponse[r] = 1f;
                 for (int w = 0; w < focus.Question.Length; w++) (focusWords[r * words + w], focusMask[r * words + w]) = (focus.Question[w], true);
             }
             images.AddRange(s.Images);
@@ -88,13 +94,15 @@ public sealed class Batch
             imageTensor = ImageTensor(images, config.ImageSize, device);
             slotTensor = tensor(slots, [b * t], device);
         }
+        bool withFocus = focused.Count > 0 && config.FocusDim > 0;
         var input = new ModelInput(tensor(tokens, [b, t], device), tensor(positions, [b, t], device), tensor(mask, [b, 1, t, t], device), imageTensor, slotTensor)
         {
-            Focus = focused.Count > 0 && config.FocusDim > 0
-                ? new FocusInput(tensor(focusImage, [b], device), tensor(focusWords, [b, words], device), tensor(focusMask, [b, words], device), tensor(focusAssistant, [b], device))
+            Focus = withFocus
+                ? new FocusInput(tensor(focusImage, [b], device), tensor(focusWords, [b, words], device), tensor(focusMask, [b, words], device), tensor(focusAssistant, [b], device), tensor(focusCell, [b], device))
                 : null,
         };
-        return new Batch(input, tensor(targets, [b, Math.Max(1, t - 1)], device), tensor(response, [b, Math.Max(1, t - 1)], device), padding, t);
+        return new Batch(input, tensor(targets, [b, Math.Max(1, t - 1)], device), tensor(response, [b, Math.Max(1, t - 1)], device),
+            withFocus ? tensor(cellResponse, [b], device) : null, padding, t);
     }
 
 

@@ -55,10 +55,6 @@ public static class FocusTraining
 
     /// <summary>Weights of the focus head (state-dict names).</summary>
     public static bool IsFocus(string name) => name.StartsWith("focus.", StringComparison.Ordinal);
-
-    /// <summary>The cell (row-major on a grid×grid tiling) that holds the point (x, y).</summary>
-    public static int Cell(double x, double y, int grid) =>
-        Math.Clamp((int)(y * grid), 0, grid - 1) * grid + Math.Clamp((int)(x * grid), 0, grid - 1);
 }
 
 /// <summary>
@@ -100,7 +96,7 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
         {
             var e = batch[r];
             for (int w = 0; w < e.Question.Length; w++) (words[r * width + w], mask[r * width + w]) = (e.Question[w], true);
-            centers[r] = FocusTraining.Cell(e.GtBox.CenterX, e.GtBox.CenterY, g);
+            centers[r] = c.FocusCell(e.GtBox);
             (boxes[4 * r], boxes[4 * r + 1], boxes[4 * r + 2], boxes[4 * r + 3]) = ((float)e.GtBox.X1, (float)e.GtBox.Y1, (float)e.GtBox.X2, (float)e.GtBox.Y2);
         }
         var images = Batch.ImageTensor([.. batch.Select(e => e.GlobalView)], c.ImageSize, device);
@@ -116,7 +112,7 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
             for (int r = 0; r < b; r++)
                 foreach (var o in batch[r].Objects!)
                 {
-                    int cell = FocusTraining.Cell(o.CenterX, o.CenterY, g);
+                    int cell = c.FocusCell(o.CenterX, o.CenterY);
                     (labels[(r * cells + cell) * 2], labels[(r * cells + cell) * 2 + 1]) = (o.ColorToken, o.ShapeToken);
                 }
             var target = tensor(labels, [b * cells, 2], device);

@@ -67,6 +67,7 @@ public static class Generation
         using var cache = options.UseKvCache ? new KvCache(model.Config.Layers) : null;
         int[] padding = [];
         int width = 0;
+        long[]? cells = null; // the focus cell each row's box starts from, drawn once per request
         for (int step = 0; step < maxNew && !stopped.All(s => s); step++)
         {
             using var scope = NewDisposeScope();
@@ -76,7 +77,13 @@ public static class Generation
                 var sequences = prompts.Select((p, i) => p.Append(generated[i])).ToList();
                 var batch = Batch.Build(sequences, model.Config, tokenizer.PadId, model.Device);
                 (padding, width) = (batch.Padding, batch.Width);
-                logits = model.forward(batch.Input, cache);
+                var input = batch.Input;
+                if (input.Focus is { } focus)
+                {
+                    cells ??= FocusCells(model, input, options, rngs);
+                    input = input with { Focus = focus with { Cell = tensor(cells, [b], model.Device) } };
+                }
+                logits = model.forward(input, cache);
             }
             else
             {
@@ -103,6 +110,24 @@ public static class Generation
             int end = g.IndexOf(stop);
             return new GenerationResult(end < 0 ? [.. g] : [.. g.Take(end)], end >= 0);
         })];
+    }
+
+    /// <summary>
+    /// The focus cell of each row: the given box's where the prompt has one, else for a row that asks
+    /// for a box (its latent first step) a draw from the focus head's logits like a token's
+    /// (temperature, top-k, top-p, the request's own generator; argmax at temperature 0); -1 for
+    /// rows without a box turn.
+    /// </summary>
+    private static long[] FocusCells(TinyVlm model, ModelInput input, SamplingOptions options, Random[] rngs)
+    {
+        var focus = input.Focus!;
+        var given = focus.Cell.cpu().ToArray<long>();
+        var asking = focus.Assistant.cpu().ToArray<long>().Select((a, r) => a >= 0 && given[r] < 0).ToArray();
+        if (!asking.Any(a => a)) return given;
+        var logits = model.FocusLogits(input).to(ScalarType.Float32).cpu().contiguous();
+        int n = (int)logits.size(1);
+        var rows = logits.ToArray<float>();
+        return [.. given.Select((cell, r) => asking[r] ? Sample(rows.AsSpan(r * n, n).ToArray(), options, null, rngs[r]) : cell)];
     }
 
     /// <summary>One token from a row of logits: constraint, then temperature, top-k, top-p, then a draw (or argmax at temperature 0).</summary>

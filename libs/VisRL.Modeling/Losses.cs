@@ -28,6 +28,21 @@ public static class Losses
         return -(TokenLogProbs(logits, targets) * responseMask).sum() / count;
     }
 
+    /// <summary>
+    /// The same with the focus cell of each response box counted as one more response token:
+    /// <paramref name="cellLogProbs"/> (B) log p(cell), <paramref name="cellResponse"/> (B) 1 where it counts.
+    /// </summary>
+    public static Tensor MaskedCrossEntropy(Tensor logits, Tensor targets, Tensor responseMask, Tensor? cellLogProbs, Tensor? cellResponse)
+    {
+        if (cellLogProbs is null || cellResponse is null) return MaskedCrossEntropy(logits, targets, responseMask);
+        var count = (responseMask.sum() + cellResponse.sum()).clamp_min(1.0);
+        return -((TokenLogProbs(logits, targets) * responseMask).sum() + (cellLogProbs * cellResponse).sum()) / count;
+    }
+
+    /// <summary><see cref="SequenceLogProbs(Tensor, Tensor, Tensor)"/> plus log p(focus cell) where the box is a response: the box's latent first step.</summary>
+    public static Tensor SequenceLogProbs(Tensor logits, Tensor targets, Tensor responseMask, Tensor? cellLogProbs, Tensor? cellResponse) =>
+        cellLogProbs is null || cellResponse is null ? SequenceLogProbs(logits, targets, responseMask) : SequenceLogProbs(logits, targets, responseMask) + cellLogProbs * cellResponse;
+
     /// <summary>Sigmoid DPO loss, mean over pairs: -log σ(β·((π_w − ref_w) − (π_l − ref_l))).</summary>
     public static Tensor Dpo(Tensor policyChosen, Tensor policyRejected, Tensor referenceChosen, Tensor referenceRejected, double beta = 0.1) =>
         DpoWithRewards(policyChosen, policyRejected, referenceChosen, referenceRejected, beta).Loss;

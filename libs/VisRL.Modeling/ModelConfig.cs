@@ -63,6 +63,13 @@ public sealed record ModelConfig
     /// <summary>Vectors per image in the decoder (after pooling): the &lt;image&gt; expansion.</summary>
     [JsonIgnore] public int ImageTokens => (PatchGrid / ImagePool) * (PatchGrid / ImagePool);
 
+    /// <summary>The focus head's cell (row-major on the PatchGrid×PatchGrid grid) that holds the box's center.</summary>
+    public int FocusCell(Imaging.Geometry.Box box) => FocusCell(box.CenterX, box.CenterY);
+
+    /// <summary>The focus head's cell that holds the point (x, y), normalized.</summary>
+    public int FocusCell(double x, double y) =>
+        Math.Clamp((int)(y * PatchGrid), 0, PatchGrid - 1) * PatchGrid + Math.Clamp((int)(x * PatchGrid), 0, PatchGrid - 1);
+
     public void Validate()
     {
         if (ImageSize < 8 || PatchSize < 1 || ImageSize % PatchSize != 0) throw new ArgumentException($"ImageSize ({ImageSize}) must be a multiple of PatchSize ({PatchSize})");

@@ -37,7 +37,7 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
     public TokenSequence BoxTurn(RgbImage globalView, string question, Box? box = null)
     {
         var b = new Builder(this);
-        AddTurn1(b, globalView, question);
+        AddTurn1(b, globalView, question, box);
         if (box is { } bx) b.Add(Tokenizer.EncodeBox(bx), response: true).Add(Tokenizer.EosId, response: true);
         return b.Build();
     }
@@ -50,17 +50,18 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
     public TokenSequence AnswerTurn(RgbImage globalView, string question, Box box, RgbImage cropView, string? answer = null, bool boxIsResponse = false)
     {
         var b = new Builder(this);
-        AddTurn1(b, globalView, question);
+        AddTurn1(b, globalView, question, box);
         b.Add(Tokenizer.EncodeBox(box), response: boxIsResponse).Add(Tokenizer.EosId, response: boxIsResponse);
         b.Add(Tokenizer.UserId).AddImage(cropView).Add(Tokenizer.AnswerRequestId).Add(Tokenizer.AssistantId);
         if (answer is not null) b.Add(Tokenizer.Encode(answer), response: true).Add(Tokenizer.EosId, response: true);
         return b.Build();
     }
 
-    private void AddTurn1(Builder b, RgbImage globalView, string question)
+    private void AddTurn1(Builder b, RgbImage globalView, string question, Box? box)
     {
         var words = Tokenizer.Encode(question);
-        b.Add(Tokenizer.BosId).Add(Tokenizer.UserId).AddImage(globalView).Add(words).Add(Tokenizer.BoxRequestId).MarkFocus(words).Add(Tokenizer.AssistantId);
+        b.Add(Tokenizer.BosId).Add(Tokenizer.UserId).AddImage(globalView).Add(words).Add(Tokenizer.BoxRequestId)
+            .MarkFocus(words, box is { } given ? Config.FocusCell(given) : null).Add(Tokenizer.AssistantId);
     }
 
     private sealed class Builder(Protocol p)
@@ -84,11 +85,11 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
         }
 
         /// <summary>The next token is turn 1's &lt;assistant&gt;.</summary>
-        public Builder MarkFocus(int[] question)
+        public Builder MarkFocus(int[] question, int? cell)
         {
             if (p.Config.FocusDim > 0 && question.Length > p.Config.FocusWords)
                 throw new ArgumentException($"question of {question.Length} tokens exceeds FocusWords {p.Config.FocusWords}");
-            _focus = new FocusMark(question, _tokens.Count);
+            _focus = new FocusMark(question, _tokens.Count, cell);
             return this;
         }
 

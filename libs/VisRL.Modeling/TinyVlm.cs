@@ -241,9 +241,9 @@ internal sealed class FocusHead : nn.Module
         return tensor(centers, [1, g * g, 2], device);
     }
 
-    /// <summary>The box of the most likely cell per row: (B, 4), clamped to the image.</summary>
-    public static Tensor Pick(Tensor logits, Tensor boxes) =>
-        boxes.gather(1, logits.argmax(1).view(-1, 1, 1).expand(-1, 1, 4)).squeeze(1).clamp(0.0, 1.0);
+    /// <summary>Each row's box at its <paramref name="cell"/> (B): (B, 4), clamped to the image.</summary>
+    public static Tensor BoxAt(Tensor boxes, Tensor cell) =>
+        boxes.gather(1, cell.view(-1, 1, 1).expand(-1, 1, 4)).squeeze(1).clamp(0.0, 1.0);
 }
 
 /// <summary>The whole model. Weight names are its state-dict keys (vision.*, projector.*, wte, wpe, blocks.*, ln_f.*).</summary>
@@ -307,23 +307,31 @@ public sealed class TinyVlm : nn.Module
     internal (Tensor Logits, Tensor Boxes) Focus(Tensor images, Tensor words, Tensor wordMask, out Tensor cellFeatures) =>
         (_focus ?? throw new InvalidOperationException("this model has no focus head (FocusDim 0)")).forward(images, words, wordMask, out cellFeatures);
 
+    /// <summary>The focus head's cell logits for each row of a batch with box turns: (B, PatchGrid²).</summary>
+    public Tensor FocusLogits(ModelInput input)
+    {
+        var f = input.Focus ?? throw new ArgumentException("the batch has no box turn to focus on");
+        return Focus(input.Images!.index_select(0, f.Image), f.Words, f.WordMask, out _).Logits;
+    }
+
     /// <summary>
     /// The coordinate codes of each row's focus box (B, 4, Dim) and the position of its turn-1
     /// &lt;assistant&gt; (B): from the batch when it carries the global views, else from the KV cache
-    /// (decoding steps carry no images). The head is trained by its own stage, so no gradient flows
-    /// into it from here.
+    /// (decoding steps carry no images). The focus cell is a latent first step of the box: a row
+    /// that gives its box uses the cell of the box's center (and <paramref name="cellLogProbs"/>
+    /// holds log p(that cell), which log-probs and losses of the box count), a row that asks uses
+    /// the cell the batch names or else the most likely one.
     /// </summary>
-    private (Tensor Codes, Tensor Assistant)? FocusCodes(ModelInput input, KvCache? cache)
+    private (Tensor Codes, Tensor Assistant)? FocusCodes(ModelInput input, KvCache? cache, out Tensor? cellLogProbs)
     {
+        cellLogProbs = null;
         if (_focus is null) return null;
         if (input.Focus is not { } f || input.Images is null) return cache?.Focus;
-        Tensor codes;
-        using (no_grad())
-        {
-            var (logits, boxes) = _focus.forward(input.Images.index_select(0, f.Image), f.Words, f.WordMask, out _);
-            codes = CoordinateCode.Values(FocusHead.Pick(logits, boxes), Config);
-        }
-        if (cache is not null) cache.Focus = (codes.DetachFromDisposeScope(), f.Assistant.clone().DetachFromDisposeScope());
+        var (logits, boxes) = _focus.forward(input.Images.index_select(0, f.Image), f.Words, f.WordMask, out _);
+        var cell = f.Cell.where(f.Cell.ge(0), logits.argmax(1));
+        cellLogProbs = logits.log_softmax(1).gather(1, cell.unsqueeze(1)).squeeze(1);
+        var codes = CoordinateCode.Values(FocusHead.BoxAt(boxes, cell), Config);
+        if (cache is not null) cache.Focus = (codes.detach().DetachFromDisposeScope(), f.Assistant.clone().DetachFromDisposeScope());
         return (codes, f.Assistant);
     }
 
@@ -334,7 +342,10 @@ public sealed class TinyVlm : nn.Module
     /// vector (images in order, ImageTokens each) — one gather puts the images where the prompt
     /// has &lt;image&gt;, and gradients flow to both the embeddings and the vision tower.
     /// </summary>
-    public Tensor forward(ModelInput input, KvCache? cache = null)
+    public Tensor forward(ModelInput input, KvCache? cache = null) => forward(input, cache, out _);
+
+    /// <param name="cellLogProbs">(B) log p(focus cell) per row (see FocusCodes); null without a focus head or box turn.</param>
+    public Tensor forward(ModelInput input, KvCache? cache, out Tensor? cellLogProbs)
     {
         var (b, t) = (input.Tokens.size(0), input.Tokens.size(1));
         var wte = _coordVocab is null ? _wte : _wte + _coordVocab;
@@ -345,7 +356,7 @@ public sealed class TinyVlm : nn.Module
             x = cat([x, vectors], 0).index_select(0, input.Slots);
         }
         x = x.view(b, t, Config.Dim) + nn.functional.embedding(input.Positions, _wpe);
-        if (FocusCodes(input, cache) is var (codes, assistant))
+        if (FocusCodes(input, cache, out cellLogProbs) is var (codes, assistant))
         {
             // Turn 1's box token k is predicted at <assistant> + k: there the focus box's k-th coordinate is added.
             var offset = input.Positions - assistant.unsqueeze(1);
@@ -366,9 +377,10 @@ public sealed record ModelInput(Tensor Tokens, Tensor Positions, Tensor Mask, Te
 /// <summary>
 /// Per row: the index of its global view among the batch's images (B) long, the question's words
 /// (B, FocusWords) long with their mask (bool), and the position of turn 1's &lt;assistant&gt; (B)
-/// long — far outside the sequence for rows without a box turn.
+/// long — far outside the sequence for rows without a box turn — and the focus cell (B) long: the
+/// given box's, or -1 where the model picks (the most likely cell; generation samples one and sets it).
 /// </summary>
-public sealed record FocusInput(Tensor Image, Tensor Words, Tensor WordMask, Tensor Assistant);
+public sealed record FocusInput(Tensor Image, Tensor Words, Tensor WordMask, Tensor Assistant, Tensor Cell);
 
 /// <summary>Keys and values of one layer, grown by each call; owned here, outside any dispose scope.</summary>
 public sealed class LayerCache : IDisposable

@@ -29,5 +29,9 @@ public sealed record TokenSequence(int[] Tokens, bool[] Response, IReadOnlyList<
     public int ResponseCount => Response.Count(r => r);
 }
 
-/// <summary>The question's token ids and the index of turn 1's &lt;assistant&gt; token (the position that predicts x1).</summary>
-public sealed record FocusMark(int[] Question, int AssistantIndex);
+/// <summary>
+/// The question's token ids, the index of turn 1's &lt;assistant&gt; token (the position that predicts
+/// x1), and the focus cell of turn 1's box when the sequence gives the box (the cell of its center;
+/// null when the box is to be generated, and the model picks the cell).
+/// </summary>
+public sealed record FocusMark(int[] Question, int AssistantIndex, int? Cell = null);

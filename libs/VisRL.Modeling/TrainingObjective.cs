@@ -15,7 +15,7 @@ public interface ITrainingObjective
     IReadOnlyList<Tensor>? Parameters => null;
 }
 
-/// <summary>Supervised training: the masked cross-entropy of the sequences' response tokens.</summary>
+/// <summary>Supervised training: the masked cross-entropy of the sequences' response tokens (a response box's focus cell counts as one).</summary>
 public sealed class SequenceObjective(VisRLTiny model, IReadOnlyList<TokenSequence> examples) : ITrainingObjective
 {
     public int Count => examples.Count;
@@ -23,6 +23,7 @@ public sealed class SequenceObjective(VisRLTiny model, IReadOnlyList<TokenSequen
     public Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values)
     {
         var batch = Batch.Build([.. indices.Select(i => examples[i])], model.Config, model.Tokenizer.PadId, model.Model.Device);
-        return Losses.MaskedCrossEntropy(model.Model.forward(batch.Input), batch.Targets, batch.ResponseMask);
+        var logits = model.Model.forward(batch.Input, null, out var cells);
+        return Losses.MaskedCrossEntropy(logits, batch.Targets, batch.ResponseMask, cells, batch.CellResponse);
     }
 }

@@ -63,14 +63,18 @@ public sealed class VisRLTiny : IDisposable
 
     // ---- log-probabilities (summed over response tokens; prompt and padding masked) ----
 
-    /// <summary>Σ log p over the response tokens of each sequence, (B), with gradients when grad mode is on.</summary>
+    /// <summary>
+    /// Σ log p over the response tokens of each sequence, (B), with gradients when grad mode is on; a
+    /// response box also counts log p of its focus cell (the box's latent first step, see TinyVlm).
+    /// </summary>
     public Tensor SequenceLogProbs(IReadOnlyList<TokenSequence> sequences)
     {
         var batch = Batch.Build(sequences, Config, Tokenizer.PadId, Model.Device);
-        return Losses.SequenceLogProbs(Model.forward(batch.Input), batch.Targets, batch.ResponseMask);
+        var logits = Model.forward(batch.Input, null, out var cells);
+        return Losses.SequenceLogProbs(logits, batch.Targets, batch.ResponseMask, cells, batch.CellResponse);
     }
 
-    /// <summary>Stage-1 DPO quantity: log p(box tokens, &lt;eos&gt; | global image, question).</summary>
+    /// <summary>Stage-1 DPO quantity: log p(focus cell, box tokens, &lt;eos&gt; | global image, question).</summary>
     public Tensor BoxLogProbs(IReadOnlyList<BoxItem> items) =>
         SequenceLogProbs([.. items.Select(i => Protocol.BoxTurn(GlobalView(i.Scene), i.Question, i.Box))]);
 

@@ -44,6 +44,36 @@ public sealed class FocusTests
     }
 
     [Fact]
+    public void AResponseBoxsLogProbCountsItsFocusCellAndAGivenBoxUsesItsCentersCell()
+    {
+        using var m = Tiny.Model(seed: 6);
+        var items = Tiny.Scenes.Take(3).ToList();
+        var boxTurns = items.Select(i => m.Protocol.BoxTurn(m.GlobalView(i.Image), i.Question, i.GtBox)).ToList();
+        Assert.All(boxTurns.Zip(items), x => Assert.Equal(m.Config.FocusCell(x.Second.GtBox), x.First.Focus!.Cell));
+        Assert.Null(m.Protocol.BoxTurn(m.GlobalView(items[0].Image), items[0].Question).Focus!.Cell);
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var withCell = Tiny.Floats(m.SequenceLogProbs(boxTurns));
+        var batch = Batch.Build(boxTurns, m.Config, m.Tokenizer.PadId, CPU);
+        var tokensOnly = Tiny.Floats(Losses.SequenceLogProbs(m.Model.forward(batch.Input), batch.Targets, batch.ResponseMask));
+        var focusLogits = Tiny.Floats(m.Model.FocusLogits(batch.Input));
+        int cells = m.Config.PatchGrid * m.Config.PatchGrid;
+        for (int r = 0; r < items.Count; r++)
+        {
+            var row = focusLogits.AsSpan(r * cells, cells).ToArray().Select(x => (double)x).ToArray();
+            double max = row.Max(), logSum = max + Math.Log(row.Sum(x => Math.Exp(x - max)));
+            double expected = row[boxTurns[r].Focus!.Cell!.Value] - logSum;
+            Assert.True(Math.Abs(withCell[r] - tokensOnly[r] - expected) < 1e-4, $"row {r}: {withCell[r] - tokensOnly[r]} vs log p(cell) {expected}");
+        }
+
+        // Turn 2's answer alone is the response: no cell term.
+        var answerTurn = m.Protocol.AnswerTurn(m.GlobalView(items[0].Image), items[0].Question, items[0].GtBox, m.CropView(items[0].Image, items[0].GtBox), items[0].Answer);
+        var answerBatch = Batch.Build([answerTurn], m.Config, m.Tokenizer.PadId, CPU);
+        Assert.Equal(0f, Tiny.Floats(answerBatch.CellResponse!)[0]);
+    }
+
+    [Fact]
     public void TheFocusStageLearnsWhichOfTwoSquaresTheQuestionAsksAbout()
     {
         // 32 px views, a 4×4 cell grid; a red and a blue square at random cells; the question names one.
@@ -59,7 +89,7 @@ public sealed class FocusTests
         var batch = Batch.Build([.. test.Select(x => m.Protocol.BoxTurn(x.Example.GlobalView, x.Question))], m.Config, m.Tokenizer.PadId, CPU);
         var f = batch.Input.Focus!;
         var (logits, boxes) = m.Model.Focus(batch.Input.Images!.index_select(0, f.Image), f.Words, f.WordMask, out _);
-        var picked = Tiny.Floats(FocusHead.Pick(logits, boxes));
+        var picked = Tiny.Floats(FocusHead.BoxAt(boxes, logits.argmax(1)));
         int hits = Enumerable.Range(0, test.Count).Count(i => BoxIou.Iou(new Box(picked[4 * i], picked[4 * i + 1], picked[4 * i + 2], picked[4 * i + 3]), test[i].Example.GtBox) > 0.5);
         Assert.True(hits >= 0.9 * test.Count, $"{hits}/{test.Count} focus boxes with IoU > 0.5");
     }

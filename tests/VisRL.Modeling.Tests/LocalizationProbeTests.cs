@@ -33,7 +33,7 @@ public class LocalizationProbeTests
     [Fact]
     public void First_token_nll_is_the_prompt_only_log_softmax_of_x1()
     {
-        using var m = Tiny.Model(seed: 5);
+        using var m = Tiny.Model(seed: 5, Tiny.Config with { FocusDim = 0 }); // the probe's model: the decoder alone
         var scenes = Tiny.Scenes.Take(3).Select(LabeledScene.From).ToList();
         double expected = 0;
         foreach (var s in scenes)
