@@ -27,6 +27,18 @@ public class CliHelpersTests
         }
     }
 
+    [Theory]
+    [InlineData(new string[0], 0)]
+    [InlineData(new[] { "--iterations", "2" }, 0)]
+    [InlineData(new[] { "--iterations", "0" }, 1)]
+    public void RunStartTakesOneIterationByDefaultAndRefusesFewer(string[] extra, int errors)
+    {
+        var run = RunCommand.Create();
+        var result = run.Parse(["start", "--dataset", "d", "--policy", "p", "--judge", "j", .. extra]);
+        Assert.Equal(errors, result.Errors.Count);
+        if (errors > 0) Assert.Contains("--iterations must be ≥ 1", result.Errors[0].Message);
+    }
+
     [Fact]
     public void StackEnvFilesBecomeConfigurationKeys()
     {

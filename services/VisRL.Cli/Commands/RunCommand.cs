@@ -31,9 +31,13 @@ internal static class RunCommand
         var configFile = new Option<string?>("--config") { Description = "Round config JSON (split, batchSize, sampling {…}, thresholds {…}, training {dpo {…}, evalSplit, evalItems})." };
         var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
         var command = new Command("start", "Start a run (StartRun) and follow it until it completes or fails.") { dataset, policy, judge, iterations, items, name, configFile, timeout };
+        // On the option's own tokens: a command validator reads 0 for an option left at its default.
+        iterations.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && (!int.TryParse(result.Tokens[0].Value, out int n) || n < 1)) result.AddError("--iterations must be ≥ 1");
+        });
         command.Validators.Add(result =>
         {
-            if (result.GetValue(iterations) < 1) result.AddError("--iterations must be ≥ 1");
             if (result.GetValue(items) is < 1) result.AddError("--items must be ≥ 1");
         });
         command.SetAction(async (parse, ct) =>
