@@ -38,7 +38,7 @@ public static class FocusTraining
             var item = scene(start + k);
             var objects = item.Objects?.Select(o => new ObjectMark(o.CenterX / item.Image.Width, o.CenterY / item.Image.Height,
                 tokenizer.IdOf(o.Color.Name), tokenizer.IdOf(ShapeNames.Of(o.Shape)))).ToList();
-            result[k] = new FocusExample(Views.Global(item.Image, protocol.Config.ImageSize), tokenizer.Encode(item.Question), item.GtBox, objects);
+            result[k] = new FocusExample(Views.Global(item.Image, protocol.Config.ImageSize), protocol.FocusWords(tokenizer.Encode(item.Question)), item.GtBox, objects);
         });
         return result;
     }
@@ -49,6 +49,8 @@ public static class FocusTraining
     {
         if (examples.Count == 0) throw new ArgumentException("no focus examples");
         if (model.Config.FocusDim == 0) throw new ArgumentException("the model has no focus head (FocusDim 0)");
+        if (examples.FirstOrDefault(e => e.Question.Length > model.Config.FocusWords) is { } tooLong)
+            throw new ArgumentException($"a focus example's question has {tooLong.Question.Length} words, the focus head reads at most FocusWords ({model.Config.FocusWords}): make it with Protocol.FocusWords");
         using var objective = new FocusObjective(model, examples);
         return new Trainer(model, config, objective) { OnMetrics = onMetrics }.Run(cancellation);
     }

@@ -55,7 +55,7 @@ public sealed record ModelConfig
     public int FocusDim { get; init; } = 96;
     public int FocusLayers { get; init; } = 3;
     public int FocusHeads { get; init; } = 4;
-    /// <summary>Longest question the focus head reads (its learned word positions).</summary>
+    /// <summary>Words of the question the focus head reads (its learned word positions); a longer question gives it its last ones.</summary>
     public int FocusWords { get; init; } = 16;
 
     /// <summary>Side of the ViT's patch grid.</summary>

@@ -61,8 +61,14 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
     {
         var words = Tokenizer.Encode(question);
         b.Add(Tokenizer.BosId).Add(Tokenizer.UserId).AddImage(globalView).Add(words).Add(Tokenizer.BoxRequestId)
-            .MarkFocus(words, box is { } given ? Config.FocusCell(given) : null).Add(Tokenizer.AssistantId);
+            .MarkFocus(FocusWords(words), box is { } given ? Config.FocusCell(given) : null).Add(Tokenizer.AssistantId);
     }
+
+    /// <summary>
+    /// The words the focus head reads: at most FocusWords; a longer question keeps its end, where
+    /// questions name the object ("… on the red circle?"). The decoder still reads all of it.
+    /// </summary>
+    public int[] FocusWords(int[] question) => question.Length > Config.FocusWords ? question[^Config.FocusWords..] : question;
 
     private sealed class Builder(Protocol p)
     {
@@ -84,11 +90,9 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
             return this;
         }
 
-        /// <summary>The next token is turn 1's &lt;assistant&gt;.</summary>
+        /// <summary>The next token is turn 1's &lt;assistant&gt;; <paramref name="cell"/>: the given box's focus cell.</summary>
         public Builder MarkFocus(int[] question, int? cell)
         {
-            if (p.Config.FocusDim > 0 && question.Length > p.Config.FocusWords)
-                throw new ArgumentException($"question of {question.Length} tokens exceeds FocusWords {p.Config.FocusWords}");
             _focus = new FocusMark(question, _tokens.Count, cell);
             return this;
         }

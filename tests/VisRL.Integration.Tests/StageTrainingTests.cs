@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using VisRL.Data;
 using VisRL.Data.Synthetic;
+using VisRL.Imaging.Synthetic;
 using VisRL.Modeling;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
@@ -24,6 +25,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Vision = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1 },
         BaseReading = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
         Base = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
+        Focus = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1 },
         Sft = new TrainerConfig { Steps = 4, BatchSize = 4, LogEvery = 1, CheckpointEvery = 2 },
     };
 
@@ -57,15 +59,18 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
     public async Task BaseThenSftPublishCheckpointsAndMetrics_AndEvaluationIsStored()
     {
         var training = Training(out var checkpoints);
-        var baseJob = Guid.NewGuid();
+        var (baseJob, sftJob) = (Guid.NewGuid(), Guid.NewGuid());
         var baseCheckpoint = await training.RunAsync(Request(TrainingStageKind.Base, baseJob));
-        var sft = await training.RunAsync(Request(TrainingStageKind.Sft, Guid.NewGuid()));
+        var sft = await training.RunAsync(Request(TrainingStageKind.Sft, sftJob));
 
         Assert.Equal(("base", 12), (baseCheckpoint.Stage, baseCheckpoint.Step)); // vision 4 + reading 4 + view mix 4
+        Assert.Equal(("sft", 8), (sft.Stage, sft.Step)); // focus 4 + SFT 4
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
         var sftRow = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.Id == sft.Id);
         Assert.Equal(baseCheckpoint.Id, sftRow.ParentId); // SFT starts from the latest base checkpoint
         Assert.Equal(12 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == baseJob)); // 12 steps × 4 metrics
+        // The focus stage ran and reported its accuracy at every step.
+        Assert.Equal(4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == sftJob && m.Name == "focus/top1"));
         var baseRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == baseJob);
         Assert.Equal(("completed", 12), (baseRow.Status, baseRow.CompletedSteps));
 
@@ -80,6 +85,15 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var rows = await db.Evaluations.AsNoTracking().Where(e => e.Checkpoint == sft.ContentHash).ToListAsync();
         Assert.Equal(2 * (1 + reports[0].Families.Count), rows.Count);
         Assert.All(rows.Where(r => r.Mode == Evaluator.Cot && r.Family == "all"), r => Assert.NotNull(r.DetectionAccuracy));
+    }
+
+    [Fact]
+    public async Task StoredSyntheticScenesCarryTheObjectsTheirGeneratorMadeForTheFocusStage()
+    {
+        var scenes = await SceneLoader.LoadAsync(_storage, "train-ds", "sft", null, requireBoxes: true, CancellationToken.None);
+        var generator = new SyntheticGenerator(SyntheticSplitSpec.Create(5, sceneSize: 224, minObjects: 4, maxObjects: 6).Options, 5);
+        Assert.Equal(8, scenes.Count);
+        for (int i = 0; i < scenes.Count; i++) Assert.Equal(generator.Generate(i).Objects, scenes[i].Objects);
     }
 
     [Fact]

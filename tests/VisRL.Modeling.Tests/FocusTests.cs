@@ -95,6 +95,22 @@ public sealed class FocusTests
     }
 
     [Fact]
+    public void ALongQuestionGivesTheFocusHeadItsLastWordsAndTheDecoderAllOfThem()
+    {
+        using var m = Tiny.Model(seed: 7);
+        var item = Tiny.Scenes[0];
+        string question = string.Join(" ", Enumerable.Repeat("what is on the", 5)) + " " + item.Question; // well past FocusWords
+        var words = m.Tokenizer.Encode(question);
+        Assert.True(words.Length > m.Config.FocusWords);
+        var sequence = m.Protocol.BoxTurn(m.GlobalView(item.Image), question, item.GtBox);
+        Assert.Equal(words[^m.Config.FocusWords..], sequence.Focus!.Question);
+        Assert.True(Enumerable.Range(0, sequence.Length - words.Length + 1).Any(i => sequence.Tokens.AsSpan(i, words.Length).SequenceEqual(words)), "the decoder's prompt holds the whole question");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Assert.True(float.IsFinite(Tiny.Floats(m.SequenceLogProbs([sequence]))[0]));
+    }
+
+    [Fact]
     public void AModelWithoutAFocusHeadSaysSo()
     {
         using var m = Tiny.Model(seed: 5, Tiny.Config with { FocusDim = 0 });
