@@ -186,7 +186,7 @@ internal sealed class FocusHead : nn.Module
     private readonly ModelConfig _c;
     private readonly ModuleList<Conv2d> _convs;
     private readonly Tensor _words, _wordPos, _cellPos;
-    private readonly Tensor? _cellCode;
+    private readonly Tensor _cellCode;
     private readonly ModuleList<Block> _blocks;
     private readonly LayerNorm _ln;
     private readonly Linear _center, _box;
@@ -223,7 +223,7 @@ internal sealed class FocusHead : nn.Module
         foreach (var conv in _convs) x = nn.functional.max_pool2d(conv.call(x), [2, 2]).relu();
         cellFeatures = x.flatten(2).transpose(1, 2);
         long b = words.size(0), q = words.size(1), cells = cellFeatures.size(1);
-        var h = cat([nn.functional.embedding(words, _words) + _wordPos.narrow(0, 0, q), cellFeatures + _cellCode! + _cellPos], 1);
+        var h = cat([nn.functional.embedding(words, _words) + _wordPos.narrow(0, 0, q), cellFeatures + _cellCode + _cellPos], 1);
         var keys = cat([wordMask, ones([b, cells], ScalarType.Bool, images.device)], 1).view(b, 1, 1, q + cells).expand(b, 1, q + cells, q + cells);
         foreach (var block in _blocks) h = block.forward(h, keys, null);
         h = _ln.call(h.narrow(1, q, cells));
