@@ -123,7 +123,8 @@ public static class Generation
         var focus = input.Focus!;
         var given = focus.Cell.cpu().ToArray<long>();
         var asking = focus.Assistant.cpu().ToArray<long>().Select((a, r) => a >= 0 && given[r] < 0).ToArray();
-        if (!asking.Any(a => a)) return given;
+        // Greedy: -1 lets the forward take the argmax cell from the head pass it runs anyway.
+        if (!asking.Any(a => a) || options.Temperature <= 0) return given;
         var logits = model.FocusLogits(input).to(ScalarType.Float32).cpu().contiguous();
         int n = (int)logits.size(1);
         var rows = logits.ToArray<float>();

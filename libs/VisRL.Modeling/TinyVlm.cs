@@ -186,7 +186,7 @@ internal sealed class FocusHead : nn.Module
     private readonly ModelConfig _c;
     private readonly ModuleList<Conv2d> _convs;
     private readonly Tensor _words, _wordPos, _cellPos;
-    private readonly Tensor _cellCode;
+    private readonly Tensor _cellCode, _cellCenters;
     private readonly ModuleList<Block> _blocks;
     private readonly LayerNorm _ln;
     private readonly Linear _center, _box;
@@ -210,6 +210,7 @@ internal sealed class FocusHead : nn.Module
         _ln = register_module("ln", nn.LayerNorm(c.FocusDim));
         _center = register_module("center", nn.Linear(c.FocusDim, 1));
         _box = register_module("box", nn.Linear(c.FocusDim, 4));
+        _cellCenters = register_buffer("cell_centers", CellCenters(c.PatchGrid), persistent: false);
         _cellCode = register_buffer("cell_code", CoordinateCode.Grid(c with { Dim = c.FocusDim, CoordinateFrequencies = c.FocusDim / 4 }, c.PatchGrid), persistent: false);
     }
 
@@ -227,18 +228,16 @@ internal sealed class FocusHead : nn.Module
         var keys = cat([wordMask, ones([b, cells], ScalarType.Bool, images.device)], 1).view(b, 1, 1, q + cells).expand(b, 1, q + cells, q + cells);
         foreach (var block in _blocks) h = block.forward(h, keys, null);
         h = _ln.call(h.narrow(1, q, cells));
-        var centers = CellCenters(images.device);
-        var boxes = centers.repeat(1, 1, 2) + _box.call(h) / _c.PatchGrid;
+        var boxes = _cellCenters.repeat(1, 1, 2) + _box.call(h) / _c.PatchGrid;
         return (_center.call(h).squeeze(2), boxes);
     }
 
-    /// <summary>(1, PatchGrid², 2): each cell's center (x, y), normalized, row-major.</summary>
-    private Tensor CellCenters(Device device)
+    /// <summary>(1, g², 2): each cell's center (x, y), normalized, row-major.</summary>
+    private static Tensor CellCenters(int g)
     {
-        int g = _c.PatchGrid;
         var centers = new float[g * g * 2];
         for (int i = 0; i < g * g; i++) (centers[2 * i], centers[2 * i + 1]) = (((i % g) + 0.5f) / g, ((i / g) + 0.5f) / g);
-        return tensor(centers, [1, g * g, 2], device);
+        return tensor(centers, [1, g * g, 2]);
     }
 
     /// <summary>Each row's box at its <paramref name="cell"/> (B): (B, 4), clamped to the image.</summary>

@@ -29,8 +29,8 @@ public static class ModelingBenchmark
         int rounds = ctx.Quick ? 2 : 5, perRound = ctx.Quick ? 2 : 4, warmup = ctx.Quick ? 1 : 2;
         ctx.Progress($"libtorch {TorchRuntime.LibtorchVersion}, {threads} thread(s), OpenBLAS core '{TorchRuntime.BlasCoreName}'");
 
-        // The LLaVA-shaped model the peer builds: the focus head trains in a stage of its own and adds a
-        // gradient-free forward to an SFT step, which the peer does not have, so both leave it out.
+        // The LLaVA-shaped model the peer builds: the peer has no focus head, so both sides leave it out
+        // (it adds its forward and backward, ~0.05 s at batch 16, to an SFT step).
         using var m = VisRLTiny.Create(new ModelConfig { FocusDim = 0 }, seed: 0);
         var c = m.Config;
         var generator = new SyntheticGenerator(seed: 42);

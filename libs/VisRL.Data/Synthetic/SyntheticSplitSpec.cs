@@ -78,4 +78,20 @@ public sealed record SyntheticSplitSpec
             ["families"] = families,
         };
     }
+
+    /// <summary>The spec <see cref="ToJson"/> wrote; null for another generator version.</summary>
+    public static SyntheticSplitSpec? FromJson(JsonObject json)
+    {
+        if ((string?)json["generator"] != GeneratorVersion) return null;
+        var d = new SyntheticOptions();
+        int Int(string key, int fallback) => json[key] is JsonValue v ? v.GetValue<int>() : fallback;
+        var families = json["families"] is JsonObject f ? f.ToDictionary(p => p.Key, p => p.Value!.GetValue<double>()) : d.FamilyWeights;
+        var options = d with
+        {
+            SceneSize = Int("scene_size", d.SceneSize), MinObjects = Int("min_objects", d.MinObjects), MaxObjects = Int("max_objects", d.MaxObjects),
+            MinObjectSize = Int("min_object_size", d.MinObjectSize), MaxObjectSize = Int("max_object_size", d.MaxObjectSize),
+            GlyphScale = Int("glyph_scale", d.GlyphScale), ClutterCount = Int("clutter", d.ClutterCount), FamilyWeights = families,
+        };
+        return new SyntheticSplitSpec { Seed = ulong.Parse((string)json["seed"]!, CultureInfo.InvariantCulture), Options = options };
+    }
 }
