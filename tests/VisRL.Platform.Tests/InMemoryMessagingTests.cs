@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using VisRL.Contracts.V1;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
@@ -34,5 +35,17 @@ public class InMemoryMessagingTests
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public void UsageTelemetryIsOff()
+    {
+        // Services run without internet access: MassTransit's usage report would only log a failure at every start.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Messaging:Transport"] = "InMemory" });
+        builder.AddVisRLServiceDefaults("unit-service");
+        builder.AddVisRLMessaging();
+        using var host = builder.Build();
+        Assert.False(host.Services.GetRequiredService<IOptions<UsageTelemetryOptions>>().Value.Enabled);
     }
 }

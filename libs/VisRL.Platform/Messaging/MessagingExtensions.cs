@@ -37,6 +37,8 @@ public static class MessagingExtensions
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service.Name, includeNamespace: false));
+            // Services run without internet access: the usage report would only log a failure at every start.
+            bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             bus.AddConsumer<PingConsumer>();
             addConsumers?.Invoke(bus);
 
