@@ -40,8 +40,11 @@ public static class Losses
     }
 
     /// <summary><see cref="SequenceLogProbs(Tensor, Tensor, Tensor)"/> plus log p(focus cell) where the box is a response: the box's latent first step.</summary>
-    public static Tensor SequenceLogProbs(Tensor logits, Tensor targets, Tensor responseMask, Tensor? cellLogProbs, Tensor? cellResponse) =>
-        cellLogProbs is null || cellResponse is null ? SequenceLogProbs(logits, targets, responseMask) : SequenceLogProbs(logits, targets, responseMask) + cellLogProbs * cellResponse;
+    public static Tensor SequenceLogProbs(Tensor logits, Tensor targets, Tensor responseMask, Tensor? cellLogProbs, Tensor? cellResponse)
+    {
+        var tokens = SequenceLogProbs(logits, targets, responseMask);
+        return cellLogProbs is null || cellResponse is null ? tokens : tokens + cellLogProbs * cellResponse;
+    }
 
     /// <summary>Sigmoid DPO loss, mean over pairs: -log σ(β·((π_w − ref_w) − (π_l − ref_l))).</summary>
     public static Tensor Dpo(Tensor policyChosen, Tensor policyRejected, Tensor referenceChosen, Tensor referenceRejected, double beta = 0.1) =>

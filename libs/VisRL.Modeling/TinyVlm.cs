@@ -114,11 +114,14 @@ internal sealed class VisionEncoder : nn.Module
 /// </summary>
 internal static class CoordinateCode
 {
+    /// <summary>Cycles per image of frequency <paramref name="k"/>: 0.25 … 32, geometric.</summary>
+    private static double Cycles(int k, int frequencies) => 0.25 * Math.Pow(128, k / (double)Math.Max(1, frequencies - 1));
+
     private static void Write(float[] row, int offset, int frequencies, double u)
     {
         for (int k = 0; k < frequencies; k++)
         {
-            double f = 0.25 * Math.Pow(128, k / (double)Math.Max(1, frequencies - 1)); // 0.25 … 32 cycles per image
+            double f = Cycles(k, frequencies);
             row[offset + 2 * k] = (float)(Math.Sin(2 * Math.PI * f * u) / Math.Sqrt(frequencies));
             row[offset + 2 * k + 1] = (float)(Math.Cos(2 * Math.PI * f * u) / Math.Sqrt(frequencies));
         }
@@ -147,7 +150,7 @@ internal static class CoordinateCode
     public static Tensor Values(Tensor u, ModelConfig c)
     {
         int f = c.CoordinateFrequencies;
-        var cycles = arange(0, f, 1, ScalarType.Float32, u.device).mul(Math.Log(128) / Math.Max(1, f - 1)).exp().mul(0.25); // as Write
+        var cycles = tensor(Enumerable.Range(0, f).Select(k => (float)Cycles(k, f)).ToArray(), device: u.device);
         var angles = u.unsqueeze(-1).mul(cycles).mul(2 * Math.PI);
         var group = stack([angles.sin(), angles.cos()], -1).flatten(-2).div(Math.Sqrt(f)); // sin, cos interleaved
         var rest = zeros([.. u.shape, c.Dim - 4 * f], device: u.device);
