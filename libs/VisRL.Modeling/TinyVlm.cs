@@ -150,7 +150,9 @@ internal static class CoordinateCode
     public static Tensor Values(Tensor u, ModelConfig c)
     {
         int f = c.CoordinateFrequencies;
-        var cycles = tensor(Enumerable.Range(0, f).Select(k => (float)Cycles(k, f)).ToArray(), device: u.device);
+        // The ladder of Cycles in float32 tensor ops; not from Cycles' doubles: the two differ in the last bit for some
+        // frequencies, and the quick demo's SFT is unstable enough that one bit turned 44.0 % into 15.7 % (2026-11-22).
+        var cycles = arange(0, f, 1, ScalarType.Float32, u.device).mul(Math.Log(128) / Math.Max(1, f - 1)).exp().mul(0.25);
         var angles = u.unsqueeze(-1).mul(cycles).mul(2 * Math.PI);
         var group = stack([angles.sin(), angles.cos()], -1).flatten(-2).div(Math.Sqrt(f)); // sin, cos interleaved
         var rest = zeros([.. u.shape, c.Dim - 4 * f], device: u.device);
