@@ -52,8 +52,8 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         return new StageTraining(_storage, checkpoints, new TrainingJournal(contexts));
     }
 
-    private StageRequest Request(TrainingStageKind stage, Guid job, string? from = null) =>
-        new(stage, "train-ds", "sft", null, from, job, Tiny, _work);
+    private StageRequest Request(TrainingStageKind stage, Guid job, string? from = null, ExperimentOptions? options = null) =>
+        new(stage, "train-ds", "sft", null, from, job, options ?? Tiny, _work);
 
     [Fact]
     public async Task BaseThenSftPublishCheckpointsAndMetrics_AndEvaluationIsStored()
@@ -71,6 +71,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(12 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == baseJob)); // 12 steps × 4 metrics
         // The focus stage ran and reported its accuracy at every step.
         Assert.Equal(4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == sftJob && m.Name == "focus/top1"));
+        Assert.Equal(0, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == sftJob && m.Name == "sft/focus_loss")); // plain SFT
         var baseRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == baseJob);
         Assert.Equal(("completed", 12), (baseRow.Status, baseRow.CompletedSteps));
 
@@ -85,6 +86,22 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var rows = await db.Evaluations.AsNoTracking().Where(e => e.Checkpoint == sft.ContentHash).ToListAsync();
         Assert.Equal(2 * (1 + reports[0].Families.Count), rows.Count);
         Assert.All(rows.Where(r => r.Mode == Evaluator.Cot && r.Family == "all"), r => Assert.NotNull(r.DetectionAccuracy));
+    }
+
+    [Fact]
+    public async Task AnAnchoredSftJobKeepsTheFocusLossOnAtEverySftStep()
+    {
+        var training = Training(out _);
+        var (baseJob, sftJob) = (Guid.NewGuid(), Guid.NewGuid());
+        var baseCheckpoint = await training.RunAsync(Request(TrainingStageKind.Base, baseJob));
+        var sft = await training.RunAsync(Request(TrainingStageKind.Sft, sftJob, baseCheckpoint.ContentHash, Tiny with { SftFocusWeight = 1.0 }));
+
+        Assert.Equal(("sft", 8), (sft.Stage, sft.Step));
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var focusLoss = await db.TrainingMetrics.Where(m => m.TrainingJobId == sftJob && m.Name == "sft/focus_loss").Select(m => m.Value).ToListAsync();
+        Assert.Equal(4, focusLoss.Count); // the 4 SFT steps, after the focus stage's 4
+        Assert.All(focusLoss, v => Assert.True(v > 0 && double.IsFinite(v)));
+        Assert.Equal(8, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == sftJob && m.Name == "focus/top1"));
     }
 
     [Fact]

@@ -83,15 +83,61 @@ public sealed class FocusTests
         var result = FocusTraining.Run(m, new TrainerConfig { Phase = "focus", Steps = 150, BatchSize = 32, LearningRate = 3e-3, WarmupSteps = 10 }, train);
         Assert.True(result.Steps == 150);
 
-        var test = TwoSquares(m, 10_000, 64);
+        int hits = FocusBoxHits(m, TwoSquares(m, 10_000, 64));
+        Assert.True(hits >= 0.9 * 64, $"{hits}/64 focus boxes with IoU > 0.5");
+    }
+
+    [Fact]
+    public void AnchoredSftAddsTheWeightedFocusLossToTheSequenceLossAndKeepsTheFocusBoxOnTheObject()
+    {
+        var config = Tiny.Config with { ImageSize = 32, FocusDim = 32, FocusHeads = 2, FocusLayers = 1 };
+        using var m = Tiny.Model(seed: 4, config);
+        var train = TwoSquares(m, 0, 512);
+        var focus = train.Select(x => x.Example).ToList();
+        FocusTraining.Run(m, new TrainerConfig { Phase = "focus", Steps = 150, BatchSize = 32, LearningRate = 3e-3, WarmupSteps = 10 }, focus);
+        var sequences = train.Select(x => m.Protocol.BoxTurn(x.Example.GlobalView, x.Question, x.Example.GtBox)).ToList();
+        var anchored = FocusTraining.AnchoredSft(m, sequences, focus, 2.5);
+
+        int[] indices = [3, 17, 40];
+        using (var scope = NewDisposeScope())
+        using (var noGrad = no_grad())
+        {
+            var values = new Dictionary<string, double>();
+            double total = anchored.Loss(indices, values).item<float>();
+            double sequence = new SequenceObjective(m, sequences).Loss(indices, new Dictionary<string, double>()).item<float>();
+            using var plainFocus = new FocusObjective(m, focus, attributes: false);
+            double focusLoss = plainFocus.Loss(indices, new Dictionary<string, double>()).item<float>();
+            Assert.True(focusLoss > 0);
+            Assert.Equal(sequence + 2.5 * focusLoss, total, 3);
+            Assert.Equal(focusLoss, values["sft/focus_loss"], 3);
+        }
+
+        new Trainer(m, new TrainerConfig { Phase = "sft", Steps = 150, BatchSize = 16, LearningRate = 3e-3, WarmupSteps = 10 }, anchored).Run();
+        int hits = FocusBoxHits(m, TwoSquares(m, 10_000, 64));
+        Assert.True(hits >= 0.9 * 64, $"after anchored SFT {hits}/64 focus boxes with IoU > 0.5");
+    }
+
+    [Fact]
+    public void AnchoredSftNeedsTheSftSequencesScenes()
+    {
+        using var m = Tiny.Model(seed: 4);
+        var scenes = Tiny.Scenes.Take(3).ToList();
+        var sequences = scenes.Select(i => m.Protocol.BoxTurn(m.GlobalView(i.Image), i.Question, i.GtBox)).ToList();
+        var focus = FocusTraining.Examples(m.Protocol, [.. scenes.Take(2).Select(LabeledScene.From)]);
+        var e = Assert.Throws<ArgumentException>(() => FocusTraining.AnchoredSft(m, sequences, focus, 1.0));
+        Assert.Contains("3 SFT sequences but 2 focus examples", e.Message);
+    }
+
+    /// <summary>How many of <paramref name="test"/>'s focus boxes at the most likely cell fit the asked-about square (IoU &gt; 0.5).</summary>
+    private static int FocusBoxHits(VisRLTiny m, IReadOnlyList<(FocusExample Example, string Question)> test)
+    {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var batch = Batch.Build([.. test.Select(x => m.Protocol.BoxTurn(x.Example.GlobalView, x.Question))], m.Config, m.Tokenizer.PadId, CPU);
         var f = batch.Input.Focus!;
         var (logits, boxes) = m.Model.Focus(batch.Input.Images!.index_select(0, f.Image), f.Words, f.WordMask, out _);
         var picked = Tiny.Floats(FocusHead.BoxAt(boxes, logits.argmax(1)));
-        int hits = Enumerable.Range(0, test.Count).Count(i => BoxIou.Iou(new Box(picked[4 * i], picked[4 * i + 1], picked[4 * i + 2], picked[4 * i + 3]), test[i].Example.GtBox) > 0.5);
-        Assert.True(hits >= 0.9 * test.Count, $"{hits}/{test.Count} focus boxes with IoU > 0.5");
+        return Enumerable.Range(0, test.Count).Count(i => BoxIou.Iou(new Box(picked[4 * i], picked[4 * i + 1], picked[4 * i + 2], picked[4 * i + 3]), test[i].Example.GtBox) > 0.5);
     }
 
     [Fact]

@@ -22,7 +22,8 @@ internal sealed record DemoPlan(
 {
     /// <summary>
     /// Sized for about 15 minutes on a 2-core machine: the targets run's stages on half its scenes,
-    /// shortened (reading 2,400 steps, focus 500 — the SFT split has 1,500 scenes —, SFT 800). s_b is
+    /// shortened (reading 2,400 steps, focus 500 — the SFT split has 1,500 scenes —, SFT 800), with the
+    /// focus loss kept on during SFT (FocusTraining.AnchoredSft: plain SFT let the focus box drift). s_b is
     /// M_org's probability of the standard answer given the crop, so the winner's box threshold is 0.5
     /// rather than the LLM judge's 0.8. DPO with an SFT term on the chosen responses and half the
     /// default learning rate: pure DPO at 2e-4 cost the answers 15 points in stage 2 (47.0 → 33.0 %).
@@ -36,6 +37,7 @@ internal sealed record DemoPlan(
         BaseReading = o.BaseReading with { Steps = 2400 },
         Focus = o.Focus with { Steps = 500 },
         Sft = o.Sft with { Steps = 800 },
+        SftFocusWeight = 1.0,
     };
 
     public static DemoPlan Load(string path)
@@ -50,6 +52,6 @@ internal sealed record DemoPlan(
 
     /// <summary>The larger reproduction: the targets run's sizes.</summary>
     public static DemoPlan Full { get; } = new("full", "demo-full", 4242, BaseItems: 6000, SftItems: 3000, RlItems: 1000, TestItems: 1000,
-        Samplers: 2, BatchSize: 16, Training: new ExperimentOptions(), Dpo: new DpoSettings(Epochs: 3), TimeoutSeconds: 7200,
+        Samplers: 2, BatchSize: 16, Training: new ExperimentOptions { SftFocusWeight = 1.0 }, Dpo: new DpoSettings(Epochs: 3), TimeoutSeconds: 7200,
         Thresholds: new FilterThresholds(MaxBox: 0.5));
 }
