@@ -55,6 +55,7 @@ public sealed class Batch
         var focusMask = new bool[b * words];
         var focusAssistant = new long[b];
         var focusCell = new long[b];
+        var focusBox = new float[b * 4];
         var cellResponse = new float[b];
         for (int r = 0; r < b; r++)
         {
@@ -83,6 +84,7 @@ public sealed class Batch
             if (s.Focus is { } focus)
             {
                 (focusImage[r], focusAssistant[r], focusCell[r]) = (images.Count, focus.AssistantIndex, focus.Cell ?? -1);
+                if (focus.Box is { } box) (focusBox[4 * r], focusBox[4 * r + 1], focusBox[4 * r + 2], focusBox[4 * r + 3]) = ((float)box.X1, (float)box.Y1, (float)box.X2, (float)box.Y2);
                 if (focus.Cell is not null && focus.AssistantIndex + 1 < s.Length && s.Response[focus.AssistantIndex + 1]) cellResponse[r] = 1f;
                 for (int w = 0; w < focus.Question.Length; w++) (focusWords[r * words + w], focusMask[r * words + w]) = (focus.Question[w], true);
             }
@@ -98,7 +100,7 @@ public sealed class Batch
         var input = new ModelInput(tensor(tokens, [b, t], device), tensor(positions, [b, t], device), tensor(mask, [b, 1, t, t], device), imageTensor, slotTensor)
         {
             Focus = withFocus
-                ? new FocusInput(tensor(focusImage, [b], device), tensor(focusWords, [b, words], device), tensor(focusMask, [b, words], device), tensor(focusAssistant, [b], device), tensor(focusCell, [b], device))
+                ? new FocusInput(tensor(focusImage, [b], device), tensor(focusWords, [b, words], device), tensor(focusMask, [b, words], device), tensor(focusAssistant, [b], device), tensor(focusCell, [b], device), tensor(focusBox, [b, 4], device))
                 : null,
         };
         return new Batch(input, tensor(targets, [b, Math.Max(1, t - 1)], device), tensor(response, [b, Math.Max(1, t - 1)], device),

@@ -85,7 +85,7 @@ public static class Experiments
         sft.Model.load_state_dict(baseModel.Model.state_dict());
         clock.Restart();
         if (focusData.Count > 0) FocusTraining.Run(sft, o.Focus, focusData, OnMetrics);
-        if (o.Sft.Steps > 0) new Trainer(sft, o.Sft, SftObjective(sft, o, sftData, () => FocusTraining.Examples(sft.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.SftItems))) { OnMetrics = OnMetrics }.Run();
+        if (o.Sft.Steps > 0) new Trainer(sft, o.Sft, SftObjective(sft, o, sftData)) { OnMetrics = OnMetrics }.Run();
         double sftSeconds = clock.Elapsed.TotalSeconds;
         if (o.OutputFolder is { } folder)
         {
@@ -107,9 +107,9 @@ public static class Experiments
     }
 
     /// <summary>The SFT phase's objective: the sequences' cross-entropy, anchored by the focus loss when the options ask and the model has a focus head.</summary>
-    public static ITrainingObjective SftObjective(VisRLTiny model, ExperimentOptions o, IReadOnlyList<TokenSequence> sequences, Func<IReadOnlyList<FocusExample>> focusExamples) =>
+    public static ITrainingObjective SftObjective(VisRLTiny model, ExperimentOptions o, IReadOnlyList<TokenSequence> sequences) =>
         o.SftFocusWeight > 0 && model.Config.FocusDim > 0
-            ? FocusTraining.AnchoredSft(model, sequences, focusExamples(), o.SftFocusWeight)
+            ? FocusTraining.AnchoredSft(model, sequences, o.SftFocusWeight)
             : new SequenceObjective(model, sequences);
 
     /// <summary>Mean P(standard answer | crop, question) under <paramref name="critic"/> for GT-box crops and for random non-overlapping crops.</summary>

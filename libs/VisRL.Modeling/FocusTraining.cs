@@ -56,17 +56,19 @@ public static class FocusTraining
     }
 
     /// <summary>
-    /// The SFT warm-up's objective with the focus stage's center and box losses kept on, weighted by
-    /// <paramref name="weight"/>: <paramref name="focus"/>[i] is the scene of <paramref name="sequences"/>[i].
-    /// Why: the decoder's gradient alone turns the focus head's box into a free code — after plain SFT
-    /// it fitted the object at the chosen cell for 1 of 300 test items, against 127 after the focus
-    /// stage — and the decoder then guesses the coordinates between near-tied bins, which any later
-    /// update (the DPO stages) moves. Anchored, the decoder learns to copy the focus box.
+    /// The SFT warm-up's objective with the focus stage's center and box losses kept on at the given
+    /// box, weighted by <paramref name="weight"/>. Why: the decoder's gradient alone turns the focus
+    /// head's box into a free code — after plain SFT it fitted the object at the chosen cell for 1 of
+    /// 300 test items, against 127 after the focus stage — and the decoder then guesses the
+    /// coordinates between near-tied bins, which any later update (the DPO stages) moves. Anchored,
+    /// the decoder learns to copy the focus box.
     /// </summary>
-    public static ITrainingObjective AnchoredSft(VisRLTiny model, IReadOnlyList<TokenSequence> sequences, IReadOnlyList<FocusExample> focus, double weight)
+    public static ITrainingObjective AnchoredSft(VisRLTiny model, IReadOnlyList<TokenSequence> sequences, double weight)
     {
-        if (sequences.Count != focus.Count) throw new ArgumentException($"{sequences.Count} SFT sequences but {focus.Count} focus examples: they must be the same scenes");
-        return new FocusAnchoredObjective(new SequenceObjective(model, sequences), new FocusObjective(model, focus, attributes: false), weight);
+        if (model.Config.FocusDim == 0) throw new ArgumentException("the model has no focus head (FocusDim 0)");
+        int missing = sequences.ToList().FindIndex(s => s.Focus?.Box is null);
+        if (missing >= 0) throw new ArgumentException($"SFT sequence {missing} does not give turn 1's box: anchored SFT trains the focus head at the given box");
+        return new FocusAnchoredObjective(model, sequences, weight);
     }
 
     /// <summary>Weights of the focus head (state-dict names).</summary>
@@ -148,15 +150,20 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
     public void Dispose() => _attributes?.Dispose();
 }
 
-/// <summary>SFT's sequence loss + weight × the focus stage's center and box loss on the same indices (see <see cref="FocusTraining.AnchoredSft"/>).</summary>
-internal sealed class FocusAnchoredObjective(SequenceObjective sequences, FocusObjective focus, double weight) : ITrainingObjective
+/// <summary>
+/// SFT's masked cross-entropy + weight × the focus stage's loss at each sequence's given box (−log p(its
+/// cell) + L1 of that cell's box, in cells), both from one forward (see <see cref="FocusTraining.AnchoredSft"/>).
+/// </summary>
+internal sealed class FocusAnchoredObjective(VisRLTiny model, IReadOnlyList<TokenSequence> sequences, double weight) : ITrainingObjective
 {
     public int Count => sequences.Count;
 
     public Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values)
     {
-        var anchor = focus.Loss(indices, values);
+        var batch = Batch.Build([.. indices.Select(i => sequences[i])], model.Config, model.Tokenizer.PadId, model.Model.Device);
+        var logits = model.Model.forward(batch.Input, null, out var cells, out var boxes);
+        var anchor = -cells!.mean() + (boxes! - batch.Input.Focus!.Box).abs().mean() * model.Config.PatchGrid;
         values["sft/focus_loss"] = anchor.item<float>(); // not "focus/loss": the focus stage reports that
-        return sequences.Loss(indices, values) + anchor * weight;
+        return Losses.MaskedCrossEntropy(logits, batch.Targets, batch.ResponseMask, cells, batch.CellResponse) + anchor * weight;
     }
 }

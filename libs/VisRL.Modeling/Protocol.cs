@@ -61,7 +61,7 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
     {
         var words = Tokenizer.Encode(question);
         b.Add(Tokenizer.BosId).Add(Tokenizer.UserId).AddImage(globalView).Add(words).Add(Tokenizer.BoxRequestId)
-            .MarkFocus(FocusWords(words), box is { } given ? Config.FocusCell(given) : null).Add(Tokenizer.AssistantId);
+            .MarkFocus(FocusWords(words), box).Add(Tokenizer.AssistantId);
     }
 
     /// <summary>
@@ -90,10 +90,10 @@ public sealed class Protocol(Tokenizer tokenizer, ModelConfig config)
             return this;
         }
 
-        /// <summary>The next token is turn 1's &lt;assistant&gt;; <paramref name="cell"/>: the given box's focus cell.</summary>
-        public Builder MarkFocus(int[] question, int? cell)
+        /// <summary>The next token is turn 1's &lt;assistant&gt;; <paramref name="box"/>: turn 1's box when the sequence gives it.</summary>
+        public Builder MarkFocus(int[] question, Box? box)
         {
-            _focus = new FocusMark(question, _tokens.Count, cell);
+            _focus = new FocusMark(question, _tokens.Count, box is { } given ? p.Config.FocusCell(given) : null, box);
             return this;
         }
 

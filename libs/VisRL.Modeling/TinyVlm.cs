@@ -246,8 +246,10 @@ internal sealed class FocusHead : nn.Module
     }
 
     /// <summary>Each row's box at its <paramref name="cell"/> (B): (B, 4), clamped to the image.</summary>
-    public static Tensor BoxAt(Tensor boxes, Tensor cell) =>
-        boxes.gather(1, cell.view(-1, 1, 1).expand(-1, 1, 4)).squeeze(1).clamp(0.0, 1.0);
+    public static Tensor BoxAt(Tensor boxes, Tensor cell) => RawBoxAt(boxes, cell).clamp(0.0, 1.0);
+
+    /// <summary>The same, not clamped (what the focus stage's L1 trains).</summary>
+    public static Tensor RawBoxAt(Tensor boxes, Tensor cell) => boxes.gather(1, cell.view(-1, 1, 1).expand(-1, 1, 4)).squeeze(1);
 }
 
 /// <summary>The whole model. Weight names are its state-dict keys (vision.*, projector.*, wte, wpe, blocks.*, ln_f.*).</summary>
@@ -326,15 +328,16 @@ public sealed class TinyVlm : nn.Module
     /// holds log p(that cell), which log-probs and losses of the box count), a row that asks uses
     /// the cell the batch names or else the most likely one.
     /// </summary>
-    private (Tensor Codes, Tensor Assistant)? FocusCodes(ModelInput input, KvCache? cache, out Tensor? cellLogProbs)
+    private (Tensor Codes, Tensor Assistant)? FocusCodes(ModelInput input, KvCache? cache, out Tensor? cellLogProbs, out Tensor? focusBoxes)
     {
-        cellLogProbs = null;
+        (cellLogProbs, focusBoxes) = (null, null);
         if (_focus is null) return null;
         if (input.Focus is not { } f || input.Images is null) return cache?.Focus;
         var (logits, boxes) = _focus.forward(input.Images.index_select(0, f.Image), f.Words, f.WordMask, out _);
         var cell = f.Cell.where(f.Cell.ge(0), logits.argmax(1));
         cellLogProbs = logits.log_softmax(1).gather(1, cell.unsqueeze(1)).squeeze(1);
-        var codes = CoordinateCode.Values(FocusHead.BoxAt(boxes, cell), Config);
+        focusBoxes = FocusHead.RawBoxAt(boxes, cell);
+        var codes = CoordinateCode.Values(focusBoxes.clamp(0.0, 1.0), Config);
         if (cache is not null) cache.Focus = (codes.detach().DetachFromDisposeScope(), f.Assistant.clone().DetachFromDisposeScope());
         return (codes, f.Assistant);
     }
@@ -349,7 +352,10 @@ public sealed class TinyVlm : nn.Module
     public Tensor forward(ModelInput input, KvCache? cache = null) => forward(input, cache, out _);
 
     /// <param name="cellLogProbs">(B) log p(focus cell) per row (see FocusCodes); null without a focus head or box turn.</param>
-    public Tensor forward(ModelInput input, KvCache? cache, out Tensor? cellLogProbs)
+    public Tensor forward(ModelInput input, KvCache? cache, out Tensor? cellLogProbs) => forward(input, cache, out cellLogProbs, out _);
+
+    /// <param name="focusBoxes">(B, 4) the focus head's box at each row's cell, not clamped; null as <paramref name="cellLogProbs"/>.</param>
+    public Tensor forward(ModelInput input, KvCache? cache, out Tensor? cellLogProbs, out Tensor? focusBoxes)
     {
         var (b, t) = (input.Tokens.size(0), input.Tokens.size(1));
         var wte = _coordVocab is null ? _wte : _wte + _coordVocab;
@@ -360,7 +366,7 @@ public sealed class TinyVlm : nn.Module
             x = cat([x, vectors], 0).index_select(0, input.Slots);
         }
         x = x.view(b, t, Config.Dim) + nn.functional.embedding(input.Positions, _wpe);
-        if (FocusCodes(input, cache, out cellLogProbs) is var (codes, assistant))
+        if (FocusCodes(input, cache, out cellLogProbs, out focusBoxes) is var (codes, assistant))
         {
             // Turn 1's box token k is predicted at <assistant> + k: there the focus box's k-th coordinate is added.
             var offset = input.Positions - assistant.unsqueeze(1);
@@ -382,9 +388,10 @@ public sealed record ModelInput(Tensor Tokens, Tensor Positions, Tensor Mask, Te
 /// Per row: the index of its global view among the batch's images (B) long, the question's words
 /// (B, FocusWords) long with their mask (bool), and the position of turn 1's &lt;assistant&gt; (B)
 /// long — far outside the sequence for rows without a box turn — and the focus cell (B) long: the
-/// given box's, or -1 where the model picks (the most likely cell; generation samples one and sets it).
+/// given box's, or -1 where the model picks (the most likely cell; generation samples one and sets it);
+/// the given box (B, 4) float, normalized x1, y1, x2, y2, zeros where there is none.
 /// </summary>
-public sealed record FocusInput(Tensor Image, Tensor Words, Tensor WordMask, Tensor Assistant, Tensor Cell);
+public sealed record FocusInput(Tensor Image, Tensor Words, Tensor WordMask, Tensor Assistant, Tensor Cell, Tensor Box);
 
 /// <summary>Keys and values of one layer, grown by each call; owned here, outside any dispose scope.</summary>
 public sealed class LayerCache : IDisposable

@@ -1,3 +1,4 @@
+using VisRL.Imaging.Geometry;
 using VisRL.Imaging;
 
 namespace VisRL.Modeling;
@@ -31,7 +32,7 @@ public sealed record TokenSequence(int[] Tokens, bool[] Response, IReadOnlyList<
 
 /// <summary>
 /// The question's token ids, the index of turn 1's &lt;assistant&gt; token (the position that predicts
-/// x1), and the focus cell of turn 1's box when the sequence gives the box (the cell of its center;
-/// null when the box is to be generated, and the model picks the cell).
+/// x1), and when the sequence gives turn 1's box: that box and its focus cell (the cell of its center;
+/// both null when the box is to be generated, and the model picks the cell).
 /// </summary>
-public sealed record FocusMark(int[] Question, int AssistantIndex, int? Cell = null);
+public sealed record FocusMark(int[] Question, int AssistantIndex, int? Cell = null, Box? Box = null);

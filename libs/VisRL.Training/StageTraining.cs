@@ -80,9 +80,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                         _ => SyntheticData.SftExamples(model.Protocol, scenes, 2),
                     };
                     var root = await resume.RestoreAsync(phase.Phase, cancellationToken);
-                    var objective = phase.Phase == "sft"
-                        ? Experiments.SftObjective(model, o, examples, () => FocusTraining.Examples(model.Protocol, scenes))
-                        : new SequenceObjective(model, examples);
+                    var objective = phase.Phase == "sft" ? Experiments.SftObjective(model, o, examples) : new SequenceObjective(model, examples);
                     new Trainer(model, phase with { CheckpointEvery = phase.CheckpointEvery > 0 ? phase.CheckpointEvery : Math.Max(1, phase.Steps / 4) }, objective)
                     {
                         CheckpointRoot = root,

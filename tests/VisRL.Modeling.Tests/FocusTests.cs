@@ -88,7 +88,7 @@ public sealed class FocusTests
     }
 
     [Fact]
-    public void AnchoredSftAddsTheWeightedFocusLossToTheSequenceLossAndKeepsTheFocusBoxOnTheObject()
+    public void AnchoredSftAddsTheFocusStagesLossAtTheGivenBoxToTheSequenceLossAndKeepsTheFocusBoxOnTheObject()
     {
         var config = Tiny.Config with { ImageSize = 32, FocusDim = 32, FocusHeads = 2, FocusLayers = 1 };
         using var m = Tiny.Model(seed: 4, config);
@@ -96,7 +96,7 @@ public sealed class FocusTests
         var focus = train.Select(x => x.Example).ToList();
         FocusTraining.Run(m, new TrainerConfig { Phase = "focus", Steps = 150, BatchSize = 32, LearningRate = 3e-3, WarmupSteps = 10 }, focus);
         var sequences = train.Select(x => m.Protocol.BoxTurn(x.Example.GlobalView, x.Question, x.Example.GtBox)).ToList();
-        var anchored = FocusTraining.AnchoredSft(m, sequences, focus, 2.5);
+        var anchored = FocusTraining.AnchoredSft(m, sequences, 2.5);
 
         int[] indices = [3, 17, 40];
         using (var scope = NewDisposeScope())
@@ -118,14 +118,14 @@ public sealed class FocusTests
     }
 
     [Fact]
-    public void AnchoredSftNeedsTheSftSequencesScenes()
+    public void AnchoredSftNeedsSequencesThatGiveTheirBox()
     {
         using var m = Tiny.Model(seed: 4);
         var scenes = Tiny.Scenes.Take(3).ToList();
         var sequences = scenes.Select(i => m.Protocol.BoxTurn(m.GlobalView(i.Image), i.Question, i.GtBox)).ToList();
-        var focus = FocusTraining.Examples(m.Protocol, [.. scenes.Take(2).Select(LabeledScene.From)]);
-        var e = Assert.Throws<ArgumentException>(() => FocusTraining.AnchoredSft(m, sequences, focus, 1.0));
-        Assert.Contains("3 SFT sequences but 2 focus examples", e.Message);
+        sequences[2] = m.Protocol.BoxTurn(m.GlobalView(scenes[2].Image), scenes[2].Question); // a prompt: the model picks the box
+        var e = Assert.Throws<ArgumentException>(() => FocusTraining.AnchoredSft(m, sequences, 1.0));
+        Assert.Contains("SFT sequence 2 does not give turn 1's box", e.Message);
     }
 
     /// <summary>How many of <paramref name="test"/>'s focus boxes at the most likely cell fit the asked-about square (IoU &gt; 0.5).</summary>
