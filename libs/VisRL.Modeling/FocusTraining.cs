@@ -126,7 +126,7 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
         var images = Batch.ImageTensor([.. batch.Select(e => e.GlobalView)], c.ImageSize, device);
         var (logits, predicted) = _model.Model.Focus(images, tensor(words, [b, width], device), tensor(mask, [b, width], device), out var cellFeatures);
         var center = tensor(centers, [b], device);
-        var atCenter = predicted.gather(1, center.view(b, 1, 1).expand(b, 1, 4)).squeeze(1);
+        var atCenter = FocusHead.RawBoxAt(predicted, center);
         var loss = nn.functional.cross_entropy(logits, center) + (atCenter - tensor(boxes, [b, 4], device)).abs().mean() * g;
         values["focus/top1"] = logits.argmax(1).eq(center).to(ScalarType.Float32).mean().item<float>();
         if (_attributes is not null && batch.All(e => e.Objects is not null))
