@@ -51,7 +51,7 @@ public static class FocusTraining
         if (model.Config.FocusDim == 0) throw new ArgumentException("the model has no focus head (FocusDim 0)");
         if (examples.FirstOrDefault(e => e.Question.Length > model.Config.FocusWords) is { } tooLong)
             throw new ArgumentException($"a focus example's question has {tooLong.Question.Length} words, the focus head reads at most FocusWords ({model.Config.FocusWords}): make it with Protocol.FocusWords");
-        using var objective = new FocusObjective(model, examples, attributes: true);
+        using var objective = new FocusObjective(model, examples);
         return new Trainer(model, config, objective) { OnMetrics = onMetrics }.Run(cancellation);
     }
 
@@ -68,7 +68,7 @@ public static class FocusTraining
         if (model.Config.FocusDim == 0) throw new ArgumentException("the model has no focus head (FocusDim 0)");
         int missing = sequences.ToList().FindIndex(s => s.Focus?.Box is null);
         if (missing >= 0) throw new ArgumentException($"SFT sequence {missing} does not give turn 1's box: anchored SFT trains the focus head at the given box");
-        return new FocusAnchoredObjective(model, sequences, weight);
+        return new SequenceObjective(model, sequences, weight);
     }
 
     /// <summary>Weights of the focus head (state-dict names).</summary>
@@ -76,30 +76,24 @@ public static class FocusTraining
 }
 
 /// <summary>
-/// The focus stage's loss: center cross-entropy + box L1 (in cells) at the GT cell + (with
-/// <c>attributes</c>, when objects are known) a throwaway head's color and shape cross-entropies over
-/// all cells, "none" where no object is centered. Reports the center's top-1 accuracy on the
-/// micro-batch as focus/top1.
+/// The focus stage's loss: center cross-entropy + box L1 (in cells) at the GT cell + (when objects
+/// are known) the attribute head's color and shape cross-entropies over all cells, "none" where no
+/// object is centered. Reports the center's top-1 accuracy on the micro-batch as focus/top1.
 /// </summary>
 internal sealed class FocusObjective : ITrainingObjective, IDisposable
 {
     private readonly VisRLTiny _model;
     private readonly IReadOnlyList<FocusExample> _examples;
-    private readonly Linear? _attributes;
+    private readonly Linear _attributes;
 
-    public FocusObjective(VisRLTiny model, IReadOnlyList<FocusExample> examples, bool attributes)
+    public FocusObjective(VisRLTiny model, IReadOnlyList<FocusExample> examples)
     {
         _model = model;
         _examples = examples;
         var c = model.Config;
-        var focus = model.Model.named_parameters().Where(p => FocusTraining.IsFocus(p.name)).Select(p => p.parameter);
-        if (attributes)
-        {
-            _attributes = new Linear(c.FocusDim, 2 * (c.VocabSize + 1)); // color word or none, shape word or none
-            _attributes.to(model.Model.Device);
-            focus = focus.Concat(_attributes.parameters());
-        }
-        Parameters = [.. focus];
+        _attributes = new Linear(c.FocusDim, 2 * (c.VocabSize + 1)); // color word or none, shape word or none
+        _attributes.to(model.Model.Device);
+        Parameters = [.. model.Model.named_parameters().Where(p => FocusTraining.IsFocus(p.name)).Select(p => p.parameter), .. _attributes.parameters()];
     }
 
     public int Count => _examples.Count;
@@ -129,7 +123,7 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
         var atCenter = FocusHead.RawBoxAt(predicted, center);
         var loss = nn.functional.cross_entropy(logits, center) + (atCenter - tensor(boxes, [b, 4], device)).abs().mean() * g;
         values["focus/top1"] = logits.argmax(1).eq(center).to(ScalarType.Float32).mean().item<float>();
-        if (_attributes is not null && batch.All(e => e.Objects is not null))
+        if (batch.All(e => e.Objects is not null))
         {
             var labels = new long[b * cells * 2];
             Array.Fill(labels, c.VocabSize); // "none"
@@ -147,23 +141,5 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
         return loss;
     }
 
-    public void Dispose() => _attributes?.Dispose();
-}
-
-/// <summary>
-/// SFT's masked cross-entropy + weight × the focus stage's loss at each sequence's given box (−log p(its
-/// cell) + L1 of that cell's box, in cells), both from one forward (see <see cref="FocusTraining.AnchoredSft"/>).
-/// </summary>
-internal sealed class FocusAnchoredObjective(VisRLTiny model, IReadOnlyList<TokenSequence> sequences, double weight) : ITrainingObjective
-{
-    public int Count => sequences.Count;
-
-    public Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values)
-    {
-        var batch = Batch.Build([.. indices.Select(i => sequences[i])], model.Config, model.Tokenizer.PadId, model.Model.Device);
-        var logits = model.Model.forward(batch.Input, null, out var cells, out var boxes);
-        var anchor = -cells!.mean() + (boxes! - batch.Input.Focus!.Box).abs().mean() * model.Config.PatchGrid;
-        values["sft/focus_loss"] = anchor.item<float>(); // not "focus/loss": the focus stage reports that
-        return Losses.MaskedCrossEntropy(logits, batch.Targets, batch.ResponseMask, cells, batch.CellResponse) + anchor * weight;
-    }
+    public void Dispose() => _attributes.Dispose();
 }

@@ -15,15 +15,24 @@ public interface ITrainingObjective
     IReadOnlyList<Tensor>? Parameters => null;
 }
 
-/// <summary>Supervised training: the masked cross-entropy of the sequences' response tokens (a response box's focus cell counts as one).</summary>
-public sealed class SequenceObjective(VisRLTiny model, IReadOnlyList<TokenSequence> examples) : ITrainingObjective
+/// <summary>
+/// Supervised training: the masked cross-entropy of the sequences' response tokens (a response box's
+/// focus cell counts as one), plus with <paramref name="focusWeight"/> &gt; 0 that weight × the focus
+/// stage's loss at each sequence's given box — −log p(its cell) + L1 of that cell's box, in cells —
+/// from the same forward (anchored SFT: make it with <see cref="FocusTraining.AnchoredSft"/>).
+/// </summary>
+public sealed class SequenceObjective(VisRLTiny model, IReadOnlyList<TokenSequence> examples, double focusWeight = 0) : ITrainingObjective
 {
     public int Count => examples.Count;
 
     public Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values)
     {
         var batch = Batch.Build([.. indices.Select(i => examples[i])], model.Config, model.Tokenizer.PadId, model.Model.Device);
-        var logits = model.Model.forward(batch.Input, null, out var cells);
-        return Losses.MaskedCrossEntropy(logits, batch.Targets, batch.ResponseMask, cells, batch.CellResponse);
+        var logits = model.Model.forward(batch.Input, null, out var cells, out var boxes);
+        var loss = Losses.MaskedCrossEntropy(logits, batch.Targets, batch.ResponseMask, cells, batch.CellResponse);
+        if (focusWeight <= 0) return loss;
+        var anchor = -cells!.mean() + (boxes! - batch.Input.Focus!.Box).abs().mean() * model.Config.PatchGrid;
+        values["sft/focus_loss"] = anchor.item<float>(); // not "focus/loss": the focus stage reports that
+        return loss + anchor * focusWeight;
     }
 }

@@ -105,7 +105,7 @@ public sealed class FocusTests
             var values = new Dictionary<string, double>();
             double total = anchored.Loss(indices, values).item<float>();
             double sequence = new SequenceObjective(m, sequences).Loss(indices, new Dictionary<string, double>()).item<float>();
-            using var plainFocus = new FocusObjective(m, focus, attributes: false);
+            using var plainFocus = new FocusObjective(m, focus); // the two squares carry no objects: center + box terms only
             double focusLoss = plainFocus.Loss(indices, new Dictionary<string, double>()).item<float>();
             Assert.True(focusLoss > 0);
             Assert.Equal(sequence + 2.5 * focusLoss, total, 3);
