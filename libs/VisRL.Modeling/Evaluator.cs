@@ -9,7 +9,10 @@ public sealed record EvalItem(string Family, string Answer, Box GtBox, string Pr
 /// <summary>Scores of one group (a family, or all): answer accuracy and, for CoT, detection accuracy (IoU &gt; 0.5).</summary>
 public sealed record GroupScore(string Group, int Count, double AnswerAccuracy, double? DetectionAccuracy);
 
-public sealed record EvaluationReport(string Mode, GroupScore Overall, IReadOnlyList<GroupScore> Families);
+/// <summary>One item's outcome, at its position in the evaluated list: kept so two models can be compared item by item.</summary>
+public sealed record ItemOutcome(int Position, string Family, bool AnswerCorrect, bool? DetectionHit);
+
+public sealed record EvaluationReport(string Mode, GroupScore Overall, IReadOnlyList<GroupScore> Families, IReadOnlyList<ItemOutcome> Items);
 
 /// <summary>
 /// Evaluation as in Visual-CoT: answers by normalized exact match (case, surrounding spaces and
@@ -42,7 +45,8 @@ public static class Evaluator
             return new GroupScore(name, group.Count, answer, detection);
         }
         var families = items.GroupBy(i => i.Family).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Group(g.Key, [.. g])).ToList();
-        return new EvaluationReport(mode, Group("all", items), families);
+        var outcomes = items.Select((i, k) => new ItemOutcome(k, i.Family, IsCorrect(i.Predicted, i.Answer), i.BoxText is null ? null : IsDetectionHit(i.BoxText, i.GtBox)));
+        return new EvaluationReport(mode, Group("all", items), families, [.. outcomes]);
     }
 
     /// <summary>No CoT: global view + question → answer (greedy).</summary>

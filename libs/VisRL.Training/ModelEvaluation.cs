@@ -11,7 +11,8 @@ namespace VisRL.Training;
 /// Visual-CoT-style evaluation of a stored checkpoint on a stored split: answer accuracy (normalized
 /// exact match) and detection accuracy (IoU &gt; 0.5 with the hidden GT box; an unparseable box is a
 /// miss), overall and per question family, for the two-turn CoT protocol and/or the direct (no-CoT)
-/// one. Each report is stored in `evaluations`, one row per family and "all".
+/// one. Each report is stored in `evaluations`, one row per family and "all", and each item's
+/// outcome in `evaluation_items` (for paired comparisons).
 /// </summary>
 public sealed class ModelEvaluation(DatasetStorage storage, CheckpointStore checkpoints, Device? device = null)
 {
@@ -52,6 +53,10 @@ public sealed class ModelEvaluation(DatasetStorage storage, CheckpointStore chec
             {
                 EvaluationRunId = runId, Checkpoint = reference.ContentHash, DatasetId = datasetId, Split = split, Mode = report.Mode,
                 Family = g.Group, ItemCount = g.Count, AnswerAccuracy = g.AnswerAccuracy, DetectionAccuracy = g.DetectionAccuracy, CreatedAt = now,
+            }));
+            db.EvaluationItems.AddRange(report.Items.Select(i => new EvaluationItem
+            {
+                EvaluationRunId = runId, Position = i.Position, Family = i.Family, AnswerCorrect = i.AnswerCorrect, DetectionHit = i.DetectionHit,
             }));
         }
         await db.SaveChangesAsync(cancellationToken);

@@ -61,6 +61,7 @@ public class MigrationTests : IAsyncLifetime
         { "checkpoints", "ix_checkpoints_content_hash" },
         { "training_metrics", "ix_training_metrics_training_job_id_step_name" },
         { "evaluations", "ix_evaluations_evaluation_run_id_family" },
+        { "evaluation_items", "ix_evaluation_items_evaluation_run_id_position" },
         { "work_failures", "ix_work_failures_iteration_id_item_id_stage" },
     };
 
@@ -104,6 +105,7 @@ public class MigrationTests : IAsyncLifetime
             new Batch { Id = Guid.NewGuid(), IterationId = iteration.Id, Stage = "sample", Ordinal = 0, ItemIds = [item.Id], Status = "done" },
             new Checkpoint { Id = Guid.NewGuid(), ContentHash = "abc", BlobKey = "checkpoints/abc", Stage = "sft", CreatedAt = now },
             new Evaluation { EvaluationRunId = Guid.NewGuid(), Checkpoint = "abc", DatasetId = dataset.Id, Split = "test", Mode = "cot", Family = "all", CreatedAt = now },
+            new EvaluationItem { EvaluationRunId = Guid.NewGuid(), Position = 0, Family = "attributes", AnswerCorrect = true, DetectionHit = false },
             new WorkFailure { IterationId = iteration.Id, ItemId = item.Id, Stage = "sample", Reason = "corrupt image", CreatedAt = now });
         await db.SaveChangesAsync();
 

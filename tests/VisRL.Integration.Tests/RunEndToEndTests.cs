@@ -156,6 +156,16 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         var html = await File.ReadAllTextAsync(Path.Combine(reports, "report.html"));
         foreach (var part in new[] { "Iter1 stage 1 (+RL1)", "Iter1 stage 2 (+RL1+RL2)", "round_counts", "pair_box_quadrants", "<polyline", "data:image/png;base64," })
             Assert.Contains(part, html);
+        // Stage 2 against stage 1 on the same six test items, from the stored per-item outcomes.
+        string answerChange;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+        {
+            async Task<int> RightAsync(TrainingStage stage) =>
+                await db.EvaluationItems.CountAsync(i => i.EvaluationRunId == WorkflowIds.Evaluation(first, stage) && i.AnswerCorrect);
+            answerChange = (100.0 * (await RightAsync(TrainingStage.DpoBoxAnswer) - await RightAsync(TrainingStage.DpoBox)) / 6)
+                .ToString("+0.0;-0.0;0.0", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Assert.Contains($"Iter1 stage 1 (+RL1) → Iter1 stage 2 (+RL1+RL2)</td><td>{answerChange} [", System.Net.WebUtility.HtmlDecode(html));
         var (missingCode, missing) = await ChildProcess.RunAsync(Cli("report", "--run", Guid.NewGuid().ToString()), TimeSpan.FromSeconds(60));
         Assert.Equal(1, missingCode);
         Assert.Contains("does not exist", missing);

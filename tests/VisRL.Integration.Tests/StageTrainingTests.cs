@@ -86,6 +86,15 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var rows = await db.Evaluations.AsNoTracking().Where(e => e.Checkpoint == sft.ContentHash).ToListAsync();
         Assert.Equal(2 * (1 + reports[0].Families.Count), rows.Count);
         Assert.All(rows.Where(r => r.Mode == Evaluator.Cot && r.Family == "all"), r => Assert.NotNull(r.DetectionAccuracy));
+        // Each item's outcome is kept too, and they add up to the stored accuracies.
+        foreach (var overall in rows.Where(r => r.Family == "all"))
+        {
+            var items = await db.EvaluationItems.AsNoTracking().Where(i => i.EvaluationRunId == overall.EvaluationRunId).OrderBy(i => i.Position).ToListAsync();
+            Assert.Equal(Enumerable.Range(0, 6), items.Select(i => i.Position));
+            Assert.Equal(overall.AnswerAccuracy, items.Count(i => i.AnswerCorrect) / 6.0, 12);
+            Assert.Equal(overall.Mode == Evaluator.Cot, items.All(i => i.DetectionHit is not null));
+            if (overall.DetectionAccuracy is { } detection) Assert.Equal(detection, items.Count(i => i.DetectionHit == true) / 6.0, 12);
+        }
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
     public DbSet<TrainingJob> TrainingJobs => Set<TrainingJob>();
     public DbSet<TrainingMetric> TrainingMetrics => Set<TrainingMetric>();
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
+    public DbSet<EvaluationItem> EvaluationItems => Set<EvaluationItem>();
     public DbSet<WorkFailure> WorkFailures => Set<WorkFailure>();
     public DbSet<Probe> Probes => Set<Probe>();
 
@@ -96,6 +97,8 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
             e.HasIndex(x => new { x.EvaluationRunId, x.Family }).IsUnique();
             e.HasOne<Dataset>().WithMany().HasForeignKey(x => x.DatasetId).OnDelete(DeleteBehavior.Restrict);
         });
+
+        model.Entity<EvaluationItem>().HasIndex(x => new { x.EvaluationRunId, x.Position }).IsUnique();
 
         model.Entity<WorkFailure>().HasIndex(f => new { f.IterationId, f.ItemId, f.Stage }).IsUnique();
 

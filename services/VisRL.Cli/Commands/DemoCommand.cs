@@ -111,12 +111,19 @@ internal static class DemoCommand
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Label), $"{r.AnswerAccuracy:P1}", r.DetectionAccuracy is { } d ? $"{d:P1}" : "-", $"{r.Items}");
         AnsiConsole.Write(table);
+        IReadOnlyList<StepComparison> steps;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database)) steps = await StepComparisons.CollectAsync(db, results, ct);
+        var paired = new Table().Border(TableBorder.Rounded).Title("each step on the same test items").Caption(StepComparisons.Legend)
+            .AddColumns("step", "answer accuracy", "detection accuracy");
+        foreach (var s in steps)
+            paired.AddRow(Markup.Escape($"{s.Before} → {s.After}"), StepComparisons.Format(s.Answer), StepComparisons.Format(s.Detection));
+        AnsiConsole.Write(paired);
         await StatsCommand.RunAsync(iterationId.ToString(), ct);
         foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
 
         var jobs = new List<JobCurves> { new("M_org", baseJob, ["vision/loss", "base-reading/loss", "base/loss"]), new("SFT", sftJob, ["sft/loss"]) };
         jobs.AddRange(run.Jobs);
-        var file = await ReportCommand.WriteAsync(stores.Datasets, database, $"VisRL.Workflow demo ({plan.Name})", results, jobs, run with { ConfigJson = planJson },
+        var file = await ReportCommand.WriteAsync(stores.Datasets, database, $"VisRL.Workflow demo ({plan.Name})", results, steps, jobs, run with { ConfigJson = planJson },
             outputFolder, $"demo/{plan.Name}/{planId:N}/report.html", ct);
         Step(clock, $"report: {file} (and the {stores.Datasets.ExportsContainer} container); the stack and services keep running: visrl stack down stops them");
         return followed;

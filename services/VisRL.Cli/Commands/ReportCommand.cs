@@ -9,7 +9,7 @@ using VisRL.Platform.Persistence;
 
 namespace VisRL.Cli.Commands;
 
-/// <summary>`visrl report --run R`: a run's HTML report (results, pair statistics, curves, gallery) to a local folder and the exports container.</summary>
+/// <summary>`visrl report --run R`: a run's HTML report (results, paired step differences, pair statistics, curves, gallery) to a local folder and the exports container.</summary>
 internal static class ReportCommand
 {
     public static Command Create()
@@ -25,8 +25,13 @@ internal static class ReportCommand
                 var stores = new CliStores();
                 var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
                 RunReportData data;
-                await using (var db = PersistenceExtensions.CreateVisRLDbContext(database)) data = await RunReport.CollectAsync(db, runId, ct);
-                var file = await WriteAsync(stores.Datasets, database, $"VisRL.Workflow run {data.RunName}", data.Results, data.Jobs, data,
+                IReadOnlyList<StepComparison> steps;
+                await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+                {
+                    data = await RunReport.CollectAsync(db, runId, ct);
+                    steps = await StepComparisons.CollectAsync(db, data.Results, ct);
+                }
+                var file = await WriteAsync(stores.Datasets, database, $"VisRL.Workflow run {data.RunName}", data.Results, steps, data.Jobs, data,
                     parse.GetValue(output) ?? Repository.PathOf("artifacts", "reports", runId.ToString("N")), $"runs/{runId:N}/report.html", ct);
                 AnsiConsole.MarkupLine($"[green]report[/] {Markup.Escape(file)}");
                 return 0;
@@ -42,9 +47,9 @@ internal static class ReportCommand
 
     /// <summary>Builds the report and writes it to <paramref name="folder"/>/report.html and to the exports container under <paramref name="blobKey"/>.</summary>
     public static async Task<string> WriteAsync(DatasetStorage storage, DatabaseOptions database, string title, IReadOnlyList<ResultRow> results,
-        IReadOnlyList<JobCurves> jobs, RunReportData run, string folder, string blobKey, CancellationToken ct)
+        IReadOnlyList<StepComparison> steps, IReadOnlyList<JobCurves> jobs, RunReportData run, string folder, string blobKey, CancellationToken ct)
     {
-        var html = await HtmlReport.BuildAsync(storage, database.ConnectionString, title, results, jobs, run.IterationIds, run.Status, run.ConfigJson, ct);
+        var html = await HtmlReport.BuildAsync(storage, database.ConnectionString, title, results, steps, jobs, run.IterationIds, run.Status, run.ConfigJson, ct);
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, "report.html");
         await File.WriteAllTextAsync(file, html, ct);

@@ -17,14 +17,14 @@ internal sealed record ResultRow(string Label, string Checkpoint, string Mode, G
 internal sealed record JobCurves(string Label, Guid JobId, IReadOnlyList<string> Metrics);
 
 /// <summary>
-/// A run's HTML report (the demo's too), one self-contained file: the results table, the round's pair statistics
-/// (the SQL views), loss and reward-margin curves as inline SVG, and a gallery of items with their
+/// A run's HTML report (the demo's too), one self-contained file: the results table, each step's paired
+/// difference, the round's pair statistics (the SQL views), loss and reward-margin curves as inline SVG, and a gallery of items with their
 /// win (green) and lose (red) boxes drawn — the hidden GT box dashed in blue is shown for reading only.
 /// </summary>
 internal static class HtmlReport
 {
     public static async Task<string> BuildAsync(DatasetStorage storage, string connectionString, string title, IReadOnlyList<ResultRow> results,
-        IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, IReadOnlyList<string> status, string configJson, CancellationToken cancellationToken)
+        IReadOnlyList<StepComparison> steps, IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, IReadOnlyList<string> status, string configJson, CancellationToken cancellationToken)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(Encode(title)).Append("</title><style>")
@@ -39,6 +39,13 @@ internal static class HtmlReport
         foreach (var r in results)
             html.Append(CultureInfo.InvariantCulture, $"<tr><td style=\"text-align:left\">{Encode(r.Label)}</td><td>{r.Mode}</td><td>{r.AnswerAccuracy:P1}</td><td>{(r.DetectionAccuracy is { } d ? d.ToString("P1", CultureInfo.InvariantCulture) : "-")}</td><td>{r.Items}</td><td><code>{r.Checkpoint[..12]}</code></td></tr>");
         html.Append("</table>");
+        if (steps.Count > 0)
+        {
+            html.Append("<h3>Each step on the same test items</h3><p>").Append(Encode(StepComparisons.Legend)).Append("</p><table><tr><th>step</th><th>answer accuracy</th><th>detection accuracy</th></tr>");
+            foreach (var s in steps)
+                html.Append($"<tr><td style=\"text-align:left\">{Encode($"{s.Before} → {s.After}")}</td><td>{Encode(StepComparisons.Format(s.Answer))}</td><td>{Encode(StepComparisons.Format(s.Detection))}</td></tr>");
+            html.Append("</table>");
+        }
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);

@@ -1,0 +1,2 @@
+-- 0004 down: the per-item outcomes.
+DROP TABLE evaluation_items;
