@@ -1,11 +1,13 @@
 using System.Xml.Linq;
+using Spectre.Console;
 using VisRL.Cli.Reports;
 using VisRL.Imaging;
 using VisRL.Imaging.Geometry;
+using VisRL.Modeling;
 
 namespace VisRL.Platform.Tests;
 
-/// <summary>The report's pure parts: inline SVG charts and box outlines.</summary>
+/// <summary>The report's pure parts: inline SVG charts, box outlines and the step table.</summary>
 public sealed class ReportRenderingTests
 {
     [Fact]
@@ -38,5 +40,23 @@ public sealed class ReportRenderingTests
         Assert.Equal(new Rgb(255, 0, 0), drawn[15, 8]);  // bottom-right corner
         Assert.Equal(new Rgb(0, 0, 0), drawn[10, 5]);    // inside stays untouched
         Assert.Equal(new Rgb(0, 0, 0), image[5, 2]);     // the original is not changed
+    }
+
+    [Fact]
+    public void AStepTableShowsEachChangeWithItsIntervalAsPlainText()
+    {
+        // 2 gained, 1 lost of 4: +25 points, half-width 1.96 × √((3 − 4·0.25²)/3/4) = 93.8 points.
+        var answer = PairedDifference.Of([false, false, true, true], [true, true, true, false]);
+        Assert.Equal("+25.0 [-68.8, +118.8] (+2/-1)", StepComparisons.Format(answer));
+        Assert.Equal("-", StepComparisons.Format(null));
+
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(writer) });
+        console.Profile.Width = 200;
+        StepComparisons.Write(console, [new StepComparison("SFT", "SFT+RL1", answer, null)]); // brackets are text, not markup
+        var text = writer.ToString();
+        Assert.Contains("SFT → SFT+RL1", text);
+        Assert.Contains("+25.0 [-68.8, +118.8] (+2/-1)", text);
+        Assert.Contains("* = the interval excludes 0", text);
     }
 }

@@ -113,11 +113,7 @@ internal static class DemoCommand
         AnsiConsole.Write(table);
         IReadOnlyList<StepComparison> steps;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database)) steps = await StepComparisons.CollectAsync(db, results, ct);
-        var paired = new Table().Border(TableBorder.Rounded).Title("each step on the same test items").Caption(StepComparisons.Legend)
-            .AddColumns("step", "answer accuracy", "detection accuracy");
-        foreach (var s in steps)
-            paired.AddRow(Markup.Escape($"{s.Before} → {s.After}"), StepComparisons.Format(s.Answer), StepComparisons.Format(s.Detection));
-        AnsiConsole.Write(paired);
+        StepComparisons.Write(AnsiConsole.Console, steps);
         await StatsCommand.RunAsync(iterationId.ToString(), ct);
         foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
 

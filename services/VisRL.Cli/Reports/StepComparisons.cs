@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Spectre.Console;
 using VisRL.Modeling;
 using VisRL.Platform.Persistence;
 
@@ -40,6 +41,17 @@ internal static class StepComparisons
                 PairedDifference.Of([.. b.Select(i => i.AnswerCorrect)], [.. a.Select(i => i.AnswerCorrect)]), detection));
         }
         return comparisons;
+    }
+
+    /// <summary>The steps as a console table and the legend under it (every cell escaped: the intervals' brackets are not markup).</summary>
+    public static void Write(IAnsiConsole console, IReadOnlyList<StepComparison> steps)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("each step on the same test items")
+            .AddColumns("step", "answer accuracy", "detection accuracy");
+        foreach (var s in steps)
+            table.AddRow(Markup.Escape($"{s.Before} → {s.After}"), Markup.Escape(Format(s.Answer)), Markup.Escape(Format(s.Detection)));
+        console.Write(table);
+        console.WriteLine(Legend);
     }
 
     public const string Legend = "change in percentage points [95 % interval] (items gained/lost); * = the interval excludes 0";
