@@ -37,16 +37,18 @@ public static class Evaluator
 
     public static EvaluationReport Score(string mode, IReadOnlyList<EvalItem> items)
     {
-        GroupScore Group(string name, IReadOnlyList<EvalItem> group)
+        // Each item is judged once; the group scores are shares of its outcomes.
+        List<ItemOutcome> outcomes = [.. items.Select((i, k) =>
+            new ItemOutcome(k, i.Family, IsCorrect(i.Predicted, i.Answer), i.BoxText is null ? null : IsDetectionHit(i.BoxText, i.GtBox)))];
+        GroupScore Group(string name, IReadOnlyList<ItemOutcome> group)
         {
-            double answer = group.Count == 0 ? 0 : group.Count(i => IsCorrect(i.Predicted, i.Answer)) / (double)group.Count;
-            double? detection = group.Count == 0 || group.All(i => i.BoxText is null) ? null
-                : group.Count(i => IsDetectionHit(i.BoxText, i.GtBox)) / (double)group.Count;
+            double answer = group.Count == 0 ? 0 : group.Count(o => o.AnswerCorrect) / (double)group.Count;
+            double? detection = group.Count == 0 || group.All(o => o.DetectionHit is null) ? null
+                : group.Count(o => o.DetectionHit == true) / (double)group.Count;
             return new GroupScore(name, group.Count, answer, detection);
         }
-        var families = items.GroupBy(i => i.Family).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Group(g.Key, [.. g])).ToList();
-        var outcomes = items.Select((i, k) => new ItemOutcome(k, i.Family, IsCorrect(i.Predicted, i.Answer), i.BoxText is null ? null : IsDetectionHit(i.BoxText, i.GtBox)));
-        return new EvaluationReport(mode, Group("all", items), families, [.. outcomes]);
+        var families = outcomes.GroupBy(o => o.Family).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Group(g.Key, [.. g])).ToList();
+        return new EvaluationReport(mode, Group("all", outcomes), families, outcomes);
     }
 
     /// <summary>No CoT: global view + question → answer (greedy).</summary>

@@ -106,9 +106,9 @@ public static class Experiments
         return new TargetsReport(dataSeconds, baseSeconds, sftSeconds, baseNoCot, sftCot, sftNoCot, gt, random, gt / Math.Max(random, 1e-12), evalSeconds, metrics);
     }
 
-    /// <summary>The SFT phase's objective: the sequences' cross-entropy, anchored by the focus loss when the options ask and the model has a focus head.</summary>
+    /// <summary>The SFT phase's objective: the sequences' cross-entropy, anchored by the focus loss when the options ask (a model without a focus head is refused then).</summary>
     public static ITrainingObjective SftObjective(VisRLTiny model, ExperimentOptions o, IReadOnlyList<TokenSequence> sequences) =>
-        o.SftFocusWeight > 0 && model.Config.FocusDim > 0
+        o.SftFocusWeight > 0
             ? FocusTraining.AnchoredSft(model, sequences, o.SftFocusWeight)
             : new SequenceObjective(model, sequences);
 

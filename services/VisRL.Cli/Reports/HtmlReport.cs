@@ -17,9 +17,10 @@ internal sealed record ResultRow(string Label, string Checkpoint, string Mode, G
 internal sealed record JobCurves(string Label, Guid JobId, IReadOnlyList<string> Metrics);
 
 /// <summary>
-/// A run's HTML report (the demo's too), one self-contained file: the results table, each step's paired
-/// difference, the round's pair statistics (the SQL views), loss and reward-margin curves as inline SVG, and a gallery of items with their
-/// win (green) and lose (red) boxes drawn — the hidden GT box dashed in blue is shown for reading only.
+/// A run's HTML report (the demo's too), one self-contained file: the results table, each step's
+/// paired difference, the round's pair statistics (the SQL views), loss and reward-margin curves as
+/// inline SVG, and a gallery of items with their win (green) and lose (red) boxes drawn — the hidden
+/// GT box dashed in blue is shown for reading only.
 /// </summary>
 internal static class HtmlReport
 {

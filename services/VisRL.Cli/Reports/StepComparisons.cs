@@ -33,7 +33,7 @@ internal static class StepComparisons
         foreach (var (before, after) in steps)
         {
             if (!outcomes.TryGetValue(before.EvaluationId, out var b) || !outcomes.TryGetValue(after.EvaluationId, out var a)) continue;
-            if (splits[before.EvaluationId] != splits[after.EvaluationId] || b.Count != a.Count || b.Count < 2) continue;
+            if (splits[before.EvaluationId] != splits[after.EvaluationId] || b.Count < 2) continue; // same dataset, split and item count
             var detection = b.Concat(a).All(i => i.DetectionHit is not null)
                 ? PairedDifference.Of([.. b.Select(i => i.DetectionHit == true)], [.. a.Select(i => i.DetectionHit == true)])
                 : null;
