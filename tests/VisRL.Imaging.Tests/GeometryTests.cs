@@ -55,6 +55,9 @@ public class GeometryTests
     [InlineData("[120, 20, 530, 40]", 500, 100, 0.24, 0.2, 1, 0.4, BoxParseFlags.PixelCoordinates | BoxParseFlags.Clamped)]
     [InlineData("[0.5, 0.2, 0.1, 0.4]", 0, 0, 0.1, 0.2, 0.5, 0.4, BoxParseFlags.Swapped)]
     [InlineData("[-0.1, 0.2, 1.0, 0.4]", 0, 0, 0, 0.2, 1, 0.4, BoxParseFlags.Clamped)]
+    [InlineData("[0.5, 0.1, 1.2, 0.9]", 0, 0, 0.5, 0.1, 1, 0.9, BoxParseFlags.Clamped)]
+    [InlineData("[0.5, 0.1, 1.2, 0.9]", 100, 100, 0.5, 0.1, 1, 0.9, BoxParseFlags.Clamped)]
+    [InlineData("[1, 0, 2, 1]", 10, 10, 0.1, 0, 0.2, 0.1, BoxParseFlags.PixelCoordinates)]
     [InlineData("[0.1, 0.2, 0.1, 0.4]", 0, 0, 0.1, 0.2, 0.1, 0.4, BoxParseFlags.ZeroArea)]
     [InlineData("[.1, .2, .3, .4]", 0, 0, 0.1, 0.2, 0.3, 0.4, BoxParseFlags.None)]
     public void ParsesModelOutputTolerantly(string text, int w, int h, double x1, double y1, double x2, double y2, BoxParseFlags flags)

@@ -7,8 +7,10 @@ namespace VisRL.Imaging.Geometry;
 /// Tolerant parsing of a box from model output: "[0.1, 0.2, 0.3, 0.4]", "0.1,0.2,0.3,0.4",
 /// "The region is [12, 40, 200, 310]." (pixels, normalized when the image size is given).
 /// Rules, in order: take the first bracketed group holding ≥ 4 numbers, else the first 4 numbers
-/// anywhere (flag Loose); any value &gt; 1 means pixel coordinates (x by width, y by height), which
-/// needs an image size; clamp to [0, 1] (flag Clamped); order x1 ≤ x2, y1 ≤ y2 (flag Swapped).
+/// anywhere (flag Loose); a value ≥ 2 means pixel coordinates (x by width, y by height), which
+/// needs an image size, while values between 1 and 2 are a normalized box overshooting the edge
+/// (VisRL's crop clips them the same way); clamp to [0, 1] (flag Clamped); order x1 ≤ x2, y1 ≤ y2
+/// (flag Swapped).
 /// Garbage yields a failure with a reason, never an exception.
 /// </summary>
 public static partial class BoxParser
@@ -20,6 +22,9 @@ public static partial class BoxParser
     private static partial Regex GroupPattern();
 
     public const int MaxInputLength = 10_000;
+
+    /// <summary>No one means a box inside a 2×2-pixel corner, so below this the numbers are normalized.</summary>
+    public const double PixelThreshold = 2;
 
     public static BoxParseResult Parse(string? text, int? imageWidth = null, int? imageHeight = null)
     {
@@ -48,10 +53,10 @@ public static partial class BoxParser
         foreach (double v in values.AsSpan(0, 4))
             if (!double.IsFinite(v)) return BoxParseResult.Fail("non-finite number");
 
-        if (Math.Max(Math.Max(x1, y1), Math.Max(x2, y2)) > 1)
+        if (Math.Max(Math.Max(x1, y1), Math.Max(x2, y2)) >= PixelThreshold)
         {
             if (imageWidth is not > 0 || imageHeight is not > 0)
-                return BoxParseResult.Fail("values exceed 1 (pixel coordinates?) and no image size was given");
+                return BoxParseResult.Fail($"values reach {PixelThreshold} (pixel coordinates?) and no image size was given");
             x1 /= imageWidth.Value; x2 /= imageWidth.Value;
             y1 /= imageHeight.Value; y2 /= imageHeight.Value;
             flags |= BoxParseFlags.PixelCoordinates;
