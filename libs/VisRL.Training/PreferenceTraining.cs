@@ -45,7 +45,8 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
         var pairs = await PreferencePairs.LoadAsync(storage, request.PairSetId, cancellationToken);
         var config = TrainerConfigFor(stage, s, pairs.Count);
         await journal.StartAsync(request.JobId, stage, JsonSerializer.Serialize(new { stage, start = start.ContentHash, request.PairSetId, pairs = pairs.Count, settings = s, trainer = config }),
-            config.Steps, start.ContentHash, request.RunId, request.IterationId, request.PairSetId, cancellationToken);
+            config.Steps, start.ContentHash, request.RunId, request.IterationId, request.PairSetId, TrainingMachine.Current(request.Device).ToJson(),
+            cancellationToken);
         try
         {
             var startFolder = await checkpoints.FetchAsync(start, Path.Combine(request.WorkFolder, "cache"), cancellationToken);

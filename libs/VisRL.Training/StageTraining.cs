@@ -23,7 +23,8 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
             ? new[] { o.Vision with { Phase = "vision" }, o.BaseReading with { Phase = "base-reading" }, o.Base with { Phase = "base" } }.Where(p => p.Steps > 0).ToArray()
             : new[] { o.Focus with { Phase = "focus" }, o.Sft with { Phase = "sft" } }.Where(p => p.Steps > 0).ToArray();
         var configJson = JsonSerializer.Serialize(new { stage, request.Dataset, request.Split, request.Items, request.StartCheckpoint, options = o });
-        await journal.StartAsync(request.JobId, stage, configJson, phases.Sum(p => p.Steps), request.StartCheckpoint, cancellationToken: cancellationToken);
+        await journal.StartAsync(request.JobId, stage, configJson, phases.Sum(p => p.Steps), request.StartCheckpoint,
+            machineJson: TrainingMachine.Current(request.Device).ToJson(), cancellationToken: cancellationToken);
         try
         {
             var scenes = await SceneLoader.LoadAsync(storage, request.Dataset, request.Split, request.Items, requireBoxes: true, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Platform.Blobs;
 using VisRL.Platform.Checkpoints;
@@ -76,13 +77,13 @@ public class CheckpointStoreTests(TestStack stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MetricsReplayedAfterAResumeAreWrittenOnce()
+    public async Task MetricsReplayedAfterAResumeAreWrittenOnce_AndTheJobRecordsWhereItLastRan()
     {
         var journal = new TrainingJournal(new VisRLDbContextFactory(_database));
         var job = Guid.NewGuid();
-        await journal.StartAsync(job, "sft", "{\"lr\":0.001}", plannedSteps: 20);
+        await journal.StartAsync(job, "sft", "{\"lr\":0.001}", plannedSteps: 20, machineJson: "{\"host\":\"a\"}");
         await journal.RecordAsync(job, 10, new Dictionary<string, double> { ["loss"] = 1.5, ["lr"] = 1e-3 });
-        await journal.StartAsync(job, "sft", "{\"lr\":0.001}", plannedSteps: 20); // resumed after a crash
+        await journal.StartAsync(job, "sft", "{\"lr\":0.001}", plannedSteps: 20, machineJson: "{\"host\":\"b\"}"); // resumed after a crash, elsewhere
         await journal.RecordAsync(job, 10, new Dictionary<string, double> { ["loss"] = 1.5, ["lr"] = 1e-3 });
         await journal.RecordAsync(job, 20, new Dictionary<string, double> { ["loss"] = 0.9 });
         await journal.FinishAsync(job);
@@ -91,6 +92,7 @@ public class CheckpointStoreTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(3, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == job));
         var row = await db.TrainingJobs.SingleAsync(j => j.Id == job);
         Assert.Equal(("completed", 20), (row.Status, row.CompletedSteps));
+        Assert.Equal("b", JsonDocument.Parse(row.MachineJson).RootElement.GetProperty("host").GetString()); // where it ran last
         await Assert.ThrowsAsync<ArgumentException>(() => journal.RecordAsync(job, 21, new Dictionary<string, double> { ["loss"] = double.NaN }));
     }
 }

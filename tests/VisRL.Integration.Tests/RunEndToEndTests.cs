@@ -9,6 +9,7 @@ using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Identity;
 using VisRL.Platform.Persistence;
+using VisRL.Training;
 
 namespace VisRL.Integration.Tests;
 
@@ -156,6 +157,10 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         var html = await File.ReadAllTextAsync(Path.Combine(reports, "report.html"));
         foreach (var part in new[] { "Iter1 stage 1 (+RL1)", "Iter1 stage 2 (+RL1+RL2)", "round_counts", "pair_box_quadrants", "<polyline", "data:image/png;base64," })
             Assert.Contains(part, html);
+        // Where each DPO stage that ran trained, from the jobs' recorded machine.
+        var machine = $"{System.Net.WebUtility.HtmlEncode(TrainingMachine.Current(null).Cpu)} (";
+        Assert.Contains($"Iter1 DPO stage 2</td><td style=\"text-align:left\">{machine}", html);
+        Assert.DoesNotContain("not recorded", html);
         // Stage 2 against stage 1 on the same six test items, from the stored per-item outcomes.
         string answerChange;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Data;
 using VisRL.Data.Synthetic;
@@ -7,6 +8,7 @@ using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Training;
+using VisRL.Torch;
 using VisRL.Training;
 
 namespace VisRL.Integration.Tests;
@@ -74,6 +76,13 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(0, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == sftJob && m.Name == "sft/focus_loss")); // plain SFT
         var baseRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == baseJob);
         Assert.Equal(("completed", 12), (baseRow.Status, baseRow.CompletedSteps));
+        // Each job records the machine it ran on: its kernels decide the last digits of every step.
+        var machine = JsonSerializer.Deserialize<TrainingMachine>(baseRow.MachineJson, JsonSerializerOptions.Web)!;
+        Assert.Equal((TorchRuntime.LibtorchVersion, TorchRuntime.NumThreads, TorchRuntime.BlasCoreName, "cpu", Environment.ProcessorCount),
+            (machine.Libtorch, machine.TorchThreads, machine.BlasCore, machine.Device, machine.LogicalCpus));
+        Assert.False(string.IsNullOrEmpty(machine.Cpu));
+        Assert.Equal(machine.ToJson(), JsonSerializer.Serialize(JsonSerializer.Deserialize<TrainingMachine>(
+            (await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == sftJob)).MachineJson, JsonSerializerOptions.Web), JsonSerializerOptions.Web));
 
         // The published checkpoint loads from blob storage (through a fresh cache).
         var folder = await checkpoints.FetchAsync(sft, Path.Combine(_work, "fresh-cache"));

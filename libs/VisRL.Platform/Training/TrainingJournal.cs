@@ -11,9 +11,10 @@ namespace VisRL.Platform.Training;
 /// </summary>
 public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
 {
+    /// <summary>Creates the job row, or marks a resumed job running again; either way records the machine it runs on now.</summary>
     public async Task<TrainingJob> StartAsync(Guid jobId, string stage, string configJson, int plannedSteps,
         string? startCheckpoint = null, Guid? runId = null, Guid? iterationId = null, Guid? pairSetId = null,
-        CancellationToken cancellationToken = default)
+        string machineJson = "{}", CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var job = await db.TrainingJobs.SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
@@ -23,13 +24,15 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
             job = new TrainingJob
             {
                 Id = jobId, Stage = stage, ConfigJson = configJson, PlannedSteps = plannedSteps, StartCheckpoint = startCheckpoint,
-                RunId = runId, IterationId = iterationId, PairSetId = pairSetId, Status = "running", CreatedAt = now, UpdatedAt = now,
+                RunId = runId, IterationId = iterationId, PairSetId = pairSetId, MachineJson = machineJson, Status = "running",
+                CreatedAt = now, UpdatedAt = now,
             };
             db.TrainingJobs.Add(job);
         }
         else
         {
             job.Status = "running"; // resumed
+            job.MachineJson = machineJson;
             job.UpdatedAt = now;
         }
         await db.SaveChangesAsync(cancellationToken);

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using VisRL.Data;
 using VisRL.Imaging;
 using VisRL.Imaging.Geometry;
 using VisRL.Modeling;
+using VisRL.Training;
 
 namespace VisRL.Cli.Reports;
 
@@ -60,6 +62,12 @@ internal static class HtmlReport
                 html.Append(SvgChart.Lines($"{job.Label}: {metric}", [new Series(metric, await MetricAsync(connection, job.JobId, metric, cancellationToken))]));
         html.Append("</div>");
 
+        html.Append("<h3>Where each stage trained</h3><table><tr><th>stage</th><th>machine</th></tr>");
+        foreach (var job in jobs)
+            if (await MachineAsync(connection, job.JobId, cancellationToken) is { } machine) // null: the stage has not run
+                html.Append($"<tr><td style=\"text-align:left\">{Encode(job.Label)}</td><td style=\"text-align:left\">{Encode(machine)}</td></tr>");
+        html.Append("</table>");
+
         html.Append("<h2>Gallery: win and lose boxes (newest iteration first)</h2><p><span class=\"win\">■ win (chosen)</span> <span class=\"lose\">■ lose (rejected)</span> <span style=\"color:#1565c0\">■ hidden GT box (statistics only)</span></p><div class=\"gallery\">");
         html.Append(await GalleryAsync(storage, iterationIds, 12, cancellationToken));
         html.Append("</div><h2>Configuration</h2><pre>").Append(Encode(configJson)).Append("</pre></body></html>");
@@ -92,6 +100,20 @@ internal static class HtmlReport
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>The job's recorded machine, described (jobs stored before migration 0005 have none); null when there is no such job.</summary>
+    private static async Task<string?> MachineAsync(NpgsqlConnection connection, Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT machine_json::text FROM training_jobs WHERE id = @job", connection);
+        command.Parameters.AddWithValue("job", jobId);
+        return await command.ExecuteScalarAsync(cancellationToken) switch
+        {
+            null => null,
+            "{}" => "not recorded",
+            string json => JsonSerializer.Deserialize<TrainingMachine>(json, JsonSerializerOptions.Web)!.Describe(),
+            var other => throw new InvalidOperationException($"training_jobs.machine_json of job {jobId} is {other.GetType().Name}, not text"),
+        };
+    }
 
     private static async Task<List<(double X, double Y)>> MetricAsync(NpgsqlConnection connection, Guid jobId, string name, CancellationToken cancellationToken)
     {

@@ -10,6 +10,8 @@ public sealed class TrainingJob
     public string? StartCheckpoint { get; set; }
     public Guid? PairSetId { get; set; }
     public string ConfigJson { get; set; } = "{}";
+    /// <summary>Where the job last ran (CPU, vector kernels, libtorch, threads, device): the numbers depend on it.</summary>
+    public string MachineJson { get; set; } = "{}";
     public required string Status { get; set; }
     public int PlannedSteps { get; set; }
     public int CompletedSteps { get; set; }
