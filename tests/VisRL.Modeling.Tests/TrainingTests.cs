@@ -22,7 +22,7 @@ public sealed class TrainingTests : IDisposable
         // Turn 2 sees the crop of the box as the model will emit it (quantized to location bins).
         var examples = items.Select(i => m.Protocol.AnswerTurn(m.GlobalView(i.Image), i.Question, i.GtBox,
             m.CropView(i.Image, m.Tokenizer.DecodeBox(m.Tokenizer.EncodeBox(i.GtBox))), i.Answer, boxIsResponse: true)).ToList();
-        // 240 steps: at 180 one machine's float kernels left the loss at 0.23 with one box not yet memorized (0.004 at 240).
+        // 240 steps: at 180 one machine's rounding left the loss at 0.23 with one box not yet memorized (0.004 at 240).
         var result = new Trainer(m, new TrainerConfig { Steps = 240, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 10, WeightDecay = 0 }, examples).Run();
         Assert.True(result.FinalLoss < 0.2, $"final loss {result.FinalLoss}");
 
