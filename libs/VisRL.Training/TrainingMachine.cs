@@ -7,8 +7,8 @@ namespace VisRL.Training;
 
 /// <summary>
 /// Where a training job ran, kept beside its config (training_jobs.machine_json). The same plan and
-/// seeds train to the same weights on one machine, but a CPU with other vector kernels rounds
-/// differently, and a few thousand steps later some test items come out the other way.
+/// seeds train to the same weights on one machine, but other kernels or another libtorch thread
+/// count round differently, and a few thousand steps later some test items come out the other way.
 /// </summary>
 public sealed record TrainingMachine(
     string Host, string Cpu, int LogicalCpus, string VectorIsa,

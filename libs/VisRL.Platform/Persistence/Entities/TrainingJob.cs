@@ -10,7 +10,7 @@ public sealed class TrainingJob
     public string? StartCheckpoint { get; set; }
     public Guid? PairSetId { get; set; }
     public string ConfigJson { get; set; } = "{}";
-    /// <summary>Where the job last ran (CPU, vector kernels, libtorch, threads, device): the numbers depend on it.</summary>
+    /// <summary>Where the job last ran (CPU, vector kernels, libtorch threads, device): the last digits of its numbers depend on it.</summary>
     public string MachineJson { get; set; } = "{}";
     public required string Status { get; set; }
     public int PlannedSteps { get; set; }
