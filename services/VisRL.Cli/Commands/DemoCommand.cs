@@ -104,15 +104,18 @@ internal static class DemoCommand
             (await WaitForEvaluationAsync(database, sftEval.EvaluationId, ct)) with { Label = "SFT", Checkpoint = sftCheckpoint },
         };
         RunReportData run;
-        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database)) run = await RunReport.CollectAsync(db, runId, ct);
-        results.AddRange(run.Results.Select((r, i) => r with { Label = i == 0 ? "SFT+RL1" : "SFT+RL1+RL2" }));
+        IReadOnlyList<StepComparison> steps;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+        {
+            run = await RunReport.CollectAsync(db, runId, ct);
+            results.AddRange(run.Results.Select((r, i) => r with { Label = i == 0 ? "SFT+RL1" : "SFT+RL1+RL2" }));
+            steps = await StepComparisons.CollectAsync(db, results, ct);
+        }
         var table = new Table().Border(TableBorder.Rounded).Title("held-out test split")
             .AddColumns("model", "answer accuracy", "detection accuracy (IoU > 0.5)", "items");
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Label), $"{r.AnswerAccuracy:P1}", r.DetectionAccuracy is { } d ? $"{d:P1}" : "-", $"{r.Items}");
         AnsiConsole.Write(table);
-        IReadOnlyList<StepComparison> steps;
-        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database)) steps = await StepComparisons.CollectAsync(db, results, ct);
         StepComparisons.Write(AnsiConsole.Console, steps);
         await StatsCommand.RunAsync(iterationId.ToString(), ct);
         foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
