@@ -11,8 +11,9 @@
 # Each replica runs services/VisRL.<Name>/bin/Release/net10.0/VisRL.<Name>.dll (built when
 # missing) with the stack's stack.env settings, overridden by any VISRL__ variable already set here;
 # its own PID file and log under $VISRL_SERVICES_DIR; VISRL__SERVICE__HEALTHPORT=0; Sampler and
-# Critic replicas with VISRL__TORCH__THREADS=1, VISRL__MESSAGING__PREFETCHCOUNT=1 (so an idle
-# replica is not starved by one that prefetched the queue) and one shared VISRL__MODELS__CACHEFOLDER.
+# Critic replicas with VISRL__TORCH__THREADS=1 (the Trainer too, unless set here),
+# VISRL__MESSAGING__PREFETCHCOUNT=1 (so an idle replica is not starved by one that prefetched the
+# queue) and one shared VISRL__MODELS__CACHEFOLDER.
 #
 # Settings (environment), as infra/stack.sh:
 #   VISRL_STACK_NAME      dev        VISRL_STACK_DIR <repo>/.visrl/stack-<name>
@@ -75,8 +76,10 @@ replica_env() { # service replica
   vars[VISRL__SERVICE__NAME]="$prefix$1"
   vars[VISRL__SERVICE__HEALTHPORT]=0
   if [ "$1" = sampler ] || [ "$1" = critic ] || [ "$1" = trainer ]; then
-    # Samplers and critics scale out one thread each; the trainer takes the threads libtorch picks.
-    [ "$1" = trainer ] || vars[VISRL__TORCH__THREADS]=1
+    # Samplers and critics scale out one thread each. The trainer uses its cores by running a step's two
+    # micro-batches at once, one libtorch and OpenBLAS thread each (a multi-threaded OpenBLAS beside
+    # them made that no faster than one core); a caller's VISRL__TORCH__THREADS overrides this for it.
+    if [ "$1" = trainer ]; then vars[VISRL__TORCH__THREADS]="${vars[VISRL__TORCH__THREADS]:-1}"; else vars[VISRL__TORCH__THREADS]=1; fi
     vars[VISRL__MESSAGING__PREFETCHCOUNT]=1
     vars[VISRL__MODELS__CACHEFOLDER]="${VISRL__MODELS__CACHEFOLDER:-$sdir/models}"
   else

@@ -53,6 +53,8 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, ITrainingObje
 
     public Action<TrainingMetrics>? OnMetrics { get; init; }
     public Action<TrainingCheckpoint>? OnCheckpoint { get; init; }
+    /// <summary>Whether a step's two micro-batches may run at once (see MicroBatches): by default on a CPU with two or more cores.</summary>
+    public bool ConcurrentMicroBatches { get; init; } = Environment.ProcessorCount > 1 && model.Model.Device.type == DeviceType.CPU;
     /// <summary>Folder of step-NNNNNN checkpoints; the run resumes from the newest valid one there.</summary>
     public string? CheckpointRoot { get; init; }
 
@@ -80,14 +82,11 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, ITrainingObje
             {
                 optimizer.zero_grad();
                 double stepLoss = 0;
-                for (int micro = 0; micro < config.GradAccumulation; micro++)
+                foreach (var (loss, values) in MicroBatches(step))
                 {
-                    var values = new Dictionary<string, double>();
-                    var loss = objective.Loss(Sample(step, micro), values);
-                    (loss / config.GradAccumulation).backward();
                     foreach (var (name, value) in values)
                         windowValues[name] = windowValues.GetValueOrDefault(name) + value / config.GradAccumulation;
-                    stepLoss += loss.item<float>() / config.GradAccumulation;
+                    stepLoss += loss / config.GradAccumulation;
                 }
                 gradNorm = config.ClipNorm > 0 ? nn.utils.clip_grad_norm_(optimizer.Parameters, config.ClipNorm) : 0;
                 optimizer.step();
@@ -114,6 +113,30 @@ public sealed class Trainer(VisRLTiny model, TrainerConfig config, ITrainingObje
         }
         model.Model.eval();
         return new TrainingResult(config.Steps, start, lastLoss, clock.Elapsed.TotalSeconds, samples);
+    }
+
+    /// <summary>
+    /// Runs the step's micro-batches (forward and backward; the gradients add up in the weights' .grad)
+    /// and returns each one's loss and values in micro-batch order. Two micro-batches on a CPU with two
+    /// or more cores run at once, one per thread: this model's operations are too small for libtorch's
+    /// intra-op threads to use a second core, and the result is bit-identical to running them in turn,
+    /// since each weight's gradient is then g0 + g1 in either order (autograd adds into .grad under a
+    /// lock, and addition commutes). Three or more could add in any order, so they run in turn.
+    /// </summary>
+    private (float Loss, Dictionary<string, double> Values)[] MicroBatches(int step)
+    {
+        var results = new (float, Dictionary<string, double>)[config.GradAccumulation];
+        void Run(int micro)
+        {
+            using var scope = NewDisposeScope(); // per thread: scopes are thread-local
+            var values = new Dictionary<string, double>();
+            var loss = objective.Loss(Sample(step, micro), values);
+            (loss / config.GradAccumulation).backward();
+            results[micro] = (loss.item<float>(), values);
+        }
+        if (config.GradAccumulation == 2 && ConcurrentMicroBatches) Parallel.Invoke(() => Run(0), () => Run(1));
+        else for (int micro = 0; micro < config.GradAccumulation; micro++) Run(micro);
+        return results;
     }
 
     /// <summary>The example indices of one micro-batch: a pure function of (seed, step, micro).</summary>

@@ -83,6 +83,24 @@ public sealed class PreferenceTests
     }
 
     [Fact]
+    public void StageTwoWithAFrozenReferenceEndsTheSameWithItsMicroBatchesAtOnceOrInTurn()
+    {
+        var config = new TrainerConfig { Steps = 4, BatchSize = 2, GradAccumulation = 2, LearningRate = 3e-3, WarmupSteps = 1, LogEvery = 1, Seed = 9 };
+        (List<TrainingMetrics> Metrics, Dictionary<string, float[]> Weights) Train(bool atOnce)
+        {
+            using var policy = Tiny.Model(seed: 5);
+            using var frozen = Tiny.Model(seed: 5);
+            var metrics = new List<TrainingMetrics>();
+            new Trainer(policy, config, new PreferenceObjective(policy, Pairs(), new DpoConfig { WithAnswer = true, SftWeight = 0.5 }, frozen))
+            { ConcurrentMicroBatches = atOnce, OnMetrics = metrics.Add }.Run();
+            return (metrics, policy.Model.state_dict().ToDictionary(p => p.Key, p => Tiny.Floats(p.Value)));
+        }
+        var (inTurn, atOnce) = (Train(atOnce: false), Train(atOnce: true));
+        Assert.Equal(inTurn.Metrics.Select(m => (m.Loss, m.Values["rewards/margins"])), atOnce.Metrics.Select(m => (m.Loss, m.Values["rewards/margins"])));
+        foreach (var (name, weights) in inTurn.Weights) Assert.True(weights.SequenceEqual(atOnce.Weights[name]), $"{name} differs");
+    }
+
+    [Fact]
     public void AnAnswerTheTokenizerCannotReadDropsOnlyThatPairsAnswerTerm()
     {
         using var policy = Tiny.Model(seed: 3);

@@ -88,6 +88,46 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void TwoMicroBatchesAtOnceEndBitForBitWhereTwoInTurnDo()
+    {
+        var config = new TrainerConfig { Steps = 5, BatchSize = 3, GradAccumulation = 2, LearningRate = 2e-3, WarmupSteps = 2, LogEvery = 1, Seed = 9 };
+        List<TokenSequence> Examples(VisRLTiny m) => [.. Tiny.Scenes.Select(i => m.Protocol.BoxTurn(m.GlobalView(i.Image), i.Question, i.GtBox))];
+
+        using var inTurn = Tiny.Model(seed: 50);
+        var inTurnMetrics = new List<TrainingMetrics>();
+        new Trainer(inTurn, config, Examples(inTurn)) { ConcurrentMicroBatches = false, OnMetrics = inTurnMetrics.Add }.Run();
+
+        using var atOnce = Tiny.Model(seed: 50);
+        var overlapping = new MeetingObjective(new SequenceObjective(atOnce, Examples(atOnce)));
+        var atOnceMetrics = new List<TrainingMetrics>();
+        new Trainer(atOnce, config, overlapping) { ConcurrentMicroBatches = true, OnMetrics = atOnceMetrics.Add }.Run();
+
+        Assert.Equal(2 * config.Steps, overlapping.Met); // every pair of micro-batches was inside Loss at the same time
+        Assert.Equal(inTurnMetrics.Select(m => m.Loss), atOnceMetrics.Select(m => m.Loss));
+        var expected = inTurn.Model.state_dict();
+        foreach (var (name, tensor) in atOnce.Model.state_dict())
+            Assert.True(Tiny.Floats(tensor).SequenceEqual(Tiny.Floats(expected[name])), $"{name} differs");
+    }
+
+    /// <summary>Counts the Loss calls that met another one (both inside Loss at once); after one that waited in vain, none waits.</summary>
+    private sealed class MeetingObjective(ITrainingObjective inner) : ITrainingObjective
+    {
+        private readonly Barrier _meeting = new(2);
+        private int _met;
+        private volatile bool _apart;
+
+        public int Met => _met;
+        public int Count => inner.Count;
+
+        public Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values)
+        {
+            if (!_apart && _meeting.SignalAndWait(TimeSpan.FromSeconds(20))) Interlocked.Increment(ref _met);
+            else _apart = true;
+            return inner.Loss(indices, values);
+        }
+    }
+
+    [Fact]
     public void MetricsAreReportedEveryNStepsWithADecreasingLoss()
     {
         using var m = Tiny.Model(seed: 40);

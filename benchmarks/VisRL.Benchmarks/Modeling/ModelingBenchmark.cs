@@ -15,7 +15,10 @@ namespace VisRL.Benchmarks.Modeling;
 /// with and without the KV cache (goal ≥ 10×); (b) SFT training step (two-turn sequences, batch 32):
 /// samples/s and achieved GFLOP/s against the measured sgemm peak; (c) the same step in Debian's
 /// Python PyTorch (modeling_peer.py, the model written op for op like TinyVlm.cs) on the same
-/// libtorch, as a time ratio (goal ≤ 0.8). C# and Python steps alternate in rounds.
+/// libtorch, as a time ratio (goal ≤ 0.8). C# and Python steps alternate in rounds. (d) The Trainer
+/// on the demo's SFT shape (the full model, batch 16 as two micro-batches of 8) with its two
+/// micro-batches run in turn, then at once, one libtorch and OpenBLAS thread each, as the Trainer
+/// service runs; alternating rounds, a time ratio.
 /// </summary>
 public static class ModelingBenchmark
 {
@@ -95,6 +98,7 @@ public static class ModelingBenchmark
             py.AddRange(peer.Time(perRound));
         }
         double peak = TorchRuntime.MeasureMatmulGflops();
+        var (inTurn, atOnce) = MicroBatchSeconds(ctx, generator, rounds);
         double flops = 3 * ForwardFlops(c, TrainBatch, width, 2);
         double csStep = Median(cs), csFullStep = Median(csFull), pyStep = Median(py);
         var numbers = new Dictionary<string, double>
@@ -111,6 +115,9 @@ public static class ModelingBenchmark
             ["sgemm_peak_gflops"] = peak,
             ["train_share_of_peak"] = flops / csStep / 1e9 / peak,
             ["threads"] = threads,
+            ["micro_batches_in_turn_ms"] = inTurn * 1e3,
+            ["micro_batches_at_once_ms"] = atOnce * 1e3,
+            ["micro_batches_speedup"] = inTurn / atOnce,
         };
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
@@ -128,9 +135,42 @@ public static class ModelingBenchmark
         md.AppendLine(string.Create(ci, $"| time ratio C# / Python | **{csStep / pyStep:F2}** (goal ≤ 0.8) |"));
         md.AppendLine(string.Create(ci, $"| training samples/s (with batch building) | {TrainBatch / csFullStep:F1} |"));
         md.AppendLine(string.Create(ci, $"| achieved GFLOP/s vs sgemm peak {peak:F0} GFLOP/s | {flops / csStep / 1e9:F1} ({flops / csStep / 1e9 / peak * 100:F0} %) |"));
+        md.AppendLine(string.Create(ci, $"| Trainer step, full model, batch 16 as 2 micro-batches of 8, in turn | {inTurn * 1e3:F0} ms |"));
+        md.AppendLine(string.Create(ci, $"| same, the two micro-batches at once (one thread each, {Environment.ProcessorCount} CPUs) | {atOnce * 1e3:F0} ms: **{inTurn / atOnce:F2}×** |"));
         md.AppendLine();
         md.AppendLine(string.Create(ci, $"FLOPs per step: {flops / 1e9:F2} GFLOP, 3× the forward matmul FLOPs (vision, projector, decoder incl. attention and tied head)."));
         return new BenchmarkReport("modeling", md.ToString(), numbers);
+    }
+
+    /// <summary>Median seconds per Trainer step with the two micro-batches in turn and at once (libtorch and OpenBLAS at one thread meanwhile).</summary>
+    private static (double InTurn, double AtOnce) MicroBatchSeconds(BenchmarkContext ctx, SyntheticGenerator generator, int rounds)
+    {
+        int original = TorchRuntime.NumThreads;
+        TorchRuntime.SetNumThreads(1);
+        try
+        {
+            using var model = VisRLTiny.Create(new ModelConfig(), seed: 0);
+            var examples = SyntheticData.SftExamples(model.Protocol, generator, 1000, 64, 0);
+            const int steps = 6;
+            var config = new TrainerConfig { Steps = steps, BatchSize = 8, GradAccumulation = 2, LogEvery = steps, WarmupSteps = 1 };
+            double Seconds(bool atOnce)
+            {
+                var sw = Stopwatch.StartNew();
+                new Trainer(model, config, examples) { ConcurrentMicroBatches = atOnce }.Run();
+                return sw.Elapsed.TotalSeconds / steps;
+            }
+            Seconds(false);
+            Seconds(true);
+            var (inTurn, atOnce) = (new List<double>(), new List<double>());
+            for (int r = 0; r < rounds; r++)
+            {
+                ctx.Progress($"micro-batch round {r + 1}/{rounds}");
+                inTurn.Add(Seconds(false));
+                atOnce.Add(Seconds(true));
+            }
+            return (Median(inTurn), Median(atOnce));
+        }
+        finally { TorchRuntime.SetNumThreads(original); }
     }
 
     /// <summary>Multiply-add FLOPs of one forward pass (matmuls, convolutions, attention, head).</summary>
