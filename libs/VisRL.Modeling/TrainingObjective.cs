@@ -8,7 +8,11 @@ public interface ITrainingObjective
     /// <summary>How many examples there are to draw from.</summary>
     int Count { get; }
 
-    /// <summary>The micro-batch's loss (a scalar with gradients); adds the objective's own values (means over the micro-batch) to <paramref name="values"/>.</summary>
+    /// <summary>
+    /// The micro-batch's loss (a scalar with gradients); adds the objective's own values (means over the
+    /// micro-batch) to <paramref name="values"/>. The Trainer may call it from two threads at once (a
+    /// step's two micro-batches), so it must leave shared state alone.
+    /// </summary>
     Tensor Loss(IReadOnlyList<int> indices, IDictionary<string, double> values);
 
     /// <summary>The weights to train (with any heads of the objective's own); null trains the whole model.</summary>
