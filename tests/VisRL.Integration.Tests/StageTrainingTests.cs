@@ -150,4 +150,33 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(("completed", 12), (row.Status, row.CompletedSteps));
         Assert.Equal(12 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == job)); // replayed steps are written once
     }
+
+    [Fact]
+    public async Task VisrlTrainRunsWithTheThreadsItIsGivenAndRefusesNone()
+    {
+        Directory.CreateDirectory(_work);
+        var config = Path.Combine(_work, "tiny.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(Tiny with { Vision = Tiny.Vision with { Steps = 0 }, Base = Tiny.Base with { Steps = 0 } }, JsonSerializerOptions.Web));
+        var job = Guid.NewGuid();
+        var (exitCode, output) = await CliAsync("train", "base", "--dataset", "train-ds", "--split", "sft", "--config", config, "--job", job.ToString(), "--threads", "3");
+        Assert.True(exitCode == 0, output);
+
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job);
+        Assert.Equal(("completed", 4), (row.Status, row.CompletedSteps));
+        Assert.Equal(3, JsonSerializer.Deserialize<TrainingMachine>(row.MachineJson, JsonSerializerOptions.Web)!.TorchThreads);
+
+        var (refused, message) = await CliAsync("train", "base", "--dataset", "train-ds", "--threads", "0");
+        Assert.NotEqual(0, refused);
+        Assert.Contains("--threads must be ≥ 1", message);
+    }
+
+    private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments)
+    {
+        var environment = stack.ServiceEnvironment(_database);
+        environment["VISRL_ROOT"] = TestStack.Root;
+        environment["VISRL_STACK_NAME"] = "train-none"; // no stack.env: only these variables count
+        environment["COLUMNS"] = "250";
+        return ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment, arguments), TimeSpan.FromSeconds(120));
+    }
 }
