@@ -52,15 +52,8 @@ public static class ModelingBenchmark
             Generation.Generate(m.Model, m.Tokenizer, prompts, seeds, genOptions with { UseKvCache = cache });
             return sw.Elapsed.TotalSeconds;
         }
-        GenSeconds(true);
-        GenSeconds(false);
-        var (cached, uncached) = (new List<double>(), new List<double>());
-        for (int r = 0; r < rounds; r++)
-        {
-            ctx.Progress($"generation round {r + 1}/{rounds}");
-            cached.Add(GenSeconds(true));
-            uncached.Add(GenSeconds(false));
-        }
+        var (cached, uncached) = AlternatingMedians(rounds, () => GenSeconds(true), () => GenSeconds(false),
+            r => ctx.Progress($"generation round {r + 1}/{rounds}"));
         double tokens = GenBatch * GenTokens;
 
         // (b) training step on a prebuilt batch, and with batch building (what the Trainer does)
@@ -103,9 +96,9 @@ public static class ModelingBenchmark
         double csStep = Median(cs), csFullStep = Median(csFull), pyStep = Median(py);
         var numbers = new Dictionary<string, double>
         {
-            ["generation_tokens_per_s_cached"] = tokens / Median(cached),
-            ["generation_tokens_per_s_uncached"] = tokens / Median(uncached),
-            ["generation_cache_speedup"] = Median(uncached) / Median(cached),
+            ["generation_tokens_per_s_cached"] = tokens / cached,
+            ["generation_tokens_per_s_uncached"] = tokens / uncached,
+            ["generation_cache_speedup"] = uncached / cached,
             ["train_step_ms_binding"] = csStep * 1e3,
             ["train_step_ms_binding_with_batching"] = csFullStep * 1e3,
             ["train_step_ms_python"] = pyStep * 1e3,
@@ -159,16 +152,7 @@ public static class ModelingBenchmark
                 new Trainer(model, config, examples) { ConcurrentMicroBatches = atOnce }.Run();
                 return sw.Elapsed.TotalSeconds / steps;
             }
-            Seconds(false);
-            Seconds(true);
-            var (inTurn, atOnce) = (new List<double>(), new List<double>());
-            for (int r = 0; r < rounds; r++)
-            {
-                ctx.Progress($"micro-batch round {r + 1}/{rounds}");
-                inTurn.Add(Seconds(false));
-                atOnce.Add(Seconds(true));
-            }
-            return (Median(inTurn), Median(atOnce));
+            return AlternatingMedians(rounds, () => Seconds(false), () => Seconds(true), r => ctx.Progress($"micro-batch round {r + 1}/{rounds}"));
         }
         finally { TorchRuntime.SetNumThreads(original); }
     }
