@@ -23,22 +23,28 @@ public sealed record FocusExample(RgbImage GlobalView, int[] Question, Box GtBox
 /// </summary>
 public static class FocusTraining
 {
-    public static IReadOnlyList<FocusExample> Examples(Protocol protocol, IReadOnlyList<LabeledScene> scenes) =>
-        Examples(protocol, i => scenes[(int)i], 0, scenes.Count);
+    /// <param name="mirrored">Add each scene's <see cref="Mirroring.Scene"/> after the scenes (twice the examples).</param>
+    public static IReadOnlyList<FocusExample> Examples(Protocol protocol, IReadOnlyList<LabeledScene> scenes, bool mirrored = false) =>
+        Examples(protocol, i => scenes[(int)i], 0, scenes.Count, mirrored);
 
-    public static IReadOnlyList<FocusExample> Examples(Protocol protocol, SyntheticGenerator generator, long start, int count) =>
-        Examples(protocol, i => LabeledScene.From(generator.Generate(i)), start, count);
+    public static IReadOnlyList<FocusExample> Examples(Protocol protocol, SyntheticGenerator generator, long start, int count, bool mirrored = false) =>
+        Examples(protocol, i => LabeledScene.From(generator.Generate(i)), start, count, mirrored);
 
-    private static IReadOnlyList<FocusExample> Examples(Protocol protocol, Func<long, LabeledScene> scene, long start, int count)
+    private static IReadOnlyList<FocusExample> Examples(Protocol protocol, Func<long, LabeledScene> scene, long start, int count, bool mirrored)
     {
         var tokenizer = protocol.Tokenizer;
-        var result = new FocusExample[count];
+        var result = new FocusExample[mirrored ? 2 * count : count];
+        FocusExample Example(LabeledScene item)
+        {
+            var objects = item.Objects?.Select(o => new ObjectMark(o.CenterX / item.Image.Width, o.CenterY / item.Image.Height,
+                tokenizer.IdOf(o.Color.Name), tokenizer.IdOf(ShapeNames.Of(o.Shape)))).ToList();
+            return new FocusExample(Views.Global(item.Image, protocol.Config.ImageSize), protocol.FocusWords(tokenizer.Encode(item.Question)), item.GtBox, objects);
+        }
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
         {
             var item = scene(start + k);
-            var objects = item.Objects?.Select(o => new ObjectMark(o.CenterX / item.Image.Width, o.CenterY / item.Image.Height,
-                tokenizer.IdOf(o.Color.Name), tokenizer.IdOf(ShapeNames.Of(o.Shape)))).ToList();
-            result[k] = new FocusExample(Views.Global(item.Image, protocol.Config.ImageSize), protocol.FocusWords(tokenizer.Encode(item.Question)), item.GtBox, objects);
+            result[k] = Example(item);
+            if (mirrored) result[count + k] = Example(Mirroring.Scene(item));
         });
         return result;
     }

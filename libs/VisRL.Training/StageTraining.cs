@@ -70,7 +70,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                         if (phase.Phase == "vision")
                             VisionPretraining.Run(model, phase, VisionPretraining.Examples(model.Protocol, [.. scenes.Take(o.VisionItems)], 3), Record(offset), cancellationToken);
                         else
-                            FocusTraining.Run(model, phase, FocusTraining.Examples(model.Protocol, scenes), Record(offset), cancellationToken);
+                            FocusTraining.Run(model, phase, FocusTraining.Examples(model.Protocol, scenes, o.FocusMirror), Record(offset), cancellationToken);
                         offset += phase.Steps;
                         continue;
                     }
