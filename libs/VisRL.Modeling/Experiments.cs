@@ -25,11 +25,13 @@ public sealed record ExperimentOptions
     /// <summary>Focus-stage scenes: the first this-many of the SFT split's generator (the SFT items are its first SftItems).</summary>
     public int FocusItems { get; init; } = 12000;
     /// <summary>
-    /// Train the focus stage on each scene and its left-right mirror (<see cref="Mirroring"/>). Off by
-    /// default: it is right for questions whose only sided words are left and right, as the generator's
-    /// are, and wrong for an imported dataset that asks about text, which reads mirrored. The demo turns it on.
+    /// Localization also learns each labeled scene left-right mirrored (<see cref="Mirroring"/>): the
+    /// focus stage's scenes, and SFT's turn 1 (turn 2's crop stays unflipped, so its glyph reads). Off
+    /// by default: it is right for questions whose only sided words are left and right, as the
+    /// generator's are, and wrong for an imported dataset that asks about text, which reads mirrored.
+    /// The demo turns it on.
     /// </summary>
-    public bool FocusMirror { get; init; }
+    public bool MirrorScenes { get; init; }
     public TrainerConfig Sft { get; init; } = new() { Phase = "sft", Steps = 1000, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 50, LogEvery = 100, Seed = 1 };
     /// <summary>
     /// Weight of the focus stage's center and box loss kept on during SFT (FocusTraining.AnchoredSft); 0 = plain SFT.
@@ -76,8 +78,8 @@ public static class Experiments
         var readingData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1, legibleOnly: true);
         var visionData = o.Vision.Steps > 0 ? VisionPretraining.Examples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, Math.Min(o.VisionItems, o.BaseItems), 3) : [];
         var baseData = SyntheticData.BaseExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.BaseSeed), 0, o.BaseItems, 1);
-        var sftData = SyntheticData.SftExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.SftItems, 2);
-        var focusData = o.Focus.Steps > 0 && o.Model.FocusDim > 0 ? FocusTraining.Examples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.FocusItems, o.FocusMirror) : [];
+        var sftData = SyntheticData.SftExamples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.SftItems, 2, o.MirrorScenes);
+        var focusData = o.Focus.Steps > 0 && o.Model.FocusDim > 0 ? FocusTraining.Examples(baseModel.Protocol, new SyntheticGenerator(seed: o.SftSeed), 0, o.FocusItems, o.MirrorScenes) : [];
         double dataSeconds = clock.Elapsed.TotalSeconds;
         log($"data: {baseData.Count} base sequences, {sftData.Count} SFT sequences, {focusData.Count} focus scenes in {dataSeconds:F0}s");
 

@@ -5,12 +5,13 @@ using VisRL.Imaging.Synthetic;
 namespace VisRL.Modeling;
 
 /// <summary>
-/// A labeled scene mirrored left to right, for the focus stage: the image flipped, "left" and
-/// "right" swapped in the question, the GT box and the objects flipped with it, so the mirrored
-/// question asks about the same object. Why: the focus stage learns 1,500 scenes by heart (72 % of
-/// its training scenes' boxes right after 500 steps, 42 % of the test scenes'), and the mirrored copy
-/// helps it as much as four times the labeled scenes did (libs/VisRL.Modeling/README.md). For localization
-/// only: the glyphs read mirrored, so a mirrored scene's answer must never be trained.
+/// A labeled scene mirrored left to right, for learning to localize (the focus stage, SFT's turn 1):
+/// the image flipped, "left" and "right" swapped in the question, the GT box and the objects flipped
+/// with it, so the mirrored question asks about the same object. Why: the policy learns its 1,500
+/// labeled scenes by heart (the focus stage alone: 72 % of its training scenes' boxes right after 500
+/// steps, 42 % of the test scenes'), and the mirrored copy helps it as much as four times the labeled
+/// scenes did (libs/VisRL.Modeling/README.md). The glyphs read mirrored, so a mirrored scene's crop
+/// is never trained on: SFT's turn 2 reads the unflipped crop.
 /// </summary>
 public static partial class Mirroring
 {

@@ -45,25 +45,29 @@ public static class SyntheticData
         return [.. perItem.SelectMany(x => x)];
     }
 
-    public static IReadOnlyList<TokenSequence> SftExamples(Protocol protocol, SyntheticGenerator generator, long start, int count, int seed) =>
-        SftExamples(protocol, i => LabeledScene.From(generator.Generate(i)), start, count, seed);
+    /// <param name="mirrored">Add each scene's two-turn sequence seen mirrored after the scenes (twice the sequences): turn 1 on the
+    /// <see cref="Mirroring.Scene"/> (view, question and box flipped), turn 2's crop unflipped, so its glyph still reads.</param>
+    public static IReadOnlyList<TokenSequence> SftExamples(Protocol protocol, SyntheticGenerator generator, long start, int count, int seed, bool mirrored = false) =>
+        SftExamples(protocol, i => LabeledScene.From(generator.Generate(i)), start, count, seed, mirrored);
 
     /// <summary>The same from stored scenes (e.g. a dataset in storage).</summary>
-    public static IReadOnlyList<TokenSequence> SftExamples(Protocol protocol, IReadOnlyList<LabeledScene> scenes, int seed) =>
-        SftExamples(protocol, i => scenes[(int)i], 0, scenes.Count, seed);
+    public static IReadOnlyList<TokenSequence> SftExamples(Protocol protocol, IReadOnlyList<LabeledScene> scenes, int seed, bool mirrored = false) =>
+        SftExamples(protocol, i => scenes[(int)i], 0, scenes.Count, seed, mirrored);
 
-    private static IReadOnlyList<TokenSequence> SftExamples(Protocol protocol, Func<long, LabeledScene> scene, long start, int count, int seed)
+    private static IReadOnlyList<TokenSequence> SftExamples(Protocol protocol, Func<long, LabeledScene> scene, long start, int count, int seed, bool mirrored)
     {
         int size = protocol.Config.ImageSize;
-        var result = new TokenSequence[count];
+        var result = new TokenSequence[mirrored ? 2 * count : count];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
         {
             var item = scene(start + k);
             var rng = new Random(DeterministicSeed.Of(seed, start + k, 1));
-            var global = Views.Global(item.Image, size);
             // As loose as M_org's jittered crops: at test time the crop comes from a predicted box, which is rarely exact.
             var crop = Views.Crop(item.Image, Jitter(item.GtBox, rng, 0.2, 0.9, 1.6), size);
-            result[k] = protocol.AnswerTurn(global, item.Question, item.GtBox, crop, item.Answer, boxIsResponse: true);
+            result[k] = protocol.AnswerTurn(Views.Global(item.Image, size), item.Question, item.GtBox, crop, item.Answer, boxIsResponse: true);
+            if (!mirrored) return;
+            var mirror = Mirroring.Scene(item);
+            result[count + k] = protocol.AnswerTurn(Views.Global(mirror.Image, size), mirror.Question, mirror.GtBox, crop, item.Answer, boxIsResponse: true);
         });
         return result;
     }

@@ -70,7 +70,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                         if (phase.Phase == "vision")
                             VisionPretraining.Run(model, phase, VisionPretraining.Examples(model.Protocol, [.. scenes.Take(o.VisionItems)], 3), Record(offset), cancellationToken);
                         else
-                            FocusTraining.Run(model, phase, FocusTraining.Examples(model.Protocol, scenes, o.FocusMirror), Record(offset), cancellationToken);
+                            FocusTraining.Run(model, phase, FocusTraining.Examples(model.Protocol, scenes, o.MirrorScenes), Record(offset), cancellationToken);
                         offset += phase.Steps;
                         continue;
                     }
@@ -78,7 +78,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                     {
                         "base-reading" => SyntheticData.BaseExamples(model.Protocol, scenes, 1, legibleOnly: true),
                         "base" => SyntheticData.BaseExamples(model.Protocol, scenes, 1),
-                        _ => SyntheticData.SftExamples(model.Protocol, scenes, 2),
+                        _ => SyntheticData.SftExamples(model.Protocol, scenes, 2, o.MirrorScenes),
                     };
                     var root = await resume.RestoreAsync(phase.Phase, cancellationToken);
                     var objective = phase.Phase == "sft" ? Experiments.SftObjective(model, o, examples) : new SequenceObjective(model, examples);

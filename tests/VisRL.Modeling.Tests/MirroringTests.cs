@@ -81,4 +81,25 @@ public sealed class MirroringTests
             Assert.Equal(plain[i].Objects!.Select(o => Math.Round(1 - o.CenterX, 9)), both[scenes.Count + i].Objects!.Select(o => Math.Round(o.CenterX, 9)));
         }
     }
+
+    [Fact]
+    public void SftSequencesWithMirrorsSeeTurnOneMirroredAndTurnTwosCropAsItIs()
+    {
+        using var m = Tiny.Model();
+        var scenes = Tiny.Scenes.Select(LabeledScene.From).ToList();
+        var plain = SyntheticData.SftExamples(m.Protocol, scenes, seed: 2);
+        var both = SyntheticData.SftExamples(m.Protocol, scenes, seed: 2, mirrored: true);
+        Assert.Equal(2 * scenes.Count, both.Count);
+        for (int i = 0; i < scenes.Count; i++)
+        {
+            Assert.Equal(plain[i].Tokens, both[i].Tokens);
+            var mirror = Mirroring.Scene(scenes[i]);
+            var mirrored = both[scenes.Count + i];
+            var crop = plain[i].Images[1];
+            Assert.Equal(m.Protocol.AnswerTurn(m.GlobalView(mirror.Image), mirror.Question, mirror.GtBox, crop, scenes[i].Answer, boxIsResponse: true).Tokens, mirrored.Tokens);
+            Assert.Equal(m.GlobalView(mirror.Image).Pixels, mirrored.Images[0].Pixels);
+            Assert.Equal(crop.Pixels, mirrored.Images[1].Pixels); // the glyph as it reads
+            Assert.Equal(Mirroring.Box(scenes[i].GtBox), mirrored.Focus!.Box);
+        }
+    }
 }

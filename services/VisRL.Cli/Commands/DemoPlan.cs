@@ -27,7 +27,8 @@ internal sealed record DemoPlan(
     /// M_org's probability of the standard answer given the crop, so the winner's box threshold is 0.5
     /// rather than the LLM judge's 0.8. DPO with an SFT term on the chosen responses and half the
     /// default learning rate: pure DPO at 2e-4 cost the answers 15 points in stage 2 (47.0 → 33.0 %).
-    /// The focus stage also learns each scene mirrored (Mirroring): 4 points more of its test boxes.
+    /// Localization also learns each scene mirrored (Mirroring, in the focus stage and SFT's turn 1): the
+    /// policy had learned its 1,500 scenes by heart.
     /// Every batch is two micro-batches of half its size, which the Trainer runs at once on two cores.
     /// </summary>
     public static DemoPlan Quick { get; } = new("quick", "demo", 4242, BaseItems: 3000, SftItems: 1500, RlItems: 256, TestItems: 300,
@@ -41,7 +42,7 @@ internal sealed record DemoPlan(
         Focus = o.Focus with { Steps = 500 },
         Sft = o.Sft with { Steps = 800 },
         SftFocusWeight = 1.0,
-        FocusMirror = true,
+        MirrorScenes = true,
     };
 
     /// <summary>Each phase's batch as two micro-batches of half its size: the same samples per step, both cores busy.</summary>
@@ -63,6 +64,6 @@ internal sealed record DemoPlan(
 
     /// <summary>The larger reproduction: the targets run's sizes.</summary>
     public static DemoPlan Full { get; } = new("full", "demo-full", 4242, BaseItems: 6000, SftItems: 3000, RlItems: 1000, TestItems: 1000,
-        Samplers: 2, BatchSize: 16, Training: InTwo(new ExperimentOptions { SftFocusWeight = 1.0, FocusMirror = true }), Dpo: new DpoSettings(Epochs: 3, BatchSize: 4, GradAccumulation: 2), TimeoutSeconds: 7200,
+        Samplers: 2, BatchSize: 16, Training: InTwo(new ExperimentOptions { SftFocusWeight = 1.0, MirrorScenes = true }), Dpo: new DpoSettings(Epochs: 3, BatchSize: 4, GradAccumulation: 2), TimeoutSeconds: 7200,
         Thresholds: new FilterThresholds(MaxBox: 0.5));
 }
