@@ -57,7 +57,7 @@ public static class FocusTraining
         if (model.Config.FocusDim == 0) throw new ArgumentException("the model has no focus head (FocusDim 0)");
         if (examples.FirstOrDefault(e => e.Question.Length > model.Config.FocusWords) is { } tooLong)
             throw new ArgumentException($"a focus example's question has {tooLong.Question.Length} words, the focus head reads at most FocusWords ({model.Config.FocusWords}): make it with Protocol.FocusWords");
-        using var objective = new FocusObjective(model, examples);
+        using var objective = new FocusObjective(model, examples, config.Seed);
         return new Trainer(model, config, objective) { OnMetrics = onMetrics }.Run(cancellation);
     }
 
@@ -92,11 +92,13 @@ internal sealed class FocusObjective : ITrainingObjective, IDisposable
     private readonly IReadOnlyList<FocusExample> _examples;
     private readonly Linear _attributes;
 
-    public FocusObjective(VisRLTiny model, IReadOnlyList<FocusExample> examples)
+    /// <param name="headSeed">Seeds the attribute head's initial weights, so the stage repeats whatever libtorch's generator drew before it.</param>
+    public FocusObjective(VisRLTiny model, IReadOnlyList<FocusExample> examples, long headSeed)
     {
         _model = model;
         _examples = examples;
         var c = model.Config;
+        manual_seed(headSeed);
         _attributes = new Linear(c.FocusDim, 2 * (c.VocabSize + 1)); // color word or none, shape word or none
         _attributes.to(model.Model.Device);
         Parameters = [.. model.Model.named_parameters().Where(p => FocusTraining.IsFocus(p.name)).Select(p => p.parameter), .. _attributes.parameters()];

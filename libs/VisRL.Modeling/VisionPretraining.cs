@@ -59,7 +59,7 @@ public static class VisionPretraining
         Action<TrainingMetrics>? onMetrics = null, CancellationToken cancellation = default)
     {
         if (examples.Count == 0) throw new ArgumentException("no vision examples");
-        using var objective = new VisionObjective(model, examples);
+        using var objective = new VisionObjective(model, examples, config.Seed);
         return new Trainer(model, config, objective) { OnMetrics = onMetrics }.Run(cancellation);
     }
 
@@ -80,11 +80,13 @@ internal sealed class VisionObjective : ITrainingObjective, IDisposable
     private readonly IReadOnlyList<VisionExample> _examples;
     private readonly Linear _head, _stemHead;
 
-    public VisionObjective(VisRLTiny model, IReadOnlyList<VisionExample> examples)
+    /// <param name="headSeed">Seeds the heads' initial weights, so the stage repeats whatever libtorch's generator drew before it.</param>
+    public VisionObjective(VisRLTiny model, IReadOnlyList<VisionExample> examples, long headSeed)
     {
         _model = model;
         _examples = examples;
         var c = model.Config;
+        manual_seed(headSeed);
         _head = new Linear(c.Dim, c.VocabSize + 1);
         _stemHead = new Linear(c.VisionDim, c.VocabSize + 1);
         _head.to(model.Model.Device);

@@ -60,6 +60,9 @@ public static class TorchRuntime
 
     public static int NumThreads => NativeMethods.vt_get_num_threads();
 
+    /// <summary>The seed libtorch's CPU generator gets when the library loads (PyTorch's default_rng_seed_val), until a manual_seed.</summary>
+    public const long DefaultSeed = 67280421310721;
+
     /// <summary>Sets libtorch's intra-op threads (and OpenBLAS's, when it is the BLAS) for the whole process.</summary>
     public static void SetNumThreads(int threads)
     {

@@ -105,7 +105,7 @@ public sealed class FocusTests
             var values = new Dictionary<string, double>();
             double total = anchored.Loss(indices, values).item<float>();
             double sequence = new SequenceObjective(m, sequences).Loss(indices, new Dictionary<string, double>()).item<float>();
-            using var plainFocus = new FocusObjective(m, focus); // the two squares carry no objects: center + box terms only
+            using var plainFocus = new FocusObjective(m, focus, headSeed: 0); // the two squares carry no objects: center + box terms only
             double focusLoss = plainFocus.Loss(indices, new Dictionary<string, double>()).item<float>();
             Assert.True(focusLoss > 0);
             Assert.Equal(sequence + 2.5 * focusLoss, total, 3);
@@ -154,6 +154,27 @@ public sealed class FocusTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Assert.True(float.IsFinite(Tiny.Floats(m.SequenceLogProbs([sequence]))[0]));
+    }
+
+    [Fact]
+    public void TheFocusStageEndsAtTheSameWeightsWhateverLibtorchsGeneratorHeldBefore()
+    {
+        // A model loaded from a checkpoint leaves the generator wherever the process left it; the
+        // attribute head the stage adds must not start from there.
+        var config = Tiny.Config with { ImageSize = 32, FocusDim = 32, FocusHeads = 2, FocusLayers = 1 };
+        float[] FocusWeightsAfterTraining(long generatorState)
+        {
+            using var m = Tiny.Model(seed: 3, config);
+            var examples = FocusTraining.Examples(m.Protocol, [.. Tiny.Scenes.Select(LabeledScene.From)]);
+            Assert.All(examples, e => Assert.NotNull(e.Objects)); // so the attribute head takes part
+            manual_seed(generatorState);
+            FocusTraining.Run(m, new TrainerConfig { Phase = "focus", Steps = 3, BatchSize = 4, WarmupSteps = 1, Seed = 9 }, examples);
+            return [.. m.Model.named_parameters().Where(p => FocusTraining.IsFocus(p.name)).SelectMany(p => Tiny.Floats(p.parameter))];
+        }
+        var first = FocusWeightsAfterTraining(1);
+        Assert.Equal(first, FocusWeightsAfterTraining(2));
+        using var untrained = Tiny.Model(seed: 3, config);
+        Assert.NotEqual(first, untrained.Model.named_parameters().Where(p => FocusTraining.IsFocus(p.name)).SelectMany(p => Tiny.Floats(p.parameter)).ToArray());
     }
 
     [Fact]

@@ -65,5 +65,16 @@ public sealed class LoadTimeSettingsTests
     {
         var probe = Probe(new Dictionary<string, string?> { [TorchRuntime.ThreadsVariable] = value });
         Assert.Equal(expected, probe.GetProperty("threads").GetInt32());
+        Assert.Equal(3, probe.GetProperty("threadsAfterSet").GetInt32());
+    }
+
+    [Fact]
+    public void A_fresh_process_draws_the_same_numbers_as_pytorchs_default_seed()
+    {
+        float[] Draws() => [.. Probe(new Dictionary<string, string?>()).GetProperty("draws").EnumerateArray().Select(d => d.GetSingle())];
+        var first = Draws();
+        Assert.Equal(first, Draws());
+        torch.manual_seed(TorchRuntime.DefaultSeed);
+        Assert.Equal(torch.rand(4).ToArray<float>(), first);
     }
 }

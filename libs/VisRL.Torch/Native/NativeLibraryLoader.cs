@@ -30,9 +30,24 @@ internal static unsafe partial class NativeLibraryLoader
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
     }
 
+    private static readonly Lock LoadGate = new();
+    private static IntPtr _library;
+
+    // The runtime calls the resolver for each P/Invoke it binds, so the library is loaded and set up
+    // once: setting up again reseeded the generator in the middle of a seeded model's first
+    // initialization, and put back the environment's thread count over a later SetNumThreads.
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (libraryName != "visrl_torch") return IntPtr.Zero;
+        lock (LoadGate)
+        {
+            if (_library == IntPtr.Zero) _library = LoadAndSetUp(assembly, searchPath);
+            return _library;
+        }
+    }
+
+    private static IntPtr LoadAndSetUp(Assembly assembly, DllImportSearchPath? searchPath)
+    {
         FixEnvironment();
         IntPtr library = IntPtr.Zero;
         foreach (var candidate in Candidates())
@@ -43,7 +58,17 @@ internal static unsafe partial class NativeLibraryLoader
         }
         if (library == IntPtr.Zero) library = NativeLibrary.Load(FileName, assembly, searchPath);
         ApplyThreadsFromEnvironment(library);
+        SeedDefaultGenerator(library);
         return library;
+    }
+
+    // libtorch as packaged here seeds its CPU generator from the OS at start, so anything drawn
+    // before a manual_seed (a module made after loading a checkpoint) differed from process to
+    // process. PyTorch's default seed makes every fresh process draw the same numbers.
+    private static unsafe void SeedDefaultGenerator(IntPtr library)
+    {
+        var manualSeed = (delegate* unmanaged<ulong, int>)NativeLibrary.GetExport(library, "vt_manual_seed");
+        manualSeed(unchecked((ulong)TorchRuntime.DefaultSeed));
     }
 
     // Runs inside the resolver, before any P/Invoke into the shim can be bound, so it calls the
