@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Data;
 using VisRL.Data.Synthetic;
@@ -169,6 +170,30 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var (refused, message) = await CliAsync("train", "base", "--dataset", "train-ds", "--threads", "0");
         Assert.NotEqual(0, refused);
         Assert.Contains("--threads must be ≥ 1", message);
+    }
+
+    [Fact]
+    public async Task AnSftJobEndsAtTheSameCheckpointInEveryFreshCliProcess()
+    {
+        // libtorch seeds its generator from the OS at start, and the focus stage adds a head right
+        // after the checkpoint loads: unseeded, every process trained to a different checkpoint.
+        var baseCheckpoint = await Training(out _).RunAsync(Request(TrainingStageKind.Base, Guid.NewGuid()));
+        Directory.CreateDirectory(_work);
+        var config = Path.Combine(_work, "sft.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(Tiny with
+        {
+            SftFocusWeight = 1.0, MirrorScenes = true,
+            Focus = Tiny.Focus with { GradAccumulation = 2 }, Sft = Tiny.Sft with { GradAccumulation = 2 },
+        }, JsonSerializerOptions.Web));
+        var hashes = new List<string>();
+        for (int run = 0; run < 2; run++)
+        {
+            var (exitCode, output) = await CliAsync("train", "sft", "--dataset", "train-ds", "--split", "sft", "--from", baseCheckpoint.ContentHash, "--config", config);
+            Assert.True(exitCode == 0, output);
+            hashes.Add(Regex.Match(output, @"sft checkpoint\S*\s+([0-9a-f]{64})").Groups[1].Value);
+        }
+        Assert.Matches("^[0-9a-f]{64}$", hashes[0]);
+        Assert.Equal(hashes[0], hashes[1]);
     }
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments)
