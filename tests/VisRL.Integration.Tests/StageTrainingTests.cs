@@ -153,7 +153,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task VisrlTrainRunsWithTheThreadsItIsGivenAndRefusesNone()
+    public async Task VisrlTrainRunsWithTheThreadsItIsGiven_AndTrainAndEvalRefuseNone()
     {
         Directory.CreateDirectory(_work);
         var config = Path.Combine(_work, "tiny.json");
@@ -167,9 +167,12 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(("completed", 4), (row.Status, row.CompletedSteps));
         Assert.Equal(3, JsonSerializer.Deserialize<TrainingMachine>(row.MachineJson, JsonSerializerOptions.Web)!.TorchThreads);
 
-        var (refused, message) = await CliAsync("train", "base", "--dataset", "train-ds", "--threads", "0");
-        Assert.NotEqual(0, refused);
-        Assert.Contains("--threads must be ≥ 1", message);
+        foreach (var command in new[] { new[] { "train", "base", "--dataset", "train-ds" }, ["eval", "--checkpoint", "any", "--dataset", "train-ds"] })
+        {
+            var (refused, message) = await CliAsync([.. command, "--threads", "0"]);
+            Assert.NotEqual(0, refused);
+            Assert.Contains("--threads must be ≥ 1", message);
+        }
     }
 
     [Fact]

@@ -17,9 +17,11 @@ internal static class EvalCommand
         var items = new Option<int?>("--items") { Description = "Only the first N items" };
         var mode = new Option<string>("--mode") { Description = "cot, no-cot or both", DefaultValueFactory = _ => "both" };
         mode.AcceptOnlyFromAmong("cot", "no-cot", "both");
-        var command = new Command("eval", "Evaluate a checkpoint (Visual-CoT style: IoU > 0.5 for detection).") { checkpoint, dataset, split, items, mode };
+        var threads = ThreadsOption.Create("its evaluations then score every item as this one does");
+        var command = new Command("eval", "Evaluate a checkpoint (Visual-CoT style: IoU > 0.5 for detection).") { checkpoint, dataset, split, items, mode, threads };
         command.SetAction(async (parse, ct) =>
         {
+            ThreadsOption.Apply(parse, threads);
             var stores = new CliStores();
             var modes = parse.GetValue(mode) switch { "both" => new[] { Evaluator.NoCot, Evaluator.Cot }, var m => [m!] };
             var reports = await AnsiConsole.Status().StartAsync("evaluating…", _ =>

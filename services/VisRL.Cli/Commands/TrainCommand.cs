@@ -3,7 +3,6 @@ using System.Text.Json;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
 using VisRL.Modeling;
-using VisRL.Torch;
 using VisRL.Training;
 
 namespace VisRL.Cli.Commands;
@@ -25,16 +24,11 @@ internal static class TrainCommand
         var from = new Option<string?>("--from") { Description = "Start checkpoint (hash prefix; SFT default: the latest base)" };
         var config = new Option<FileInfo?>("--config") { Description = "JSON of the experiment options (model shape, steps, learning rates, seeds)" };
         var job = new Option<Guid?>("--job") { Description = "Job id: run the same job again to resume it after a crash" };
-        var threads = new Option<int>("--threads")
-        {
-            Description = "libtorch and OpenBLAS threads (default 1, as the Trainer service: a step's two micro-batches then run at once, one per core)",
-            DefaultValueFactory = _ => 1,
-        };
-        threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be ≥ 1"); });
+        var threads = ThreadsOption.Create("a step's two micro-batches then run at once, one per core");
         var command = new Command(name, description) { dataset, split, items, from, config, job, threads };
         command.SetAction(async (parse, ct) =>
         {
-            TorchRuntime.SetNumThreads(parse.GetValue(threads));
+            ThreadsOption.Apply(parse, threads);
             var options = parse.GetValue(config) is { } file
                 ? JsonSerializer.Deserialize<ExperimentOptions>(File.ReadAllText(file.FullName), JsonSerializerOptions.Web) ?? new ExperimentOptions()
                 : new ExperimentOptions();
