@@ -18,7 +18,8 @@ public static partial class Mirroring
     public static LabeledScene Scene(LabeledScene scene)
     {
         int width = scene.Image.Width;
-        return new LabeledScene(Orientation.Apply(scene.Image, 2), Question(scene.Question), scene.Answer, Box(scene.GtBox), scene.Family)
+        const int mirroredLeftToRight = 2; // the EXIF orientation whose display flips the image horizontally
+        return new LabeledScene(Orientation.Apply(scene.Image, mirroredLeftToRight), Question(scene.Question), scene.Answer, Box(scene.GtBox), scene.Family)
         {
             Objects = scene.Objects?.Select(o => o with { Bounds = Rect(o.Bounds, width), GlyphBounds = Rect(o.GlyphBounds, width) }).ToList(),
         };
