@@ -29,14 +29,17 @@ internal static class DemoCommand
     {
         var full = new Option<bool>("--full") { Description = "The larger reproduction (bigger splits, longer training); takes longer." };
         var output = new Option<string?>("--out") { Description = "Local folder for report.html (default artifacts/demo)." };
+        var seeds = new Option<int>("--seeds") { DefaultValueFactory = _ => 1, Description = "Train the SFT policy and run its iteration this many times, each with its seeds moved by one (from the same M_org), and print the mean and range of every row and step: one seed's step can be as large as the seed's own effect. About 6½ minutes more per seed on 2 cores." };
         var planFile = new Option<FileInfo?>("--plan") { Description = "A demo plan as JSON (name, dataset, seed, split sizes, samplers, batchSize, training {…}, dpo {…}, timeoutSeconds) instead of the built-in one." };
-        var command = new Command("demo", "Run the whole system end to end: stack, services, data, M_org, SFT, one self-evolution iteration with DPO, evaluation, report.") { full, output, planFile };
+        var command = new Command("demo", "Run the whole system end to end: stack, services, data, M_org, SFT, one self-evolution iteration with DPO, evaluation, report.") { full, output, planFile, seeds };
         command.SetAction(async (parse, ct) =>
         {
             try
             {
                 var plan = parse.GetValue(planFile) is { } file ? DemoPlan.Load(file.FullName) : parse.GetValue(full) ? DemoPlan.Full : DemoPlan.Quick;
-                return await RunAsync(plan, parse.GetValue(output) ?? Repository.PathOf("artifacts", "demo"), ct);
+                var seedCount = parse.GetValue(seeds);
+                if (seedCount < 1) throw new ArgumentException($"--seeds must be ≥ 1, not {seedCount}");
+                return await RunAsync(plan, seedCount, parse.GetValue(output) ?? Repository.PathOf("artifacts", "demo"), ct);
             }
             catch (Exception e) when (e is DemoStepException or ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException or IOException)
             {
@@ -47,7 +50,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoPlan plan, string outputFolder, CancellationToken ct)
+    private static async Task<int> RunAsync(DemoPlan plan, int seedCount, string outputFolder, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var planJson = JsonSerializer.Serialize(plan, JsonSerializerOptions.Web);
@@ -71,61 +74,97 @@ internal static class DemoCommand
         var baseJob = DerivedIds.For(planId, "base");
         var baseCheckpoint = await TrainAsync(stores, new TrainStage(baseJob, planId, null, TrainingStage.Base, "", null,
             Json(new SupervisedStageSettings(plan.Dataset, "base", null, plan.Training))), ct);
-        Step(clock, "SFT warm-up (two-turn, with boxes) on the Trainer");
-        var sftJob = DerivedIds.For(planId, "sft");
-        var sftCheckpoint = await TrainAsync(stores, new TrainStage(sftJob, planId, null, TrainingStage.Sft, baseCheckpoint, null,
-            Json(new SupervisedStageSettings(plan.Dataset, "sft", null, plan.Training))), ct);
-
-        Step(clock, "evaluating Base (no CoT) and SFT (CoT) on the Trainer");
         var baseEval = new Evaluate(DerivedIds.For(planId, "eval/base"), planId, null, baseCheckpoint, plan.Dataset, "test", false, plan.TestItems);
-        var sftEval = new Evaluate(DerivedIds.For(planId, "eval/sft"), planId, null, sftCheckpoint, plan.Dataset, "test", true, plan.TestItems);
-        await CliHost.PublishAsync(baseEval, ct);
-        await CliHost.PublishAsync(sftEval, ct);
-
-        Step(clock, "self-evolution iteration through the services");
-        var runId = DerivedIds.For(planId, "run");
-        var round = Json(new
-        {
-            split = "rl", batchSize = plan.BatchSize, thresholds = plan.Thresholds ?? new FilterThresholds(),
-            training = new { dpo = plan.Dpo, evalSplit = "test", evalItems = plan.TestItems },
-        });
-        var start = new StartRun(runId, $"demo-{plan.Name}", plan.Dataset, sftCheckpoint, baseCheckpoint, 1, plan.RlItems, round);
-        await CliHost.PublishAsync(start, ct);
-        var followed = await RunCommand.FollowAsync(runId, plan.TimeoutSeconds, ct);
-        var iterationId = WorkflowIds.Iteration(runId, 1);
-        // A failed iteration (e.g. a policy whose boxes never lead to a right answer leaves the filter
-        // nothing to keep) still gets its results, statistics and report; the exit code says it failed.
-        if (followed == 2) throw new DemoStepException($"the iteration did not end in {plan.TimeoutSeconds} s: visrl stats {iterationId}");
+        var seeds = new List<SeedArm>();
+        for (int seed = 0; seed < seedCount; seed++)
+            seeds.Add(await TrainAndIterateAsync(stores, plan, planId, seed, seedCount, baseCheckpoint, seed == 0 ? [baseEval] : [], clock, ct));
 
         Step(clock, "results");
-        var results = new List<ResultRow>
-        {
-            (await WaitForEvaluationAsync(database, baseEval.EvaluationId, ct)) with { Label = "Base (no CoT)", Checkpoint = baseCheckpoint },
-            (await WaitForEvaluationAsync(database, sftEval.EvaluationId, ct)) with { Label = "SFT", Checkpoint = sftCheckpoint },
-        };
-        RunReportData run;
+        var first = seeds[0];
+        var baseRow = (await WaitForEvaluationAsync(database, baseEval.EvaluationId, ct)) with { Label = "Base (no CoT)", Checkpoint = baseCheckpoint };
+        var perSeed = new List<IReadOnlyList<ResultRow>>();
+        var runs = new List<RunReportData>();
         IReadOnlyList<StepComparison> steps;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
         {
-            run = await RunReport.CollectAsync(db, runId, ct);
-            results.AddRange(run.Results.Select((r, i) => r with { Label = i == 0 ? "SFT+RL1" : "SFT+RL1+RL2" }));
-            steps = await StepComparisons.CollectAsync(db, results, ct);
+            foreach (var arm in seeds)
+            {
+                var armRun = await RunReport.CollectAsync(db, arm.RunId, ct);
+                var sftRow = (await WaitForEvaluationAsync(database, arm.SftEvaluationId, ct)) with { Label = "SFT", Checkpoint = arm.SftCheckpoint };
+                perSeed.Add([sftRow, .. armRun.Results.Select((r, i) => r with { Label = i == 0 ? "SFT+RL1" : "SFT+RL1+RL2" })]);
+                runs.Add(armRun);
+            }
+            steps = await StepComparisons.CollectAsync(db, perSeed[0], ct);
         }
-        var table = new Table().Border(TableBorder.Rounded).Title("held-out test split")
+        var run = runs[0];
+        var results = new List<ResultRow> { baseRow };
+        results.AddRange(perSeed[0]);
+        var table = new Table().Border(TableBorder.Rounded).Title(seedCount > 1 ? "held-out test split, seed 0" : "held-out test split")
             .AddColumns("model", "answer accuracy", "detection accuracy (IoU > 0.5)", "items");
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Label), $"{r.AnswerAccuracy:P1}", r.DetectionAccuracy is { } d ? $"{d:P1}" : "-", $"{r.Items}");
         AnsiConsole.Write(table);
         StepComparisons.Write(AnsiConsole.Console, steps);
-        await StatsCommand.RunAsync(iterationId.ToString(), ct);
+        await StatsCommand.RunAsync(WorkflowIds.Iteration(first.RunId, 1).ToString(), ct);
         foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
+        if (seedCount > 1)
+        {
+            // A seed whose iteration failed has no RL rows to average; it is named, not averaged.
+            var complete = Enumerable.Range(0, seedCount).Where(i => seeds[i].Followed == 0).ToList();
+            foreach (var i in Enumerable.Range(0, seedCount).Except(complete))
+                AnsiConsole.MarkupLine(Markup.Escape($"seed {i} left out of the summary: its iteration failed ({string.Join("; ", runs[i].Status)})"));
+            if (complete.Count > 0)
+            {
+                var (seedRows, seedSteps) = SeedSummary.Of([.. complete.Select(i => perSeed[i])]);
+                SeedSummary.Write(AnsiConsole.Console, seedRows, seedSteps);
+            }
+        }
 
-        var jobs = new List<JobCurves> { new("M_org", baseJob, ["vision/loss", "base-reading/loss", "base/loss"]), new("SFT", sftJob, ["sft/loss"]) };
+        var jobs = new List<JobCurves> { new("M_org", baseJob, ["vision/loss", "base-reading/loss", "base/loss"]), new("SFT", first.SftJob, ["sft/loss"]) };
         jobs.AddRange(run.Jobs);
         var file = await ReportCommand.WriteAsync(stores.Datasets, database, $"VisRL.Workflow demo ({plan.Name})", results, steps, jobs, run with { ConfigJson = planJson },
             outputFolder, $"demo/{plan.Name}/{planId:N}/report.html", ct);
         Step(clock, $"report: {file} (and the {stores.Datasets.ExportsContainer} container); the stack and services keep running: visrl stack down stops them");
-        return followed;
+        return seeds.Max(s => s.Followed);
+    }
+
+    /// <summary>What one seed's SFT policy and iteration left: the ids its results are read from, and how the run ended.</summary>
+    private sealed record SeedArm(Guid SftJob, string SftCheckpoint, Guid SftEvaluationId, Guid RunId, int Followed);
+
+    /// <summary>
+    /// One seed's SFT policy (from the shared M_org), its evaluation and its self-evolution iteration
+    /// through the services. Seed 0's ids are the plan's own, so a one-seed demo reuses what earlier
+    /// demos of the plan trained; seed k's are the plan's with "seed k/" in front.
+    /// </summary>
+    private static async Task<SeedArm> TrainAndIterateAsync(CliStores stores, DemoPlan plan, Guid planId, int seed, int seedCount, string baseCheckpoint,
+        IReadOnlyList<Evaluate> alsoEvaluate, Stopwatch clock, CancellationToken ct)
+    {
+        string Id(string name) => seed == 0 ? name : $"seed {seed}/{name}";
+        string Of(string text) => seedCount > 1 ? $"{text} (seed {seed})" : text;
+        var (training, sampling, dpo) = plan.Replica(seed);
+
+        Step(clock, Of("SFT warm-up (two-turn, with boxes) on the Trainer"));
+        var sftJob = DerivedIds.For(planId, Id("sft"));
+        var sftCheckpoint = await TrainAsync(stores, new TrainStage(sftJob, planId, null, TrainingStage.Sft, baseCheckpoint, null,
+            Json(new SupervisedStageSettings(plan.Dataset, "sft", null, training))), ct);
+        Step(clock, Of(alsoEvaluate.Count > 0 ? "evaluating Base (no CoT) and SFT (CoT) on the Trainer" : "evaluating SFT (CoT) on the Trainer"));
+        var sftEval = new Evaluate(DerivedIds.For(planId, Id("eval/sft")), planId, null, sftCheckpoint, plan.Dataset, "test", true, plan.TestItems);
+        foreach (var evaluation in alsoEvaluate) await CliHost.PublishAsync(evaluation, ct);
+        await CliHost.PublishAsync(sftEval, ct);
+
+        Step(clock, Of("self-evolution iteration through the services"));
+        var runId = DerivedIds.For(planId, Id("run"));
+        var round = Json(new
+        {
+            split = "rl", batchSize = plan.BatchSize, sampling, thresholds = plan.Thresholds ?? new FilterThresholds(),
+            training = new { dpo, evalSplit = "test", evalItems = plan.TestItems },
+        });
+        await CliHost.PublishAsync(new StartRun(runId, seedCount > 1 ? $"demo-{plan.Name}-seed{seed}" : $"demo-{plan.Name}", plan.Dataset, sftCheckpoint, baseCheckpoint, 1, plan.RlItems, round), ct);
+        var followed = await RunCommand.FollowAsync(runId, plan.TimeoutSeconds, ct);
+        // A failed iteration (e.g. a policy whose boxes never lead to a right answer leaves the filter
+        // nothing to keep) still gets its results, statistics and report; the exit code says it failed.
+        if (followed == 2) throw new DemoStepException($"the iteration did not end in {plan.TimeoutSeconds} s: visrl stats {WorkflowIds.Iteration(runId, 1)}");
+        return new SeedArm(sftJob, sftCheckpoint, sftEval.EvaluationId, runId, followed);
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);

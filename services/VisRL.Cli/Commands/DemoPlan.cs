@@ -62,6 +62,18 @@ internal sealed record DemoPlan(
         return plan with { Training = plan.Training ?? new ExperimentOptions(), Dpo = plan.Dpo ?? new DpoSettings() };
     }
 
+    /// <summary>
+    /// The SFT policy's and its iteration's settings with each of their seeds moved by <paramref name="seed"/>:
+    /// the focus head's first weights, the focus and SFT scene order, the Sampler's draws and the DPO
+    /// order. M_org's are not: every seed starts from the same M_org, which also judges. Seed 0 is the plan.
+    /// </summary>
+    public (ExperimentOptions Training, SamplingSettings Sampling, DpoSettings Dpo) Replica(int seed)
+    {
+        var sampling = new SamplingSettings();
+        return (Training with { Focus = Training.Focus with { Seed = Training.Focus.Seed + seed }, Sft = Training.Sft with { Seed = Training.Sft.Seed + seed } },
+            sampling with { Seed = sampling.Seed + seed }, Dpo with { Seed = Dpo.Seed + seed });
+    }
+
     /// <summary>The larger reproduction: the targets run's sizes.</summary>
     public static DemoPlan Full { get; } = new("full", "demo-full", 4242, BaseItems: 6000, SftItems: 3000, RlItems: 1000, TestItems: 1000,
         Samplers: 2, BatchSize: 16, Training: InTwo(new ExperimentOptions { SftFocusWeight = 1.0, MirrorScenes = true }), Dpo: new DpoSettings(Epochs: 3, BatchSize: 4, GradAccumulation: 2), TimeoutSeconds: 7200,

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace VisRL.Cli.Reports;
+
+/// <summary>One model row over several seeds: the mean and the range of each accuracy.</summary>
+internal sealed record SeedRow(string Label, int Seeds, double MeanAnswer, double MinAnswer, double MaxAnswer,
+    double? MeanDetection, double? MinDetection, double? MaxDetection);
+
+/// <summary>One step over several seeds: its mean change and in how many seeds it went up or down.</summary>
+internal sealed record SeedStep(string Before, string After, double MeanAnswer, int AnswerUp, int AnswerDown,
+    double? MeanDetection, int DetectionUp, int DetectionDown);
+
+/// <summary>
+/// The demo's rows repeated with other seeds (`visrl demo --seeds N`). One seed's step can be as
+/// large as the seed's own effect (three SFTs that differed only in a head's first weights spread
+/// 3–5 points), so a target is judged on the mean over seeds and on how many seeds agree.
+/// </summary>
+internal static class SeedSummary
+{
+    /// <summary>
+    /// Per label (in the first seed's order), the mean and range over the seeds; per consecutive pair
+    /// of labels, and first → last when there are more than two, the mean change and its sign per seed.
+    /// </summary>
+    /// <exception cref="ArgumentException">No seeds, or seeds whose labels differ.</exception>
+    public static (IReadOnlyList<SeedRow> Rows, IReadOnlyList<SeedStep> Steps) Of(IReadOnlyList<IReadOnlyList<ResultRow>> seeds)
+    {
+        if (seeds.Count == 0) throw new ArgumentException("seed summary: no seeds");
+        var labels = seeds[0].Select(r => r.Label).ToList();
+        for (int s = 1; s < seeds.Count; s++)
+            if (!seeds[s].Select(r => r.Label).SequenceEqual(labels))
+                throw new ArgumentException($"seed summary: seed {s} has rows [{string.Join(", ", seeds[s].Select(r => r.Label))}], not [{string.Join(", ", labels)}]");
+
+        var rows = labels.Select((label, i) =>
+        {
+            var answers = seeds.Select(r => r[i].AnswerAccuracy).ToList();
+            var detections = seeds.All(r => r[i].DetectionAccuracy is not null) ? seeds.Select(r => r[i].DetectionAccuracy!.Value).ToList() : null;
+            return new SeedRow(label, seeds.Count, answers.Average(), answers.Min(), answers.Max(),
+                detections?.Average(), detections?.Min(), detections?.Max());
+        }).ToList();
+
+        var pairs = Enumerable.Range(0, labels.Count - 1).Select(i => (i, i + 1)).ToList();
+        if (labels.Count > 2) pairs.Add((0, labels.Count - 1));
+        var steps = pairs.Select(p =>
+        {
+            var answer = seeds.Select(r => r[p.Item2].AnswerAccuracy - r[p.Item1].AnswerAccuracy).ToList();
+            var detection = seeds.All(r => r[p.Item1].DetectionAccuracy is not null && r[p.Item2].DetectionAccuracy is not null)
+                ? seeds.Select(r => r[p.Item2].DetectionAccuracy!.Value - r[p.Item1].DetectionAccuracy!.Value).ToList()
+                : null;
+            return new SeedStep(labels[p.Item1], labels[p.Item2], answer.Average(), answer.Count(d => d > 0), answer.Count(d => d < 0),
+                detection?.Average(), detection?.Count(d => d > 0) ?? 0, detection?.Count(d => d < 0) ?? 0);
+        }).ToList();
+        return (rows, steps);
+    }
+
+    public static void Write(IAnsiConsole console, IReadOnlyList<SeedRow> rows, IReadOnlyList<SeedStep> steps)
+    {
+        var seeds = rows.Count > 0 ? rows[0].Seeds : 0;
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"over {seeds} seeds: mean [lowest, highest]"))
+            .AddColumns("model", "answer accuracy", "detection accuracy (IoU > 0.5)");
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Label), Markup.Escape(Range(r.MeanAnswer, r.MinAnswer, r.MaxAnswer)),
+                Markup.Escape(r.MeanDetection is { } d ? Range(d, r.MinDetection!.Value, r.MaxDetection!.Value) : "-"));
+        console.Write(table);
+
+        var stepTable = new Table().Border(TableBorder.Rounded).Title($"each step over {seeds} seeds")
+            .AddColumns("step", "answer accuracy", "detection accuracy");
+        foreach (var s in steps)
+            stepTable.AddRow(Markup.Escape($"{s.Before} → {s.After}"), Markup.Escape(Change(s.MeanAnswer, s.AnswerUp, s.AnswerDown)),
+                Markup.Escape(s.MeanDetection is { } d ? Change(d, s.DetectionUp, s.DetectionDown) : "-"));
+        console.Write(stepTable);
+        console.WriteLine(Legend);
+    }
+
+    public const string Legend = "mean change in percentage points (seeds up/down)";
+
+    /// <summary>"54.0 % [51.3, 57.0]".</summary>
+    public static string Range(double mean, double min, double max) =>
+        string.Create(CultureInfo.InvariantCulture, $"{100 * mean:0.0} % [{100 * min:0.0}, {100 * max:0.0}]");
+
+    /// <summary>"+1.3 (2 up/1 down)": see <see cref="Legend"/>.</summary>
+    public static string Change(double mean, int up, int down) =>
+        string.Create(CultureInfo.InvariantCulture, $"{100 * mean:+0.0;-0.0;0.0} ({up} up/{down} down)");
+}
