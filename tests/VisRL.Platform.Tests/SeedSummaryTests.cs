@@ -67,6 +67,21 @@ public sealed class SeedSummaryTests
     }
 
     [Fact]
+    public void TheReportsFragmentIsWellFormedWithOneRowPerModelAndPerStep()
+    {
+        IReadOnlyList<ResultRow>[] seeds = [[Row("SFT<", 0.5, 0.4), Row("SFT+RL1", 0.6, 0.5)], [Row("SFT<", 0.7, 0.6), Row("SFT+RL1", 0.6, 0.5)]];
+        var (rows, steps) = SeedSummary.Of(seeds);
+        var root = System.Xml.Linq.XElement.Parse($"<div>{SeedSummary.Html(rows, steps)}</div>");
+        var tables = root.Elements("table").ToList();
+        Assert.Equal(2, tables.Count);
+        Assert.Equal(1 + 2, tables[0].Elements("tr").Count());          // header + two models
+        Assert.Equal(1 + 1, tables[1].Elements("tr").Count());          // header + one step
+        Assert.Equal("SFT<", tables[0].Elements("tr").ElementAt(1).Elements("td").First().Value); // escaped in the markup, read back as text
+        Assert.Equal("50.0 % [40.0, 60.0]", tables[0].Elements("tr").ElementAt(1).Elements("td").Last().Value);
+        Assert.Equal("0.0 (1 up/1 down)", tables[1].Elements("tr").ElementAt(1).Elements("td").ElementAt(1).Value);
+    }
+
+    [Fact]
     public void AReplicaMovesTheSftPolicysAndTheIterationsSeedsOnly_AndReplicaZeroIsThePlan()
     {
         var plan = DemoPlan.Quick;

@@ -107,6 +107,7 @@ internal static class DemoCommand
         StepComparisons.Write(AnsiConsole.Console, steps);
         await StatsCommand.RunAsync(WorkflowIds.Iteration(first.RunId, 1).ToString(), ct);
         foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
+        string? seedSummaryHtml = null;
         if (seedCount > 1)
         {
             // A seed whose iteration failed has no RL rows to average; it is named, not averaged.
@@ -117,13 +118,14 @@ internal static class DemoCommand
             {
                 var (seedRows, seedSteps) = SeedSummary.Of([.. complete.Select(i => perSeed[i])]);
                 SeedSummary.Write(AnsiConsole.Console, seedRows, seedSteps);
+                seedSummaryHtml = SeedSummary.Html(seedRows, seedSteps);
             }
         }
 
         var jobs = new List<JobCurves> { new("M_org", baseJob, ["vision/loss", "base-reading/loss", "base/loss"]), new("SFT", first.SftJob, ["sft/loss"]) };
         jobs.AddRange(run.Jobs);
         var file = await ReportCommand.WriteAsync(stores.Datasets, database, $"VisRL.Workflow demo ({plan.Name})", results, steps, jobs, run with { ConfigJson = planJson },
-            outputFolder, $"demo/{plan.Name}/{planId:N}/report.html", ct);
+            seedSummaryHtml, outputFolder, $"demo/{plan.Name}/{planId:N}/report.html", ct);
         Step(clock, $"report: {file} (and the {stores.Datasets.ExportsContainer} container); the stack and services keep running: visrl stack down stops them");
         return seeds.Max(s => s.Followed);
     }

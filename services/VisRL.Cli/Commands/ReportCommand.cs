@@ -31,7 +31,7 @@ internal static class ReportCommand
                     data = await RunReport.CollectAsync(db, runId, ct);
                     steps = await StepComparisons.CollectAsync(db, data.Results, ct);
                 }
-                var file = await WriteAsync(stores.Datasets, database, $"VisRL.Workflow run {data.RunName}", data.Results, steps, data.Jobs, data,
+                var file = await WriteAsync(stores.Datasets, database, $"VisRL.Workflow run {data.RunName}", data.Results, steps, data.Jobs, data, null,
                     parse.GetValue(output) ?? Repository.PathOf("artifacts", "reports", runId.ToString("N")), $"runs/{runId:N}/report.html", ct);
                 AnsiConsole.MarkupLine($"[green]report[/] {Markup.Escape(file)}");
                 return 0;
@@ -47,9 +47,9 @@ internal static class ReportCommand
 
     /// <summary>Builds the report and writes it to <paramref name="folder"/>/report.html and to the exports container under <paramref name="blobKey"/>.</summary>
     public static async Task<string> WriteAsync(DatasetStorage storage, DatabaseOptions database, string title, IReadOnlyList<ResultRow> results,
-        IReadOnlyList<StepComparison> steps, IReadOnlyList<JobCurves> jobs, RunReportData run, string folder, string blobKey, CancellationToken ct)
+        IReadOnlyList<StepComparison> steps, IReadOnlyList<JobCurves> jobs, RunReportData run, string? seedSummaryHtml, string folder, string blobKey, CancellationToken ct)
     {
-        var html = await HtmlReport.BuildAsync(storage, database.ConnectionString, title, results, steps, jobs, run.IterationIds, run.Status, run.ConfigJson, ct);
+        var html = await HtmlReport.BuildAsync(storage, database.ConnectionString, title, results, steps, jobs, run.IterationIds, run.Status, run.ConfigJson, seedSummaryHtml, ct);
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, "report.html");
         await File.WriteAllTextAsync(file, html, ct);

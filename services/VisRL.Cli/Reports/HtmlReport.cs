@@ -27,7 +27,7 @@ internal sealed record JobCurves(string Label, Guid JobId, IReadOnlyList<string>
 internal static class HtmlReport
 {
     public static async Task<string> BuildAsync(DatasetStorage storage, string connectionString, string title, IReadOnlyList<ResultRow> results,
-        IReadOnlyList<StepComparison> steps, IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, IReadOnlyList<string> status, string configJson, CancellationToken cancellationToken)
+        IReadOnlyList<StepComparison> steps, IReadOnlyList<JobCurves> jobs, IReadOnlyList<Guid> iterationIds, IReadOnlyList<string> status, string configJson, string? seedSummaryHtml, CancellationToken cancellationToken)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").Append(Encode(title)).Append("</title><style>")
@@ -49,6 +49,7 @@ internal static class HtmlReport
                 html.Append($"<tr><td style=\"text-align:left\">{Encode($"{s.Before} → {s.After}")}</td><td>{Encode(StepComparisons.Format(s.Answer))}</td><td>{Encode(StepComparisons.Format(s.Detection))}</td></tr>");
             html.Append("</table>");
         }
+        html.Append(seedSummaryHtml);
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Text;
 using Spectre.Console;
 
 namespace VisRL.Cli.Reports;
@@ -70,6 +72,22 @@ internal static class SeedSummary
                 Markup.Escape(s.MeanDetection is { } d ? Change(d, s.DetectionUp, s.DetectionDown) : "-"));
         console.Write(stepTable);
         console.WriteLine(Legend);
+    }
+
+    /// <summary>The same two tables as an HTML fragment for the report.</summary>
+    public static string Html(IReadOnlyList<SeedRow> rows, IReadOnlyList<SeedStep> steps)
+    {
+        static string Cell(string text, bool left = false) => $"<td{(left ? " style=\"text-align:left\"" : "")}>{WebUtility.HtmlEncode(text)}</td>";
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"<h3>Over {(rows.Count > 0 ? rows[0].Seeds : 0)} seeds: mean [lowest, highest]</h3><table><tr><th>model</th><th>answer accuracy</th><th>detection accuracy (IoU &gt; 0.5)</th></tr>");
+        foreach (var r in rows)
+            html.Append("<tr>").Append(Cell(r.Label, left: true)).Append(Cell(Range(r.MeanAnswer, r.MinAnswer, r.MaxAnswer)))
+                .Append(Cell(r.MeanDetection is { } d ? Range(d, r.MinDetection!.Value, r.MaxDetection!.Value) : "-")).Append("</tr>");
+        html.Append("</table><p>").Append(WebUtility.HtmlEncode(Legend)).Append("</p><table><tr><th>step</th><th>answer accuracy</th><th>detection accuracy</th></tr>");
+        foreach (var s in steps)
+            html.Append("<tr>").Append(Cell($"{s.Before} → {s.After}", left: true)).Append(Cell(Change(s.MeanAnswer, s.AnswerUp, s.AnswerDown)))
+                .Append(Cell(s.MeanDetection is { } d ? Change(d, s.DetectionUp, s.DetectionDown) : "-")).Append("</tr>");
+        return html.Append("</table>").ToString();
     }
 
     public const string Legend = "mean change in percentage points (seeds up/down)";
