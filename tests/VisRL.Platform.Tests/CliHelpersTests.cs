@@ -39,6 +39,17 @@ public class CliHelpersTests
         if (errors > 0) Assert.Contains("--iterations must be ≥ 1", result.Errors[0].Message);
     }
 
+    [Theory]
+    [InlineData(new string[0], 0)]
+    [InlineData(new[] { "--seeds", "3" }, 0)]
+    [InlineData(new[] { "--seeds", "0" }, 1)]
+    public void TheDemoRunsOneSeedByDefaultAndRefusesFewer(string[] extra, int errors)
+    {
+        var result = DemoCommand.Create().Parse(extra);
+        Assert.Equal(errors, result.Errors.Count);
+        if (errors > 0) Assert.Contains("--seeds must be ≥ 1", result.Errors[0].Message);
+    }
+
     [Fact]
     public void StackEnvFilesBecomeConfigurationKeys()
     {

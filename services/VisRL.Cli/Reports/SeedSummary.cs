@@ -41,15 +41,15 @@ internal static class SeedSummary
                 detections?.Average(), detections?.Min(), detections?.Max());
         }).ToList();
 
-        var pairs = Enumerable.Range(0, labels.Count - 1).Select(i => (i, i + 1)).ToList();
+        var pairs = Enumerable.Range(0, labels.Count - 1).Select(i => (Before: i, After: i + 1)).ToList();
         if (labels.Count > 2) pairs.Add((0, labels.Count - 1));
         var steps = pairs.Select(p =>
         {
-            var answer = seeds.Select(r => r[p.Item2].AnswerAccuracy - r[p.Item1].AnswerAccuracy).ToList();
-            var detection = seeds.All(r => r[p.Item1].DetectionAccuracy is not null && r[p.Item2].DetectionAccuracy is not null)
-                ? seeds.Select(r => r[p.Item2].DetectionAccuracy!.Value - r[p.Item1].DetectionAccuracy!.Value).ToList()
+            var answer = seeds.Select(r => r[p.After].AnswerAccuracy - r[p.Before].AnswerAccuracy).ToList();
+            var detection = seeds.All(r => r[p.Before].DetectionAccuracy is not null && r[p.After].DetectionAccuracy is not null)
+                ? seeds.Select(r => r[p.After].DetectionAccuracy!.Value - r[p.Before].DetectionAccuracy!.Value).ToList()
                 : null;
-            return new SeedStep(labels[p.Item1], labels[p.Item2], answer.Average(), answer.Count(d => d > 0), answer.Count(d => d < 0),
+            return new SeedStep(labels[p.Before], labels[p.After], answer.Average(), answer.Count(d => d > 0), answer.Count(d => d < 0),
                 detection?.Average(), detection?.Count(d => d > 0) ?? 0, detection?.Count(d => d < 0) ?? 0);
         }).ToList();
         return (rows, steps);
