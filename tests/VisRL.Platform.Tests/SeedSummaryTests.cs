@@ -1,10 +1,9 @@
 using Spectre.Console;
-using VisRL.Cli.Commands;
 using VisRL.Cli.Reports;
 
 namespace VisRL.Platform.Tests;
 
-/// <summary>`visrl demo --seeds N`: the seeds each replica moves, and the summary over the replicas.</summary>
+/// <summary>`visrl demo --seeds N`: the summary over the seeds.</summary>
 public sealed class SeedSummaryTests
 {
     private static ResultRow Row(string label, double answer, double? detection) =>
@@ -79,24 +78,5 @@ public sealed class SeedSummaryTests
         Assert.Equal("SFT<", tables[0].Elements("tr").ElementAt(1).Elements("td").First().Value); // escaped in the markup, read back as text
         Assert.Equal("50.0 % [40.0, 60.0]", tables[0].Elements("tr").ElementAt(1).Elements("td").Last().Value);
         Assert.Equal("0.0 (1 up/1 down)", tables[1].Elements("tr").ElementAt(1).Elements("td").ElementAt(1).Value);
-    }
-
-    [Fact]
-    public void AReplicaMovesTheSftPolicysAndTheIterationsSeedsOnly_AndReplicaZeroIsThePlan()
-    {
-        var plan = DemoPlan.Quick;
-        var zero = plan.Replica(0);
-        Assert.Equal(plan.Training, zero.Training);
-        Assert.Equal(plan.Dpo, zero.Dpo);
-        Assert.Equal(new VisRL.Contracts.V1.SamplingSettings(), zero.Sampling);
-
-        var two = plan.Replica(2);
-        Assert.Equal(plan.Training.Focus.Seed + 2, two.Training.Focus.Seed);
-        Assert.Equal(plan.Training.Sft.Seed + 2, two.Training.Sft.Seed);
-        Assert.Equal(zero.Sampling.Seed + 2, two.Sampling.Seed);
-        Assert.Equal(plan.Dpo.Seed + 2, two.Dpo.Seed);
-        // M_org's settings stay, so every replica starts from the same M_org.
-        Assert.Equal(plan.Training with { Focus = two.Training.Focus, Sft = two.Training.Sft }, two.Training);
-        Assert.Equal(plan.Dpo with { Seed = two.Dpo.Seed }, two.Dpo);
     }
 }
