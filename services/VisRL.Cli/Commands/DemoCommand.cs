@@ -141,19 +141,19 @@ internal static class DemoCommand
         IReadOnlyList<Evaluate> alsoEvaluate, Stopwatch clock, CancellationToken ct)
     {
         string Id(string name) => seed == 0 ? name : $"seed {seed}/{name}";
-        string Of(string text) => seedCount > 1 ? $"{text} (seed {seed})" : text;
+        string ForSeed(string text) => seedCount > 1 ? $"{text} (seed {seed})" : text;
         var (training, sampling, dpo) = plan.Replica(seed);
 
-        Step(clock, Of("SFT warm-up (two-turn, with boxes) on the Trainer"));
+        Step(clock, ForSeed("SFT warm-up (two-turn, with boxes) on the Trainer"));
         var sftJob = DerivedIds.For(planId, Id("sft"));
         var sftCheckpoint = await TrainAsync(stores, new TrainStage(sftJob, planId, null, TrainingStage.Sft, baseCheckpoint, null,
             Json(new SupervisedStageSettings(plan.Dataset, "sft", null, training))), ct);
-        Step(clock, Of(alsoEvaluate.Count > 0 ? "evaluating Base (no CoT) and SFT (CoT) on the Trainer" : "evaluating SFT (CoT) on the Trainer"));
+        Step(clock, ForSeed(alsoEvaluate.Count > 0 ? "evaluating Base (no CoT) and SFT (CoT) on the Trainer" : "evaluating SFT (CoT) on the Trainer"));
         var sftEval = new Evaluate(DerivedIds.For(planId, Id("eval/sft")), planId, null, sftCheckpoint, plan.Dataset, "test", true, plan.TestItems);
         foreach (var evaluation in alsoEvaluate) await CliHost.PublishAsync(evaluation, ct);
         await CliHost.PublishAsync(sftEval, ct);
 
-        Step(clock, Of("self-evolution iteration through the services"));
+        Step(clock, ForSeed("self-evolution iteration through the services"));
         var runId = DerivedIds.For(planId, Id("run"));
         var round = Json(new
         {
