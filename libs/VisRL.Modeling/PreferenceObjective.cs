@@ -26,9 +26,10 @@ public sealed record DpoConfig
 /// Step-level DPO over preference pairs (DESIGN.md §1). Stage 1: sigmoid DPO on the box tokens given
 /// (image, question). Stage 2: λ_B·L_box + λ_R·L_answer, the answer conditioned on (image, question,
 /// the chosen or rejected box, its crop). The reference is the policy as it was when this objective
-/// was made (the stage's start): either its log-probs precomputed once here (no second model in
-/// memory), or a frozen copy asked per micro-batch. Pairs whose answers the tokenizer cannot encode
-/// (a high-temperature sample) keep their box term and drop the answer term.
+/// was made (the stage's start): either its log-probs, precomputed once here (no second model in
+/// memory) or given as stored by an earlier start of the same job, or a frozen copy asked per
+/// micro-batch. Pairs whose answers the tokenizer cannot encode (a high-temperature sample) keep their
+/// box term and drop the answer term.
 /// </summary>
 public sealed class PreferenceObjective : ITrainingObjective
 {
@@ -42,8 +43,14 @@ public sealed class PreferenceObjective : ITrainingObjective
 
     private enum Term { BoxChosen, BoxRejected, AnswerChosen, AnswerRejected }
 
-    /// <param name="frozenReference">A frozen copy of the start policy; null precomputes the reference log-probs from <paramref name="policy"/> now.</param>
-    public PreferenceObjective(VisRLTiny policy, IReadOnlyList<PreferencePair> pairs, DpoConfig config, VisRLTiny? frozenReference = null)
+    /// <summary>The reference terms' names, as <see cref="ReferenceLogProbs"/> keys them.</summary>
+    public static IReadOnlyList<string> TermNames { get; } = ["box/chosen", "box/rejected", "answer/chosen", "answer/rejected"];
+
+    /// <param name="frozenReference">A frozen copy of the start policy; null takes the reference as log-probs.</param>
+    /// <param name="storedReference">The reference log-probs an earlier start of this job computed (<see cref="ReferenceLogProbs"/>); null computes them from <paramref name="policy"/> now.</param>
+    /// <exception cref="ArgumentException">A stored reference that lacks a term this stage needs, or does not hold one finite value per pair.</exception>
+    public PreferenceObjective(VisRLTiny policy, IReadOnlyList<PreferencePair> pairs, DpoConfig config, VisRLTiny? frozenReference = null,
+        IReadOnlyDictionary<string, double[]>? storedReference = null)
     {
         _policy = policy;
         _pairs = pairs;
@@ -53,6 +60,7 @@ public sealed class PreferenceObjective : ITrainingObjective
         _rejectedCrop = config.WithAnswer ? [.. pairs.Select(p => policy.CropView(p.Scene, p.RejectedBox))] : [];
         _answerUsable = [.. pairs.Select(p => config.WithAnswer && Encodable(policy.Tokenizer, p.ChosenAnswer) && Encodable(policy.Tokenizer, p.RejectedAnswer))];
         if (frozenReference is not null) _frozen = frozenReference;
+        else if (storedReference is not null) _precomputed = Checked(storedReference);
         else
         {
             // Full-length arrays; the answer terms of pairs without a usable answer stay NaN and are never read.
@@ -69,6 +77,14 @@ public sealed class PreferenceObjective : ITrainingObjective
     }
 
     public int Count => _pairs.Count;
+
+    /// <summary>
+    /// The reference log-probs by term name (<see cref="TermNames"/>), one per pair in pair order, NaN
+    /// where a pair has no answer term; null with a frozen reference. Stored, they let a resumed job
+    /// train against the very numbers it started with.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]>? ReferenceLogProbs =>
+        _precomputed?.ToDictionary(t => TermNames[(int)t.Key], t => t.Value.ToArray());
 
     /// <summary>Pairs that carry the stage-2 answer term.</summary>
     public int AnswerPairCount => _answerUsable.Count(u => u);
@@ -145,6 +161,24 @@ public sealed class PreferenceObjective : ITrainingObjective
     });
 
     private List<int> Usable(IReadOnlyList<int> indices) => [.. indices.Where(i => _answerUsable[i])];
+
+    private Dictionary<Term, double[]> Checked(IReadOnlyDictionary<string, double[]> stored)
+    {
+        var result = new Dictionary<Term, double[]>();
+        foreach (var term in Enum.GetValues<Term>().Where(t => _config.WithAnswer || t is Term.BoxChosen or Term.BoxRejected))
+        {
+            var name = TermNames[(int)term];
+            if (!stored.TryGetValue(name, out var values))
+                throw new ArgumentException($"the stored reference has no {name} log-probs");
+            if (values.Length != _pairs.Count)
+                throw new ArgumentException($"the stored reference has {values.Length} {name} log-probs for {_pairs.Count} pairs");
+            var needed = term is Term.AnswerChosen or Term.AnswerRejected ? Usable([.. Enumerable.Range(0, _pairs.Count)]) : [.. Enumerable.Range(0, _pairs.Count)];
+            if (needed.FirstOrDefault(i => !double.IsFinite(values[i]), -1) is var bad and >= 0)
+                throw new ArgumentException($"the stored reference's {name} log-prob of pair {bad} is {values[bad]}, not a finite number");
+            result[term] = values;
+        }
+        return result;
+    }
 
     /// <summary>The rows of <paramref name="perIndex"/> (one per entry of <paramref name="indices"/>) that belong to <paramref name="subset"/>.</summary>
     private static Tensor Rows(Tensor perIndex, IReadOnlyList<int> indices, IReadOnlyList<int> subset)

@@ -12,19 +12,20 @@ namespace VisRL.Training;
 /// </summary>
 public static class PreferencePairs
 {
-    public static async Task<IReadOnlyList<PreferencePair>> LoadAsync(DatasetStorage storage, Guid pairSetId, CancellationToken cancellationToken)
+    /// <summary>The pair set's pairs in (item, ordinal) order, with their row ids in the same order.</summary>
+    public static async Task<(IReadOnlyList<long> Ids, IReadOnlyList<PreferencePair> Pairs)> LoadAsync(DatasetStorage storage, Guid pairSetId, CancellationToken cancellationToken)
     {
         await using var db = storage.CreateDb();
         if (!await db.PairSets.AnyAsync(s => s.Id == pairSetId, cancellationToken))
             throw new KeyNotFoundException($"pair set {pairSetId} does not exist");
         var rows = await db.Pairs.AsNoTracking().Where(p => p.PairSetId == pairSetId).OrderBy(p => p.ItemId).ThenBy(p => p.Ordinal)
-            .Join(db.Candidates, p => p.ChosenCandidateId, c => c.Id, (p, chosen) => new { p.ItemId, Chosen = chosen, p.RejectedCandidateId })
-            .Join(db.Candidates, x => x.RejectedCandidateId, c => c.Id, (x, rejected) => new { x.ItemId, x.Chosen, Rejected = rejected })
+            .Join(db.Candidates, p => p.ChosenCandidateId, c => c.Id, (p, chosen) => new { p.Id, p.ItemId, Chosen = chosen, p.RejectedCandidateId })
+            .Join(db.Candidates, x => x.RejectedCandidateId, c => c.Id, (x, rejected) => new { x.Id, x.ItemId, x.Chosen, Rejected = rejected })
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) throw new InvalidOperationException($"pair set {pairSetId} holds no pairs: there is nothing to learn from");
         var items = (await StoredItems.LoadByIdAsync(storage, [.. rows.Select(r => r.ItemId).Distinct()], cancellationToken)).ToDictionary(i => i.Row.Id);
-        return [.. rows.Select(r => new PreferencePair(items[r.ItemId].Image, items[r.ItemId].Row.Question,
-            BoxOf(r.Chosen), BoxOf(r.Rejected), r.Chosen.Answer, r.Rejected.Answer))];
+        return ([.. rows.Select(r => r.Id)], [.. rows.Select(r => new PreferencePair(items[r.ItemId].Image, items[r.ItemId].Row.Question,
+            BoxOf(r.Chosen), BoxOf(r.Rejected), r.Chosen.Answer, r.Rejected.Answer))]);
     }
 
     private static Box BoxOf(VisRL.Platform.Persistence.Entities.Candidate c) =>

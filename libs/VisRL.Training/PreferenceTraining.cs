@@ -22,10 +22,10 @@ public sealed record PreferenceRequest(
 
 /// <summary>
 /// Step-level DPO (DESIGN.md §1) as a stored job: loads the pair set and the start policy, takes the
-/// reference from the start policy (precomputed log-probs, or a frozen copy), trains with AdamW and a
-/// cosine schedule, records TRL-style metrics per logged step in `training_metrics`, publishes
-/// resumable checkpoints (weights + optimizer state) every N steps, and publishes the final policy by
-/// content hash with the start checkpoint as its parent.
+/// reference from the start policy (log-probs precomputed once and stored in `reference_log_probs`,
+/// or a frozen copy), trains with AdamW and a cosine schedule, records TRL-style metrics per logged
+/// step in `training_metrics`, publishes resumable checkpoints (weights + optimizer state) every N
+/// steps, and publishes the final policy by content hash with the start checkpoint as its parent.
 /// </summary>
 public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore checkpoints, TrainingJournal journal)
 {
@@ -42,7 +42,7 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
         var stage = StageName(request.Stage);
         var s = Validate(request.Settings);
         var start = await checkpoints.ResolveAsync(request.StartCheckpoint, cancellationToken);
-        var pairs = await PreferencePairs.LoadAsync(storage, request.PairSetId, cancellationToken);
+        var (pairIds, pairs) = await PreferencePairs.LoadAsync(storage, request.PairSetId, cancellationToken);
         var config = TrainerConfigFor(stage, s, pairs.Count);
         await journal.StartAsync(request.JobId, stage, JsonSerializer.Serialize(new { stage, start = start.ContentHash, request.PairSetId, pairs = pairs.Count, settings = s, trainer = config }),
             config.Steps, start.ContentHash, request.RunId, request.IterationId, request.PairSetId, TrainingMachine.Current(request.Device).ToJson(),
@@ -53,8 +53,12 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
             using var policy = ModelCheckpoint.Load(startFolder, request.Device);
             using var frozen = s.Reference == "frozen" ? ModelCheckpoint.Load(startFolder, request.Device) : null;
             var dpo = new DpoConfig { Beta = s.Beta, WithAnswer = request.Stage == TrainingStage.DpoBoxAnswer, BoxWeight = s.BoxWeight, AnswerWeight = s.AnswerWeight, SftWeight = s.SftWeight };
-            // Made before the Trainer resumes: the precomputed reference is the start policy, whatever step the job resumes at.
-            var objective = new PreferenceObjective(policy, pairs, dpo, frozen);
+            // Made before the Trainer resumes: the reference is the start policy, whatever step the job resumes at. A
+            // precomputed one is stored by the job's first start and read back by every later one, on whichever machine.
+            var stored = frozen is null ? await journal.LoadReferenceAsync(request.JobId, pairIds, cancellationToken) : null;
+            var objective = new PreferenceObjective(policy, pairs, dpo, frozen, stored);
+            if (stored is null && objective.ReferenceLogProbs is { } reference)
+                await journal.StoreReferenceAsync(request.JobId, pairIds, reference, cancellationToken);
             var resume = new ResumePoints(checkpoints, request.JobId, request.WorkFolder);
             var result = new Trainer(policy, config, objective)
             {

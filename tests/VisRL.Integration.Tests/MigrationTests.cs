@@ -60,6 +60,7 @@ public class MigrationTests : IAsyncLifetime
         { "pairs", "ix_pairs_pair_set_id_item_id_ordinal" },
         { "checkpoints", "ix_checkpoints_content_hash" },
         { "training_metrics", "ix_training_metrics_training_job_id_step_name" },
+        { "reference_log_probs", "ix_reference_log_probs_training_job_id_pair_id_term" },
         { "evaluations", "ix_evaluations_evaluation_run_id_family" },
         { "evaluation_items", "ix_evaluation_items_evaluation_run_id_position" },
         { "work_failures", "ix_work_failures_iteration_id_item_id_stage" },
@@ -109,10 +110,14 @@ public class MigrationTests : IAsyncLifetime
             new WorkFailure { IterationId = iteration.Id, ItemId = item.Id, Stage = "sample", Reason = "corrupt image", CreatedAt = now });
         await db.SaveChangesAsync();
 
+        var pair = new Pair { PairSetId = pairSet.Id, ItemId = item.Id, ChosenCandidateId = own.Id, RejectedCandidateId = diverse.Id };
         db.AddRange(
             new Score { CandidateId = own.Id, JudgeId = "j", AnswerScore = 1, BoxScore = 0.9, CreatedAt = now },
-            new Pair { PairSetId = pairSet.Id, ItemId = item.Id, ChosenCandidateId = own.Id, RejectedCandidateId = diverse.Id },
+            pair,
             new TrainingMetric { TrainingJobId = job.Id, Step = 1, Name = "loss", Value = 0.69, CreatedAt = now });
+        await db.SaveChangesAsync();
+
+        db.Add(new ReferenceLogProb { TrainingJobId = job.Id, PairId = pair.Id, Term = "box/chosen", LogProb = -3.2 });
         await db.SaveChangesAsync();
     }
 

@@ -9,6 +9,7 @@ using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Identity;
 using VisRL.Platform.Persistence;
+using VisRL.Platform.Training;
 using VisRL.Training;
 
 namespace VisRL.Integration.Tests;
@@ -118,6 +119,26 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.Equal(("dpo-box", plannedSteps, boxJob), (boxCheckpoint.Stage, boxCheckpoint.Step, boxCheckpoint.TrainingJobId!.Value));
             var start = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.ContentHash == policy);
             Assert.Equal(start.Id, boxCheckpoint.ParentId);
+
+            // Each job's first start stored its precomputed reference once (a second store would break the unique
+            // key and fail the job): the box terms of every pair, and in stage 2 the answer terms too. Stage 1's
+            // are the start policy's log-probs, which its resumed half read back rather than computed again.
+            var (pairIds, pairs) = await PreferencePairs.LoadAsync(DatasetStorage.Create(_database, stack.Blobs), one.PairSetId!.Value, CancellationToken.None);
+            var terms = await db.ReferenceLogProbs.AsNoTracking().GroupBy(r => new { r.TrainingJobId, r.Term })
+                .Select(g => new { g.Key.TrainingJobId, g.Key.Term, Count = g.Count() }).ToListAsync();
+            Assert.Equal([("box/chosen", pairs.Count), ("box/rejected", pairs.Count)],
+                terms.Where(x => x.TrainingJobId == boxJob).OrderBy(x => x.Term).Select(x => (x.Term, x.Count)));
+            var answerTerms = terms.Where(x => x.TrainingJobId == WorkflowIds.TrainingJob(first, TrainingStage.DpoBoxAnswer)).ToDictionary(x => x.Term, x => x.Count);
+            Assert.Equal((pairs.Count, pairs.Count), (answerTerms["box/chosen"], answerTerms["box/rejected"]));
+            Assert.InRange(answerTerms["answer/chosen"], 1, pairs.Count);
+            Assert.Equal(answerTerms["answer/chosen"], answerTerms["answer/rejected"]);
+            var stored = await new TrainingJournal(new VisRLDbContextFactory(_database)).LoadReferenceAsync(boxJob, pairIds);
+            using (var startPolicy = ModelCheckpoint.Load(await checkpoints.FetchAsync(await checkpoints.ResolveAsync(policy), Path.Combine(_scratch, "start"))))
+            {
+                var expected = new PreferenceObjective(startPolicy, pairs, new DpoConfig()).ReferenceLogProbs!;
+                foreach (var term in new[] { "box/chosen", "box/rejected" })
+                    Assert.All(expected[term].Zip(stored![term]), x => Assert.Equal(x.First, x.Second, 3));
+            }
 
             // Stage 2 started from stage 1's checkpoint; both recorded TRL-style metrics.
             var answerJob = WorkflowIds.TrainingJob(first, TrainingStage.DpoBoxAnswer);

@@ -113,6 +113,61 @@ public sealed class PreferenceTests
         Assert.Equal(0.5, values["pairs/answer_share"]);
     }
 
+    [Fact]
+    public void AStoredReferenceGivesTheComputedOnesLoss_AndItIsTheReferenceTheLossUses()
+    {
+        using var policy = Tiny.Model(seed: 3);
+        var pairs = Pairs().Select((p, i) => i == 0 ? p with { RejectedAnswer = "zebra-unknown-word" } : p).ToList();
+        var config = new DpoConfig { WithAnswer = true, Beta = 0.5 };
+        var computed = new PreferenceObjective(policy, pairs, config);
+        var reference = computed.ReferenceLogProbs!;
+        Assert.Equal(PreferenceObjective.TermNames.Order(), reference.Keys.Order());
+        Assert.True(double.IsNaN(reference["answer/rejected"][0]), "pair 0 has no answer term, so no answer reference");
+        Assert.All(reference["box/chosen"], v => Assert.True(v < 0 && double.IsFinite(v)));
+
+        (float Loss, Dictionary<string, double> Values) LossOf(PreferenceObjective objective)
+        {
+            var values = new Dictionary<string, double>();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return (objective.Loss([.. Enumerable.Range(0, pairs.Count)], values).item<float>(), values);
+        }
+        var fromComputed = LossOf(computed);
+        var fromStored = LossOf(new PreferenceObjective(policy, pairs, config, storedReference: reference));
+        Assert.Equal(fromComputed.Loss, fromStored.Loss);
+        Assert.Equal(fromComputed.Values, fromStored.Values);
+
+        // A reference one nat lower on every chosen box raises the chosen box reward by β.
+        var lower = reference.ToDictionary(t => t.Key, t => t.Key == "box/chosen" ? [.. t.Value.Select(v => v - 1)] : t.Value);
+        var fromLower = LossOf(new PreferenceObjective(policy, pairs, config, storedReference: lower));
+        Assert.Equal(fromComputed.Values["box/rewards/chosen"] + config.Beta, fromLower.Values["box/rewards/chosen"], 4);
+        Assert.True(fromLower.Loss < fromComputed.Loss, $"{fromLower.Loss} ≥ {fromComputed.Loss}");
+
+        using var frozen = Tiny.Model(seed: 3);
+        Assert.Null(new PreferenceObjective(policy, pairs, config, frozen).ReferenceLogProbs);
+    }
+
+    [Fact]
+    public void AStoredReferenceThatDoesNotFitThePairsIsRefusedWithTheReason()
+    {
+        using var policy = Tiny.Model(seed: 3);
+        var pairs = Pairs();
+        var reference = new PreferenceObjective(policy, pairs, new DpoConfig { WithAnswer = true }).ReferenceLogProbs!;
+        string Refusal(DpoConfig config, Func<Dictionary<string, double[]>, Dictionary<string, double[]>> change) =>
+            Assert.Throws<ArgumentException>(() => new PreferenceObjective(policy, pairs, config, storedReference: change(reference.ToDictionary()))).Message;
+
+        Assert.Contains("no answer/rejected log-probs", Refusal(new DpoConfig { WithAnswer = true }, r => { r.Remove("answer/rejected"); return r; }));
+        Assert.Contains($"{pairs.Count - 1} box/chosen log-probs for {pairs.Count} pairs",
+            Refusal(new DpoConfig(), r => { r["box/chosen"] = r["box/chosen"][1..]; return r; }));
+        Assert.Contains("box/rejected log-prob of pair 2 is NaN, not a finite number",
+            Refusal(new DpoConfig(), r => { r["box/rejected"] = [.. r["box/rejected"].Select((v, i) => i == 2 ? double.NaN : v)]; return r; }));
+        // Stage 1 needs only the box terms.
+        _ = new PreferenceObjective(policy, pairs, new DpoConfig(), storedReference: new Dictionary<string, double[]>
+        {
+            ["box/chosen"] = reference["box/chosen"], ["box/rejected"] = reference["box/rejected"],
+        });
+    }
+
     /// <summary>Chosen = the GT box and the right answer; rejected = a box elsewhere and another item's answer.</summary>
     private static List<PreferencePair> Pairs() =>
     [

@@ -5,7 +5,7 @@ namespace VisRL.Contracts.V1;
 /// DESIGN.md §1 (sigmoid DPO, β = 0.1, λ_B = λ_R = 0.5, seed 88, cosine schedule with 10 % warmup);
 /// learning rate and epochs are sized for VisRL-Tiny trained in full (the reference trains LoRA at 5e-6).
 /// </summary>
-/// <param name="Reference">"precomputed": the start policy's log-probs computed once (one model in memory); "frozen": a frozen copy of the start policy.</param>
+/// <param name="Reference">"precomputed": the start policy's log-probs computed once and stored in reference_log_probs (one model in memory); "frozen": a frozen copy of the start policy.</param>
 /// <param name="SftWeight">Weight of an optional NLL term on the chosen responses; 0 = pure DPO.</param>
 /// <param name="Schedule">"cosine" (warmup, then cosine decay to 5 %) or "constant" (warmup, then flat).</param>
 /// <param name="CheckpointEvery">Optimizer steps between resumable checkpoints in blob storage; 0 = four per stage.</param>

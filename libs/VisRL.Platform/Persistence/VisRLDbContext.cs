@@ -22,6 +22,7 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<TrainingJob> TrainingJobs => Set<TrainingJob>();
     public DbSet<TrainingMetric> TrainingMetrics => Set<TrainingMetric>();
+    public DbSet<ReferenceLogProb> ReferenceLogProbs => Set<ReferenceLogProb>();
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
     public DbSet<EvaluationItem> EvaluationItems => Set<EvaluationItem>();
     public DbSet<WorkFailure> WorkFailures => Set<WorkFailure>();
@@ -90,6 +91,13 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
         {
             e.HasIndex(m => new { m.TrainingJobId, m.Step, m.Name }).IsUnique();
             e.HasOne<TrainingJob>().WithMany().HasForeignKey(m => m.TrainingJobId);
+        });
+
+        model.Entity<ReferenceLogProb>(e =>
+        {
+            e.HasIndex(r => new { r.TrainingJobId, r.PairId, r.Term }).IsUnique();
+            e.HasOne<TrainingJob>().WithMany().HasForeignKey(r => r.TrainingJobId);
+            e.HasOne<Pair>().WithMany().HasForeignKey(r => r.PairId);
         });
 
         model.Entity<Evaluation>(e =>

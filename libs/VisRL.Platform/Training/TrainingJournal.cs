@@ -5,8 +5,8 @@ using VisRL.Platform.Persistence.Entities;
 namespace VisRL.Platform.Training;
 
 /// <summary>
-/// A training job's record in Postgres: the job row (config, status, steps) and its metrics.
-/// Metrics are written with ON CONFLICT DO NOTHING on (job, step, name), so a job that resumes
+/// A training job's record in Postgres: the job row (config, status, steps), its metrics and, for a
+/// DPO job with a precomputed reference, that reference's log-probs. Metrics are written with ON CONFLICT DO NOTHING on (job, step, name), so a job that resumes
 /// from a checkpoint and replays a few steps writes each metric once.
 /// </summary>
 public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
@@ -53,6 +53,44 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
         }
         await db.TrainingJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.CompletedSteps, j => Math.Max(j.CompletedSteps, step)).SetProperty(j => j.UpdatedAt, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores a DPO job's reference log-probs (term → one value per pair, in <paramref name="pairIds"/>'
+    /// order; NaN where a pair has no such term) in one transaction, so a job has all of them or none.
+    /// </summary>
+    public async Task StoreReferenceAsync(Guid jobId, IReadOnlyList<long> pairIds, IReadOnlyDictionary<string, double[]> logProbs,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var (term, values) in logProbs)
+        {
+            if (values.Length != pairIds.Count) throw new ArgumentException($"reference {term}: {values.Length} log-probs for {pairIds.Count} pairs");
+            db.ReferenceLogProbs.AddRange(pairIds.Select((pairId, i) => (pairId, value: values[i])).Where(x => !double.IsNaN(x.value))
+                .Select(x => new ReferenceLogProb { TrainingJobId = jobId, PairId = x.pairId, Term = term, LogProb = x.value }));
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The job's stored reference log-probs in <paramref name="pairIds"/>' order (NaN where none is stored), or null when it has none.</summary>
+    /// <exception cref="InvalidOperationException">A stored value belongs to a pair that is not in <paramref name="pairIds"/>.</exception>
+    public async Task<IReadOnlyDictionary<string, double[]>?> LoadReferenceAsync(Guid jobId, IReadOnlyList<long> pairIds,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ReferenceLogProbs.AsNoTracking().Where(r => r.TrainingJobId == jobId).ToListAsync(cancellationToken);
+        if (rows.Count == 0) return null;
+        var position = pairIds.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+        var result = new Dictionary<string, double[]>();
+        foreach (var row in rows)
+        {
+            if (!position.TryGetValue(row.PairId, out var i))
+                throw new InvalidOperationException($"training job {jobId}: a stored reference log-prob belongs to pair {row.PairId}, which is not in the job's pair set");
+            if (!result.TryGetValue(row.Term, out var values))
+                result[row.Term] = values = Enumerable.Repeat(double.NaN, pairIds.Count).ToArray();
+            values[i] = row.LogProb;
+        }
+        return result;
     }
 
     public async Task FinishAsync(Guid jobId, string? failureReason = null, CancellationToken cancellationToken = default)

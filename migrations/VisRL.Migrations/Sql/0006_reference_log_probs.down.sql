@@ -1,0 +1,2 @@
+-- 0006 down: the DPO jobs' stored reference log-probs.
+DROP TABLE reference_log_probs;
