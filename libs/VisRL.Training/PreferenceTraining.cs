@@ -97,7 +97,8 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
             Phase = stage, LearningRate = s.LearningRate, Steps = steps, WarmupSteps = (int)Math.Round(s.WarmupRatio * steps),
             MinLearningRateRatio = s.Schedule == "constant" ? 1.0 : 0.05,
             BatchSize = s.BatchSize, GradAccumulation = s.GradAccumulation, ClipNorm = s.ClipNorm, Seed = s.Seed, WeightDecay = 0,
-            LogEvery = Math.Max(1, Math.Min(10, steps / 10)), CheckpointEvery = s.CheckpointEvery > 0 ? s.CheckpointEvery : Math.Max(1, steps / 4),
+            LogEvery = 1, // TRL-style metrics for every optimizer step: DPO stages are short, and their curves are what one reads
+            CheckpointEvery = s.CheckpointEvery > 0 ? s.CheckpointEvery : Math.Max(1, steps / 4),
         };
     }
 

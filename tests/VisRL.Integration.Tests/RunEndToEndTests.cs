@@ -115,6 +115,9 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.Equal(("completed", plannedSteps), (boxJobRow.Status, boxJobRow.CompletedSteps));
             var resumedFrom = await db.TrainingMetrics.AsNoTracking().SingleAsync(m => m.TrainingJobId == boxJob && m.Name == "resumed_from_step");
             Assert.InRange(resumedFrom.Value, 1, plannedSteps - 1);
+            // TRL-style metrics for every optimizer step, each once, the steps replayed after the kill included.
+            Assert.Equal(Enumerable.Range(1, plannedSteps), await db.TrainingMetrics.AsNoTracking()
+                .Where(m => m.TrainingJobId == boxJob && m.Name == "rewards/margins").OrderBy(m => m.Step).Select(m => m.Step).ToListAsync());
             var boxCheckpoint = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.ContentHash == one.BoxCheckpoint);
             Assert.Equal(("dpo-box", plannedSteps, boxJob), (boxCheckpoint.Stage, boxCheckpoint.Step, boxCheckpoint.TrainingJobId!.Value));
             var start = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.ContentHash == policy);

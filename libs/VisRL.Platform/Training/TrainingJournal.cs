@@ -45,12 +45,12 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         foreach (var (name, value) in metrics)
-        {
             if (!double.IsFinite(value)) throw new ArgumentException($"metric {name} at step {step} is {value}, not a finite number");
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"INSERT INTO training_metrics (training_job_id, step, name, value, created_at) VALUES ({jobId}, {step}, {name}, {value}, {now}) ON CONFLICT (training_job_id, step, name) DO NOTHING",
-                cancellationToken);
-        }
+        string[] names = [.. metrics.Keys];
+        double[] values = [.. metrics.Values];
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO training_metrics (training_job_id, step, name, value, created_at) SELECT {jobId}, {step}, m.name, m.value, {now} FROM unnest({names}, {values}) AS m(name, value) ON CONFLICT (training_job_id, step, name) DO NOTHING",
+            cancellationToken);
         await db.TrainingJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.CompletedSteps, j => Math.Max(j.CompletedSteps, step)).SetProperty(j => j.UpdatedAt, now), cancellationToken);
     }
