@@ -6,8 +6,9 @@ namespace VisRL.Platform.Training;
 
 /// <summary>
 /// A training job's record in Postgres: the job row (config, status, steps), its metrics and, for a
-/// DPO job with a precomputed reference, that reference's log-probs. Metrics are written with ON CONFLICT DO NOTHING on (job, step, name), so a job that resumes
-/// from a checkpoint and replays a few steps writes each metric once.
+/// DPO job with a precomputed reference, that reference's log-probs. Metrics are written with ON
+/// CONFLICT DO NOTHING on (job, step, name), so a job that resumes from a checkpoint and replays a
+/// few steps writes each metric once.
 /// </summary>
 public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
 {
