@@ -43,7 +43,7 @@ public sealed class PreferenceObjective : ITrainingObjective
 
     private enum Term { BoxChosen, BoxRejected, AnswerChosen, AnswerRejected }
 
-    /// <summary>The reference terms' names, as <see cref="ReferenceLogProbs"/> keys them.</summary>
+    /// <summary>The reference terms' names, as <see cref="ReferenceLogProbs"/> keys them, in <see cref="Term"/>'s order.</summary>
     public static IReadOnlyList<string> TermNames { get; } = ["box/chosen", "box/rejected", "answer/chosen", "answer/rejected"];
 
     /// <param name="frozenReference">A frozen copy of the start policy; null takes the reference as log-probs.</param>
