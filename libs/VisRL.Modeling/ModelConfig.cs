@@ -121,6 +121,23 @@ public sealed record ModelConfig
         return convs;
     }
 
+    /// <summary>
+    /// The focus head's CNN, as FocusHead builds it: 3×3 convolutions, each followed by ReLU and a 2×2
+    /// max-pool, from 3 channels through 16, 32, … to FocusDim, one per halving down to the patch grid.
+    /// </summary>
+    public IReadOnlyList<StemConvolution> FocusConvolutions()
+    {
+        var convs = new List<StemConvolution>();
+        int channels = 3, levels = (int)Math.Log2(PatchSize);
+        for (int level = 0; level < levels; level++)
+        {
+            int next = level == levels - 1 ? FocusDim : 16 << level;
+            convs.Add(new StemConvolution(channels, next, 3, Stride: 1, Padding: 1, PoolAfter: true));
+            channels = next;
+        }
+        return convs;
+    }
+
     internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -137,5 +154,5 @@ public sealed record ModelConfig
     }
 }
 
-/// <summary>One convolution of the ViT's stem; <see cref="PoolAfter"/>: a 2×2 max-pool follows it.</summary>
+/// <summary>One convolution of the ViT's stem or the focus head's CNN; <see cref="PoolAfter"/>: a 2×2 max-pool follows it.</summary>
 public readonly record struct StemConvolution(int In, int Out, int Kernel, int Stride, int Padding, bool PoolAfter);

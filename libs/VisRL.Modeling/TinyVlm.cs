@@ -92,7 +92,7 @@ internal sealed class VisionEncoder : nn.Module
     /// <param name="stemFeatures">The stem's output (M, VisionDim, PatchGrid, PatchGrid), before positions and blocks.</param>
     public Tensor forward(Tensor images, out Tensor stemFeatures)
     {
-        var x = images;
+        var x = images.contiguous_channels_last(); // bit-identical and faster convolutions (see the method)
         if (_pooledStem)
             // max-pool before ReLU: the same values (ReLU is monotone) on a quarter of the elements
             for (int i = 0; i < _stem.Count; i++) x = nn.functional.max_pool2d(_stem[i].call(x), [2, 2]).relu();
@@ -199,14 +199,7 @@ internal sealed class FocusHead : nn.Module
     public FocusHead(ModelConfig c) : base(nameof(FocusHead))
     {
         _c = c;
-        int levels = (int)Math.Log2(c.PatchSize), channels = 3;
-        var convs = new List<Conv2d>();
-        for (int level = 0; level < levels; level++)
-        {
-            int next = level == levels - 1 ? c.FocusDim : 16 << level;
-            convs.Add(nn.Conv2d(channels, next, 3, padding: 1));
-            channels = next;
-        }
+        var convs = c.FocusConvolutions().Select(s => nn.Conv2d(s.In, s.Out, s.Kernel, stride: s.Stride, padding: s.Padding)).ToList();
         _convs = register_module("convs", nn.ModuleList(convs));
         _words = register_parameter("words", randn(c.VocabSize, c.FocusDim) * 0.02);
         _wordPos = register_parameter("word_pos", randn(c.FocusWords, c.FocusDim) * 0.02);
@@ -225,9 +218,11 @@ internal sealed class FocusHead : nn.Module
     /// <returns>Center logits (B, PatchGrid²) and boxes (B, PatchGrid², 4) as normalized x1, y1, x2, y2.</returns>
     public (Tensor Logits, Tensor Boxes) forward(Tensor images, Tensor words, Tensor wordMask, out Tensor cellFeatures)
     {
-        var x = images;
+        var x = images.contiguous_channels_last();
         foreach (var conv in _convs) x = nn.functional.max_pool2d(conv.call(x), [2, 2]).relu();
-        cellFeatures = x.flatten(2).transpose(1, 2);
+        // Back to NCHW before the cells are read: a Linear over this transposed view (the focus stage's
+        // attribute head) rounds differently over a contiguous one, and checkpoints stay bit-identical.
+        cellFeatures = x.contiguous().flatten(2).transpose(1, 2);
         long b = words.size(0), q = words.size(1), cells = cellFeatures.size(1);
         var h = cat([nn.functional.embedding(words, _words) + _wordPos.narrow(0, 0, q), cellFeatures + _cellCode + _cellPos], 1);
         var keys = cat([wordMask, ones([b, cells], ScalarType.Bool, images.device)], 1).view(b, 1, 1, q + cells).expand(b, 1, q + cells, q + cells);

@@ -42,6 +42,12 @@ public sealed unsafe partial class Tensor
 
     public Tensor contiguous() => Unary(UnaryOp.Contiguous);
 
+    /// <summary>
+    /// The same (N, C, H, W) tensor stored channels-last (NHWC strides). libtorch's CPU convolutions and
+    /// pooling skip their layout reorders on it: same values, faster steps (ModelingBenchmark measures it).
+    /// </summary>
+    public Tensor contiguous_channels_last() => Unary(UnaryOp.ChannelsLast);
+
     public Tensor add(Tensor other) => Binary(BinaryOp.Add, other);
     public Tensor add(double other) => Binary(BinaryOp.Add, other);
     public Tensor sub(Tensor other) => Binary(BinaryOp.Sub, other);

@@ -151,4 +151,31 @@ public sealed class TensorBasicsTests
         Assert.Equal([0f, 5f, 0f, 6f], t.ToArray<float>());
         Assert.Equal([5f, 6f], t.index(t.gt(0)).ToArray<float>());
     }
+
+    [Fact]
+    public void Channels_last_changes_the_layout_and_not_a_convolution_stack_or_its_gradients()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var images = randn(4, 3, 16, 16);
+        var weights = new[] { (randn(8, 3, 5, 5) * 0.2).requires_grad_(), (randn(16, 8, 3, 3) * 0.2).requires_grad_() };
+        (Tensor Output, float[][] Gradients) Run(Tensor input)
+        {
+            foreach (var w in weights) w.grad = null;
+            var x = input;
+            foreach (var w in weights) x = nn.functional.max_pool2d(nn.functional.conv2d(x, w, padding: [w.size(2) / 2, w.size(2) / 2]), [2, 2]).relu();
+            x.square().sum().backward();
+            return (x, [.. weights.Select(w => w.grad!.ToArray<float>())]);
+        }
+
+        var channelsLast = images.contiguous_channels_last();
+        Assert.False(channelsLast.is_contiguous()); // NHWC strides: not the default layout…
+        Assert.Equal(images.ToArray<float>(), channelsLast.ToArray<float>()); // …the same values
+        Assert.True(channelsLast.contiguous().is_contiguous());
+
+        var (nchw, nchwGradients) = Run(images);
+        var (nhwc, nhwcGradients) = Run(channelsLast);
+        Assert.Equal(nchw.ToArray<float>(), nhwc.ToArray<float>()); // bit for bit: TinyVlm relies on it
+        for (int i = 0; i < weights.Length; i++) Assert.Equal(nchwGradients[i], nhwcGradients[i]);
+    }
 }

@@ -18,7 +18,9 @@ namespace VisRL.Benchmarks.Modeling;
 /// libtorch, as a time ratio (goal ≤ 0.8). C# and Python steps alternate in rounds. (d) The Trainer
 /// on the demo's SFT shape (the full model, batch 16 as two micro-batches of 8) with its two
 /// micro-batches run in turn, then at once, one libtorch and OpenBLAS thread each, as the Trainer
-/// service runs; alternating rounds, a time ratio.
+/// service runs; alternating rounds, a time ratio. (e) The two convolutional stacks (the ViT's stem and
+/// the focus head's CNN) forward and backward on 16 images, fed NCHW against channels-last as TinyVlm
+/// feeds them, a time ratio, and whether outputs and weight gradients are the same bit for bit.
 /// </summary>
 public static class ModelingBenchmark
 {
@@ -92,6 +94,7 @@ public static class ModelingBenchmark
         }
         double peak = TorchRuntime.MeasureMatmulGflops();
         var (inTurn, atOnce) = MicroBatchSeconds(ctx, generator, rounds);
+        var layouts = ConvolutionLayouts(ctx, new ModelConfig(), rounds); // with the focus head this section's model leaves out
         double flops = 3 * ForwardFlops(c, TrainBatch, width, 2);
         double csStep = Median(cs), csFullStep = Median(csFull), pyStep = Median(py);
         var numbers = new Dictionary<string, double>
@@ -111,6 +114,10 @@ public static class ModelingBenchmark
             ["micro_batches_in_turn_ms"] = inTurn * 1e3,
             ["micro_batches_at_once_ms"] = atOnce * 1e3,
             ["micro_batches_speedup"] = inTurn / atOnce,
+            ["convolutions_nchw_ms"] = layouts.Nchw * 1e3,
+            ["convolutions_channels_last_ms"] = layouts.ChannelsLast * 1e3,
+            ["convolutions_channels_last_speedup"] = layouts.Nchw / layouts.ChannelsLast,
+            ["convolutions_channels_last_identical"] = layouts.Identical ? 1 : 0,
         };
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
@@ -130,6 +137,8 @@ public static class ModelingBenchmark
         md.AppendLine(string.Create(ci, $"| achieved GFLOP/s vs sgemm peak {peak:F0} GFLOP/s | {flops / csStep / 1e9:F1} ({flops / csStep / 1e9 / peak * 100:F0} %) |"));
         md.AppendLine(string.Create(ci, $"| Trainer step, full model, batch 16 as 2 micro-batches of 8, in turn | {inTurn * 1e3:F0} ms |"));
         md.AppendLine(string.Create(ci, $"| same, the two micro-batches at once (one thread each, {Environment.ProcessorCount} CPUs) | {atOnce * 1e3:F0} ms: **{inTurn / atOnce:F2}×** |"));
+        md.AppendLine(string.Create(ci, $"| ViT stem and focus CNN forward + backward, {ConvolutionImages} images fed NCHW | {layouts.Nchw * 1e3:F1} ms |"));
+        md.AppendLine(string.Create(ci, $"| same, fed channels-last (as TinyVlm does) | {layouts.ChannelsLast * 1e3:F1} ms: **{layouts.Nchw / layouts.ChannelsLast:F2}×**, outputs and gradients {(layouts.Identical ? "bit-identical" : "DIFFERENT")} |"));
         md.AppendLine();
         md.AppendLine(string.Create(ci, $"FLOPs per step: {flops / 1e9:F2} GFLOP, 3× the forward matmul FLOPs (vision, projector, decoder incl. attention and tied head)."));
         return new BenchmarkReport("modeling", md.ToString(), numbers);
@@ -153,6 +162,48 @@ public static class ModelingBenchmark
                 return sw.Elapsed.TotalSeconds / steps;
             }
             return AlternatingMedians(rounds, () => Seconds(false), () => Seconds(true), r => ctx.Progress($"micro-batch round {r + 1}/{rounds}"));
+        }
+        finally { TorchRuntime.SetNumThreads(original); }
+    }
+
+    private const int ConvolutionImages = 16;
+
+    /// <summary>
+    /// Median seconds of the ViT's stem and the focus head's CNN (as the config builds them, one thread)
+    /// forward and backward with their input in the default NCHW layout and channels-last, and whether
+    /// the two give the same outputs and weight gradients bit for bit (TinyVlm's checkpoints rely on it).
+    /// </summary>
+    private static (double Nchw, double ChannelsLast, bool Identical) ConvolutionLayouts(BenchmarkContext ctx, ModelConfig c, int rounds)
+    {
+        int original = TorchRuntime.NumThreads;
+        TorchRuntime.SetNumThreads(1);
+        try
+        {
+            manual_seed(0);
+            var stacks = new[] { c.StemConvolutions(), c.FocusConvolutions() }
+                .Select(layers => layers.Select(s => nn.Conv2d(s.In, s.Out, s.Kernel, stride: s.Stride, padding: s.Padding)).ToList()).ToList();
+            var parameters = stacks.SelectMany(stack => stack.SelectMany(conv => conv.parameters())).ToList();
+            using var images = randn(ConvolutionImages, 3, c.ImageSize, c.ImageSize);
+            // Forward and backward; the outputs and gradients as floats when asked (outside the timed passes).
+            float[]? Pass(bool channelsLast, bool read = false)
+            {
+                using var scope = NewDisposeScope();
+                foreach (var p in parameters) p.grad = null;
+                var input = channelsLast ? images.contiguous_channels_last() : images;
+                var outputs = stacks.Select(stack => stack.Aggregate(input, (x, conv) => nn.functional.max_pool2d(conv.call(x), [2, 2]).relu())).ToList();
+                (outputs[0].square().sum() + outputs[1].square().sum()).backward();
+                return read ? [.. outputs.SelectMany(o => o.ToArray<float>()), .. parameters.SelectMany(p => p.grad!.ToArray<float>())] : null;
+            }
+            bool identical = Pass(false, read: true)!.AsSpan().SequenceEqual(Pass(true, read: true));
+            double Seconds(bool channelsLast)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < 4; i++) Pass(channelsLast);
+                return sw.Elapsed.TotalSeconds / 4;
+            }
+            var (nchw, channelsLastSeconds) = AlternatingMedians(rounds, () => Seconds(false), () => Seconds(true), r => ctx.Progress($"layout round {r + 1}/{rounds}"));
+            foreach (var conv in stacks.SelectMany(stack => stack)) conv.Dispose();
+            return (nchw, channelsLastSeconds, identical);
         }
         finally { TorchRuntime.SetNumThreads(original); }
     }

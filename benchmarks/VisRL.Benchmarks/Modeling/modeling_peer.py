@@ -86,7 +86,7 @@ class TinyVlm(nn.Module):
         d = self.c["dim"]
         wte = self.wte + self.coord_vocab
         x = F.embedding(tokens, wte).reshape(b * t, d)
-        v = images
+        v = images.contiguous(memory_format=torch.channels_last)  # as TinyVlm.cs: same values, faster convolutions
         for i, conv in enumerate(self.stem):
             if self.pooled:
                 v = F.max_pool2d(conv(v), 2).relu()

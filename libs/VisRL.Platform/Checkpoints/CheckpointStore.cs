@@ -50,7 +50,8 @@ public sealed class CheckpointStore(IDbContextFactory<VisRLDbContext> contexts, 
             ? db.Checkpoints.Where(c => c.Id == id)
             : reference.Length >= 8 ? db.Checkpoints.Where(c => c.ContentHash.StartsWith(reference.ToLowerInvariant()))
             : throw new ArgumentException($"checkpoint '{reference}': give a content hash (8+ characters) or an id");
-        var found = await query.AsNoTracking().Take(2).ToListAsync(cancellationToken);
+        // Two rows tell unique from ambiguous; ordered, so EF Core does not warn of an unpredictable Take.
+        var found = await query.AsNoTracking().OrderBy(c => c.ContentHash).Take(2).ToListAsync(cancellationToken);
         return found.Count switch
         {
             1 => ToRef(found[0]),

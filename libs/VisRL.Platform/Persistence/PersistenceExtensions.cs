@@ -41,7 +41,9 @@ public static class PersistenceExtensions
                 .EnableRetryOnFailure(database.MaxRetryCount))
             // Migrations are hand-written SQL (EF's design-time packages cannot be had here), so
             // there is no model snapshot to compare with; a test checks schema against model instead.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+            // A Take without an OrderBy returns whichever rows the plan gives: a bug here, so it throws.
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)
+                .Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
 
     /// <summary>A context outside any host (CLI commands, tests).</summary>
     public static VisRLDbContext CreateVisRLDbContext(DatabaseOptions database) =>

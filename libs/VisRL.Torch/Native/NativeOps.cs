@@ -6,7 +6,7 @@ internal enum UnaryOp
 {
     Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sigmoid, LogSigmoid, Relu, Gelu, GeluTanh, Silu, Tanh, Sin, Cos,
     Contiguous, Clone, Detach, Floor, Ceil, Round, LogicalNot, Sign, Square, IsNan, IsFinite,
-    ZerosLike, OnesLike, RandnLike, RandLike, Log1p, Expm1, Reciprocal,
+    ZerosLike, OnesLike, RandnLike, RandLike, Log1p, Expm1, Reciprocal, ChannelsLast,
 }
 
 internal enum BinaryOp

@@ -309,7 +309,7 @@ enum Unary {
   uNeg, uExp, uLog, uSqrt, uRsqrt, uAbs, uSigmoid, uLogSigmoid, uRelu, uGelu, uGeluTanh, uSilu,
   uTanh, uSin, uCos, uContiguous, uClone, uDetach, uFloor, uCeil, uRound, uLogicalNot, uSign,
   uSquare, uIsNan, uIsFinite, uZerosLike, uOnesLike, uRandnLike, uRandLike, uLog1p, uExpm1,
-  uReciprocal
+  uReciprocal, uChannelsLast
 };
 
 VT_API int vt_unary(int op, T a, T* out) {
@@ -350,6 +350,7 @@ VT_API int vt_unary(int op, T a, T* out) {
     case uLog1p: r = at::log1p(x); break;
     case uExpm1: r = at::expm1(x); break;
     case uReciprocal: r = at::reciprocal(x); break;
+    case uChannelsLast: r = x.contiguous(at::MemoryFormat::ChannelsLast); break;
     default: throw std::invalid_argument("unknown unary op " + std::to_string(op));
   }
   *out = wrap(std::move(r));
