@@ -172,8 +172,8 @@ public sealed class PreferenceObjective : ITrainingObjective
                 throw new ArgumentException($"the stored reference has no {name} log-probs");
             if (values.Length != _pairs.Count)
                 throw new ArgumentException($"the stored reference has {values.Length} {name} log-probs for {_pairs.Count} pairs");
-            var needed = term is Term.AnswerChosen or Term.AnswerRejected ? Usable([.. Enumerable.Range(0, _pairs.Count)]) : [.. Enumerable.Range(0, _pairs.Count)];
-            if (needed.FirstOrDefault(i => !double.IsFinite(values[i]), -1) is var bad and >= 0)
+            bool Needed(int i) => term is Term.BoxChosen or Term.BoxRejected || _answerUsable[i]; // answer terms: usable pairs only
+            if (Enumerable.Range(0, _pairs.Count).FirstOrDefault(i => Needed(i) && !double.IsFinite(values[i]), -1) is var bad and >= 0)
                 throw new ArgumentException($"the stored reference's {name} log-prob of pair {bad} is {values[bad]}, not a finite number");
             result[term] = values;
         }
