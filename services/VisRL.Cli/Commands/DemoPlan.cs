@@ -32,9 +32,11 @@ internal sealed record DemoPlan(
     /// Every batch is two micro-batches of half its size, which the Trainer runs at once on two cores.
     /// </summary>
     public static DemoPlan Quick { get; } = new("quick", "demo", 4242, BaseItems: 3000, SftItems: 1500, RlItems: 256, TestItems: 300,
-        Samplers: 2, BatchSize: 8, Training: InTwo(QuickTraining(new ExperimentOptions())),
-        Dpo: new DpoSettings(SftWeight: 1.0, LearningRate: 1e-4, Epochs: 3, BatchSize: 4, GradAccumulation: 2), TimeoutSeconds: 1800,
+        Samplers: 2, BatchSize: 8, Training: InTwo(QuickTraining(new ExperimentOptions())), Dpo: DemoDpo(), TimeoutSeconds: 1800,
         Thresholds: new FilterThresholds(MaxBox: 0.5));
+
+    /// <summary>DPO with an SFT term on the chosen responses at half the default learning rate, for both plans.</summary>
+    private static DpoSettings DemoDpo() => new(SftWeight: 1.0, LearningRate: 1e-4, Epochs: 3, BatchSize: 4, GradAccumulation: 2);
 
     private static ExperimentOptions QuickTraining(ExperimentOptions o) => o with
     {
@@ -76,6 +78,6 @@ internal sealed record DemoPlan(
 
     /// <summary>The larger reproduction: the targets run's sizes.</summary>
     public static DemoPlan Full { get; } = new("full", "demo-full", 4242, BaseItems: 6000, SftItems: 3000, RlItems: 1000, TestItems: 1000,
-        Samplers: 2, BatchSize: 16, Training: InTwo(new ExperimentOptions { SftFocusWeight = 1.0, MirrorScenes = true }), Dpo: new DpoSettings(Epochs: 3, BatchSize: 4, GradAccumulation: 2), TimeoutSeconds: 7200,
+        Samplers: 2, BatchSize: 16, Training: InTwo(new ExperimentOptions { SftFocusWeight = 1.0, MirrorScenes = true }), Dpo: DemoDpo(), TimeoutSeconds: 7200,
         Thresholds: new FilterThresholds(MaxBox: 0.5));
 }
