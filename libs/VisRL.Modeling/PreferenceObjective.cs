@@ -20,6 +20,11 @@ public sealed record DpoConfig
     public double AnswerWeight { get; init; } = 0.5;
     /// <summary>Weight of an extra NLL on the chosen responses (per token); 0 = pure DPO.</summary>
     public double SftWeight { get; init; }
+    /// <summary>
+    /// Stage 2: condition the loser's answer on the winner's box and crop instead of its own, so the answer
+    /// term compares two answers to the same view rather than two trajectories.
+    /// </summary>
+    public bool RejectedAnswerUnderChosenBox { get; init; }
 }
 
 /// <summary>
@@ -57,7 +62,7 @@ public sealed class PreferenceObjective : ITrainingObjective
         _config = config;
         _global = [.. pairs.Select(p => policy.GlobalView(p.Scene))];
         _chosenCrop = config.WithAnswer ? [.. pairs.Select(p => policy.CropView(p.Scene, p.ChosenBox))] : [];
-        _rejectedCrop = config.WithAnswer ? [.. pairs.Select(p => policy.CropView(p.Scene, p.RejectedBox))] : [];
+        _rejectedCrop = config.WithAnswer && !config.RejectedAnswerUnderChosenBox ? [.. pairs.Select(p => policy.CropView(p.Scene, p.RejectedBox))] : [];
         _answerUsable = [.. pairs.Select(p => config.WithAnswer && Encodable(policy.Tokenizer, p.ChosenAnswer) && Encodable(policy.Tokenizer, p.RejectedAnswer))];
         if (frozenReference is not null) _frozen = frozenReference;
         else if (storedReference is not null) _precomputed = Checked(storedReference);
@@ -156,6 +161,7 @@ public sealed class PreferenceObjective : ITrainingObjective
             Term.BoxChosen => _policy.Protocol.BoxTurn(_global[i], p.Question, p.ChosenBox),
             Term.BoxRejected => _policy.Protocol.BoxTurn(_global[i], p.Question, p.RejectedBox),
             Term.AnswerChosen => _policy.Protocol.AnswerTurn(_global[i], p.Question, p.ChosenBox, _chosenCrop[i], p.ChosenAnswer),
+            _ when _config.RejectedAnswerUnderChosenBox => _policy.Protocol.AnswerTurn(_global[i], p.Question, p.ChosenBox, _chosenCrop[i], p.RejectedAnswer),
             _ => _policy.Protocol.AnswerTurn(_global[i], p.Question, p.RejectedBox, _rejectedCrop[i], p.RejectedAnswer),
         };
     });

@@ -52,7 +52,8 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
             var startFolder = await checkpoints.FetchAsync(start, Path.Combine(request.WorkFolder, "cache"), cancellationToken);
             using var policy = ModelCheckpoint.Load(startFolder, request.Device);
             using var frozen = s.Reference == "frozen" ? ModelCheckpoint.Load(startFolder, request.Device) : null;
-            var dpo = new DpoConfig { Beta = s.Beta, WithAnswer = request.Stage == TrainingStage.DpoBoxAnswer, BoxWeight = s.BoxWeight, AnswerWeight = s.AnswerWeight, SftWeight = s.SftWeight };
+            var dpo = new DpoConfig { Beta = s.Beta, WithAnswer = request.Stage == TrainingStage.DpoBoxAnswer, BoxWeight = s.BoxWeight, AnswerWeight = s.AnswerWeight, SftWeight = s.SftWeight,
+                RejectedAnswerUnderChosenBox = s.RejectedAnswerContext == "chosen" };
             // Made before the Trainer resumes: the reference is the start policy, whatever step the job resumes at. A
             // precomputed one is stored by the job's first start and read back by every later one, on whichever machine.
             var stored = frozen is null ? await journal.LoadReferenceAsync(request.JobId, pairIds, cancellationToken) : null;
@@ -115,6 +116,7 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
         Check(s.BatchSize >= 1 && s.GradAccumulation >= 1, $"batchSize {s.BatchSize} and gradAccumulation {s.GradAccumulation} must be ≥ 1");
         Check(s.CheckpointEvery >= 0, $"checkpointEvery must be ≥ 0, not {s.CheckpointEvery}");
         Check(s.Schedule is "cosine" or "constant", $"schedule must be \"cosine\" or \"constant\", not \"{s.Schedule}\"");
+        Check(s.RejectedAnswerContext is "own" or "chosen", $"rejectedAnswerContext must be \"own\" or \"chosen\", not \"{s.RejectedAnswerContext}\"");
         return s;
     }
 }

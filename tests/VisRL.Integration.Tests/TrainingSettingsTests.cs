@@ -15,6 +15,7 @@ public sealed class TrainingSettingsTests
     [InlineData("{\"epochs\":0}", "epochs must be > 0")]
     [InlineData("{\"batchSize\":0}", "batchSize 0 and gradAccumulation 1 must be ≥ 1")]
     [InlineData("{\"schedule\":\"linear\"}", "schedule must be \"cosine\" or \"constant\"")]
+    [InlineData("{\"rejectedAnswerContext\":\"rejected\"}", "rejectedAnswerContext must be \"own\" or \"chosen\", not \"rejected\"")]
     public void BadDpoSettingsAreRefusedWithTheFieldAndTheReason(string json, string reason)
     {
         var settings = System.Text.Json.JsonSerializer.Deserialize<DpoSettings>(json, System.Text.Json.JsonSerializerOptions.Web)!;

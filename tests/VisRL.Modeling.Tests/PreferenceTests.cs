@@ -168,6 +168,21 @@ public sealed class PreferenceTests
         });
     }
 
+    [Fact]
+    public void UnderTheChosenBoxTheLosersAnswerIsScoredInTheWinnersViewAndTheBoxTermStaysTheSame()
+    {
+        using var policy = Tiny.Model(seed: 3);
+        var pairs = Pairs();
+        var own = new PreferenceObjective(policy, pairs, new DpoConfig { WithAnswer = true }).ReferenceLogProbs!;
+        var underChosen = new PreferenceObjective(policy, pairs, new DpoConfig { WithAnswer = true, RejectedAnswerUnderChosenBox = true }).ReferenceLogProbs!;
+        // The same answer, asked in its own trajectory whose box is the winner's.
+        var inWinnersView = new PreferenceObjective(policy, [.. pairs.Select(p => p with { RejectedBox = p.ChosenBox })], new DpoConfig { WithAnswer = true }).ReferenceLogProbs!;
+
+        Assert.Equal(inWinnersView["answer/rejected"], underChosen["answer/rejected"]);
+        Assert.NotEqual(own["answer/rejected"], underChosen["answer/rejected"]);
+        foreach (var term in new[] { "box/chosen", "box/rejected", "answer/chosen" }) Assert.Equal(own[term], underChosen[term]);
+    }
+
     /// <summary>Chosen = the GT box and the right answer; rejected = a box elsewhere and another item's answer.</summary>
     private static List<PreferencePair> Pairs() =>
     [

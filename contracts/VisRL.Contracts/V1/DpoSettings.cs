@@ -9,6 +9,7 @@ namespace VisRL.Contracts.V1;
 /// <param name="SftWeight">Weight of an optional NLL term on the chosen responses; 0 = pure DPO.</param>
 /// <param name="Schedule">"cosine" (warmup, then cosine decay to 5 %) or "constant" (warmup, then flat).</param>
 /// <param name="CheckpointEvery">Optimizer steps between resumable checkpoints in blob storage; 0 = four per stage.</param>
+/// <param name="RejectedAnswerContext">Stage 2's answer term: "own" conditions the loser's answer on the loser's box and crop (the whole rejected trajectory, as the reference code's conversations); "chosen" on the winner's, so the two answers are compared in the same context.</param>
 public sealed record DpoSettings(
     double Beta = 0.1,
     double BoxWeight = 0.5,
@@ -23,4 +24,5 @@ public sealed record DpoSettings(
     double ClipNorm = 1.0,
     int CheckpointEvery = 0,
     int Seed = 88,
-    string Schedule = "cosine");
+    string Schedule = "cosine",
+    string RejectedAnswerContext = "own");
