@@ -41,7 +41,7 @@ public sealed class PreferenceObjective : ITrainingObjective
     private readonly VisRLTiny _policy;
     private readonly IReadOnlyList<PreferencePair> _pairs;
     private readonly DpoConfig _config;
-    private readonly RgbImage[] _global, _chosenCrop, _rejectedCrop;
+    private readonly RgbImage[] _global, _chosenCrop, _rejectedAnswerCrop;
     private readonly bool[] _answerUsable;
     private readonly VisRLTiny? _frozen;
     private readonly Dictionary<Term, double[]>? _precomputed;
@@ -62,7 +62,8 @@ public sealed class PreferenceObjective : ITrainingObjective
         _config = config;
         _global = [.. pairs.Select(p => policy.GlobalView(p.Scene))];
         _chosenCrop = config.WithAnswer ? [.. pairs.Select(p => policy.CropView(p.Scene, p.ChosenBox))] : [];
-        _rejectedCrop = config.WithAnswer && !config.RejectedAnswerUnderChosenBox ? [.. pairs.Select(p => policy.CropView(p.Scene, p.RejectedBox))] : [];
+        _rejectedAnswerCrop = !config.WithAnswer ? [] : config.RejectedAnswerUnderChosenBox ? _chosenCrop
+            : [.. pairs.Select(p => policy.CropView(p.Scene, p.RejectedBox))];
         _answerUsable = [.. pairs.Select(p => config.WithAnswer && Encodable(policy.Tokenizer, p.ChosenAnswer) && Encodable(policy.Tokenizer, p.RejectedAnswer))];
         if (frozenReference is not null) _frozen = frozenReference;
         else if (storedReference is not null) _precomputed = Checked(storedReference);
@@ -161,10 +162,12 @@ public sealed class PreferenceObjective : ITrainingObjective
             Term.BoxChosen => _policy.Protocol.BoxTurn(_global[i], p.Question, p.ChosenBox),
             Term.BoxRejected => _policy.Protocol.BoxTurn(_global[i], p.Question, p.RejectedBox),
             Term.AnswerChosen => _policy.Protocol.AnswerTurn(_global[i], p.Question, p.ChosenBox, _chosenCrop[i], p.ChosenAnswer),
-            _ when _config.RejectedAnswerUnderChosenBox => _policy.Protocol.AnswerTurn(_global[i], p.Question, p.ChosenBox, _chosenCrop[i], p.RejectedAnswer),
-            _ => _policy.Protocol.AnswerTurn(_global[i], p.Question, p.RejectedBox, _rejectedCrop[i], p.RejectedAnswer),
+            _ => _policy.Protocol.AnswerTurn(_global[i], p.Question, RejectedAnswerBox(p), _rejectedAnswerCrop[i], p.RejectedAnswer),
         };
     });
+
+    /// <summary>The box the loser's answer is conditioned on; <see cref="_rejectedAnswerCrop"/> holds its crop.</summary>
+    private Box RejectedAnswerBox(PreferencePair p) => _config.RejectedAnswerUnderChosenBox ? p.ChosenBox : p.RejectedBox;
 
     private List<int> Usable(IReadOnlyList<int> indices) => [.. indices.Where(i => _answerUsable[i])];
 
