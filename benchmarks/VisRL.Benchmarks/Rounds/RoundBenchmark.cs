@@ -39,6 +39,11 @@ namespace VisRL.Benchmarks.Rounds;
 /// per message, not only the model's (a single warm-up left the next round 30 % slower); then <see cref="Repeats"/> rounds
 /// through the bus alternate with as many in-process runs; the overhead is the median of each round
 /// against the in-process run after it, the times are medians.
+/// (c) Each service alone: a round whose Critic replicas are stopped (SIGSTOP) until every batch is
+/// sampled, then resumed (SIGCONT), so the Sampler replicas and then the Critic replicas have the
+/// cores to themselves; the same two phases in-process, one after the other. The round in (a) overlaps
+/// the two services, so with 1 + 1 replicas the Critic already runs on the second core and 2 + 2 can add
+/// only what the Sampler leaves; (c) shows what a second replica of each service gives on its own.
 /// Batches of 8 items: per-batch costs (a message each way, the saga's row lock, the consumers'
 /// idempotency queries) are fixed, so the batch size sets how much they weigh.
 /// </summary>
@@ -106,17 +111,26 @@ public static class RoundBenchmark
                     for (int warmUp = 1; warmUp <= warmUps; warmUp++)
                     {
                         warmUpRounds.Add(await RoundAsync(bus, database, dataset, hash, items, ctx, $"warm-up {warmUp} ({replicas} replica(s))"));
-                        await InProcessAsync(workers, hash, storage, database, synth.DatasetId, itemIds);
+                        await InProcessAsync(workers, hash, storage, database, synth.DatasetId, itemIds, pipelined: true);
                     }
                     var rounds = new List<RoundResult>();
                     var inProcess = new List<double>();
                     for (int repeat = 1; repeat <= repeats; repeat++)
                     {
                         rounds.Add(await RoundAsync(bus, database, dataset, hash, items, ctx, $"through the bus, {replicas} + {replicas} replica(s), run {repeat}"));
-                        inProcess.Add(await InProcessAsync(workers, hash, storage, database, synth.DatasetId, itemIds));
+                        inProcess.Add((await InProcessAsync(workers, hash, storage, database, synth.DatasetId, itemIds, pipelined: true)).Seconds);
                         ctx.Progress(string.Create(CultureInfo.InvariantCulture, $"in-process, {replicas} + {replicas} thread(s), run {repeat}: {inProcess[^1]:F2} s"));
                     }
-                    measured[replicas] = new Measurement(warmUpRounds[0], rounds, inProcess);
+                    var phased = new List<Phases>();
+                    var phasedInProcess = new List<Phases>();
+                    var critics = ReplicaPids(root, "critic");
+                    for (int repeat = 1; repeat <= repeats; repeat++)
+                    {
+                        phased.Add(await PhasedRoundAsync(bus, database, dataset, hash, items, critics, ctx, $"one service at a time, {replicas} + {replicas} replica(s), run {repeat}"));
+                        phasedInProcess.Add(await InProcessAsync(workers, hash, storage, database, synth.DatasetId, itemIds, pipelined: false));
+                        ctx.Progress(string.Create(CultureInfo.InvariantCulture, $"in-process, sampling then scoring, {replicas} thread(s) each, run {repeat}: {phasedInProcess[^1].Sampling:F2} s + {phasedInProcess[^1].Scoring:F2} s"));
+                    }
+                    measured[replicas] = new Measurement(warmUpRounds[0], rounds, inProcess, phased, phasedInProcess);
                 }
             }
             finally
@@ -138,36 +152,113 @@ public static class RoundBenchmark
 
     private sealed record RoundResult(double Seconds, int Candidates, int Scores, int Pairs);
 
+    /// <summary>A round's phases: every batch sampled (StartIteration → Scoring), every batch scored (→ Filtering), the pair set built (→ Paired).</summary>
+    private sealed record Phases(double Sampling, double Scoring, double Pairing)
+    {
+        public double Seconds => Sampling + Scoring + Pairing;
+    }
+
     /// <summary>StartIteration through the bus, then the iterations table polled every 50 ms until Paired.</summary>
     private static async Task<RoundResult> RoundAsync(IHost bus, DatabaseOptions database, string dataset, string hash, int items,
         BenchmarkContext ctx, string label)
     {
+        var clock = Stopwatch.StartNew();
+        var iterationId = await StartRoundAsync(bus, dataset, hash, items);
+        await WaitForStateAsync(database, iterationId, clock, label, "Paired");
+        double seconds = clock.Elapsed.TotalSeconds;
+        var (candidates, scores, pairs) = await CountAsync(database, iterationId);
+        ctx.Progress($"{label}: {items} items, {candidates} candidates, {scores} scores, {pairs} pairs in {seconds:F2} s ({candidates / seconds:F1} candidates/s)");
+        return new RoundResult(seconds, candidates, scores, pairs);
+    }
+
+    /// <summary>
+    /// A round with the Critic replicas stopped (SIGSTOP) until the iteration reaches Scoring (every batch
+    /// sampled; the score commands wait in their queue), then resumed (SIGCONT) until Filtering (every
+    /// batch scored; polled every 50 ms, so Paired counts too where Filtering was shorter) and Paired.
+    /// </summary>
+    private static async Task<Phases> PhasedRoundAsync(IHost bus, DatabaseOptions database, string dataset, string hash, int items,
+        IReadOnlyList<int> criticPids, BenchmarkContext ctx, string label)
+    {
+        Signal(criticPids, "STOP");
+        Guid iterationId;
+        double sampling;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            iterationId = await StartRoundAsync(bus, dataset, hash, items);
+            await WaitForStateAsync(database, iterationId, clock, label, "Scoring");
+            sampling = clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Signal(criticPids, "CONT");
+        }
+        await WaitForStateAsync(database, iterationId, clock, label, "Filtering", "Paired");
+        double scored = clock.Elapsed.TotalSeconds;
+        await WaitForStateAsync(database, iterationId, clock, label, "Paired");
+        var phases = new Phases(sampling, scored - sampling, clock.Elapsed.TotalSeconds - scored);
+        var (candidates, scores, _) = await CountAsync(database, iterationId);
+        if (candidates != items * Attempts * 2 || scores != candidates)
+            throw new InvalidOperationException($"bench round {label}: {candidates} candidates and {scores} scores, not {items * Attempts * 2} of each");
+        ctx.Progress(string.Create(CultureInfo.InvariantCulture,
+            $"{label}: sampling {phases.Sampling:F2} s ({candidates / phases.Sampling:F1} candidates/s), scoring {phases.Scoring:F2} s ({scores / phases.Scoring:F1} scores/s), pair set {phases.Pairing:F2} s"));
+        return phases;
+    }
+
+    private static async Task<Guid> StartRoundAsync(IHost bus, string dataset, string hash, int items)
+    {
         var config = $"{{\"batchSize\":{BatchSize},\"sampling\":{{\"attempts\":{Attempts}}}}}";
         var start = new StartIteration(NewId.NextGuid(), NewId.NextGuid(), 1, dataset, hash, hash, items, config);
-        var clock = Stopwatch.StartNew();
         await bus.Services.GetRequiredService<IBus>().Publish(start);
+        return start.IterationId;
+    }
+
+    private static async Task WaitForStateAsync(DatabaseOptions database, Guid iterationId, Stopwatch clock, string label, params string[] states)
+    {
         while (true)
         {
-            await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
-            var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == start.IterationId);
-            if (iteration?.State == "Failed") throw new InvalidOperationException($"bench round failed: {iteration.FailureReason}");
-            if (iteration?.State == "Paired")
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             {
-                double seconds = clock.Elapsed.TotalSeconds;
-                int candidates = await db.Candidates.CountAsync(c => c.IterationId == start.IterationId);
-                int scores = await db.Scores.CountAsync(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == start.IterationId));
-                int pairs = (await db.PairSets.AsNoTracking().SingleAsync(p => p.IterationId == start.IterationId)).PairCount;
-                ctx.Progress($"{label}: {items} items, {candidates} candidates, {scores} scores, {pairs} pairs in {seconds:F2} s ({candidates / seconds:F1} candidates/s)");
-                return new RoundResult(seconds, candidates, scores, pairs);
+                var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == iterationId);
+                if (iteration?.State == "Failed") throw new InvalidOperationException($"bench round failed: {iteration.FailureReason}");
+                if (iteration is not null && states.Contains(iteration.State)) return;
+                if (clock.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"bench round {label} did not reach {string.Join(" or ", states)} in 20 minutes ({iteration?.State})");
             }
-            if (clock.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"bench round {label} did not end in 20 minutes ({iteration?.State})");
             await Task.Delay(50);
         }
     }
 
-    /// <summary>A configuration's rounds: the first after its replicas started (a warm-up), the measured ones, and the in-process runs.</summary>
-    private sealed record Measurement(RoundResult First, List<RoundResult> Rounds, List<double> InProcess)
+    private static async Task<(int Candidates, int Scores, int Pairs)> CountAsync(DatabaseOptions database, Guid iterationId)
     {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
+        int candidates = await db.Candidates.CountAsync(c => c.IterationId == iterationId);
+        int scores = await db.Scores.CountAsync(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iterationId));
+        int pairs = (await db.PairSets.AsNoTracking().SingleAsync(p => p.IterationId == iterationId)).PairCount;
+        return (candidates, scores, pairs);
+    }
+
+    /// <summary>The PIDs of a service's replicas (infra/services.sh's PID files of the bench stack).</summary>
+    private static List<int> ReplicaPids(string root, string service) =>
+        [.. Directory.GetFiles(Path.Combine(root, ".visrl", "stack-bench", "services", "pids"), $"{service}-*.pid")
+            .Select(f => int.Parse(File.ReadAllText(f).Trim(), CultureInfo.InvariantCulture))];
+
+    private static void Signal(IReadOnlyList<int> pids, string signal)
+    {
+        var start = new ProcessStartInfo("kill") { UseShellExecute = false };
+        start.ArgumentList.Add($"-{signal}");
+        foreach (var pid in pids) start.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start kill");
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {string.Join(' ', pids)} failed ({process.ExitCode})");
+    }
+
+    /// <summary>A configuration's rounds: the first after its replicas started (a warm-up), the measured ones, and the in-process runs.</summary>
+    private sealed record Measurement(RoundResult First, List<RoundResult> Rounds, List<double> InProcess, List<Phases> Phased, List<Phases> PhasedInProcess)
+    {
+        public double Sampling => Statistics.Median(Phased.Select(p => p.Sampling));
+        public double Scoring => Statistics.Median(Phased.Select(p => p.Scoring));
+        public double SamplingInProcess => Statistics.Median(PhasedInProcess.Select(p => p.Sampling));
+        public double ScoringInProcess => Statistics.Median(PhasedInProcess.Select(p => p.Scoring));
         public RoundResult Bus => Rounds.OrderBy(r => r.Seconds).ElementAt(Rounds.Count / 2);
         public double InProcessMedian => Statistics.Median(InProcess);
         /// <summary>
@@ -191,9 +282,11 @@ public static class RoundBenchmark
 
     /// <summary>
     /// What the Sampler, Critic and Filter do for a round, in this process: sampling threads take the
-    /// batches in turn and hand each sampled batch to the scoring threads at once; then the pair set.
+    /// batches in turn and hand each sampled batch to the scoring threads, at once when
+    /// <paramref name="pipelined"/>, else once every batch is sampled; then the pair set.
     /// </summary>
-    private static async Task<double> InProcessAsync(InProcessWorkers workers, string hash, DatasetStorage storage, DatabaseOptions database, Guid datasetId, List<long> itemIds)
+    private static async Task<Phases> InProcessAsync(InProcessWorkers workers, string hash, DatasetStorage storage, DatabaseOptions database, Guid datasetId, List<long> itemIds,
+        bool pipelined)
     {
         var iterationId = NewId.NextGuid();
         var now = DateTimeOffset.UtcNow;
@@ -242,9 +335,10 @@ public static class RoundBenchmark
         }
 
         // Dedicated threads, as each replica's consumer has its own: the model calls block.
+        Task[] StartScoring() => [.. workers.Critics.Select(m => Task.Factory.StartNew(() => Score(m), TaskCreationOptions.LongRunning))];
         var clock = Stopwatch.StartNew();
         var samplers = workers.Samplers.Select(m => Task.Factory.StartNew(() => Sample(m), TaskCreationOptions.LongRunning)).ToArray();
-        var critics = workers.Critics.Select(m => Task.Factory.StartNew(() => Score(m), TaskCreationOptions.LongRunning)).ToArray();
+        var critics = pipelined ? StartScoring() : [];
         try
         {
             await Task.WhenAll(samplers);
@@ -253,10 +347,13 @@ public static class RoundBenchmark
         {
             sampled.Writer.Complete();
         }
+        double sampling = clock.Elapsed.TotalSeconds;
+        if (!pipelined) critics = StartScoring();
         await Task.WhenAll(critics);
+        double scored = clock.Elapsed.TotalSeconds;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             await new PairSetBuilder(db).BuildAsync(iterationId, new FilterThresholds(), CancellationToken.None);
-        return clock.Elapsed.TotalSeconds;
+        return new Phases(sampling, scored - sampling, clock.Elapsed.TotalSeconds - scored);
     }
 
     private static BenchmarkReport Report(int items, int warmUps, Measurement one, Measurement two)
@@ -277,15 +374,29 @@ public static class RoundBenchmark
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {label} | {m.Bus.Candidates} | {m.Bus.Scores} | {m.Bus.Seconds:F2} ({Runs(m.Rounds.Select(r => r.Seconds))}) | {m.Bus.Candidates / m.Bus.Seconds:F1} | {m.InProcessMedian:F2} ({Runs(m.InProcess)}) | {m.Overhead * 100:F1} % ({(m.Bus.Seconds / m.InProcessMedian - 1) * 100:F1} %) |");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Scaling 2 replicas / 1: **{ratio:F2}×** (goal ≥ 1.8×; {(ratio >= 1.8 ? "met" : "not met")}). For reference, the same work in-process scales {ceiling:F2}× from 1 + 1 to 2 + 2 threads on these {Environment.ProcessorCount} cores.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Scaling 2 replicas / 1, the whole round: **{ratio:F2}×** (goal ≥ 1.8×; {(ratio >= 1.8 ? "met" : "not met")}). For reference, the same work in-process scales {ceiling:F2}× from 1 + 1 to 2 + 2 threads on these {Environment.ProcessorCount} cores.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"The first round after the services start (1 + 1, not in the medians) took {one.First.Seconds:F2} s, {one.First.Seconds / one.Bus.Seconds:F1}× a warm one.");
+        md.AppendLine();
+        double samplingRatio = one.Sampling / two.Sampling, scoringRatio = one.Scoring / two.Scoring;
+        md.AppendLine("Each service alone (the Critic replicas stopped until every batch is sampled, then resumed; in-process: the sampling threads, then the scoring threads); medians of the runs. Sampling ends when the iteration reaches Scoring, scoring when it reaches Filtering (polled every 50 ms); "
+            + string.Create(CultureInfo.InvariantCulture, $"the Filter's pair set after that, one step of one service, took at most {one.Phased.Concat(two.Phased).Max(p => p.Pairing):F2} s in these rounds."));
+        md.AppendLine();
+        md.AppendLine("| replicas of the working service (1 thread each) | sampling (s) | candidates sampled/s | in-process (s) | scoring (s) | candidates scored/s | in-process (s) |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (label, m) in new[] { ("1", one), ("2", two) })
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {label} | {m.Sampling:F2} ({Runs(m.Phased.Select(p => p.Sampling))}) | {m.Bus.Candidates / m.Sampling:F1} | {m.SamplingInProcess:F2} | {m.Scoring:F2} ({Runs(m.Phased.Select(p => p.Scoring))}) | {m.Bus.Scores / m.Scoring:F1} | {m.ScoringInProcess:F2} |");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Scaling 2 replicas / 1, each service alone: Sampler **{samplingRatio:F2}×**, Critic **{scoringRatio:F2}×** (goal ≥ 1.8×; {(Math.Min(samplingRatio, scoringRatio) >= 1.8 ? "met by both" : "not met by both")}; in-process, as many threads: {one.SamplingInProcess / two.SamplingInProcess:F2}× and {one.ScoringInProcess / two.ScoringInProcess:F2}×).");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Orchestration overhead (1 + 1 replicas against 1 + 1 threads in-process, the median of each round against the in-process run after it): **{one.Overhead * 100:F1} %** (goal ≤ 5 %; {(one.Overhead <= 0.05 ? "met" : "not met")}).");
         return new BenchmarkReport("round", md.ToString(), new Dictionary<string, double>
         {
             ["candidates_per_s_1"] = rate1, ["candidates_per_s_2"] = rate2, ["scaling_ratio"] = ratio, ["scaling_ceiling_in_process"] = ceiling,
             ["round_s_bus"] = one.Bus.Seconds, ["round_s_in_process"] = one.InProcessMedian, ["overhead"] = one.Overhead, ["overhead_2"] = two.Overhead, ["first_round_s"] = one.First.Seconds,
+            ["sampler_scaling_alone"] = samplingRatio, ["critic_scaling_alone"] = scoringRatio,
         });
     }
 
