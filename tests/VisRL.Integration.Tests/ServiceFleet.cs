@@ -1,7 +1,6 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
 
 namespace VisRL.Integration.Tests;
@@ -91,13 +90,7 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
     }, TimeSpan.FromSeconds(60), $"the services did not all start consuming ({string.Join(", ", queues.Keys)})");
 
     /// <summary>Queue name → consumer count, from the RabbitMQ management API.</summary>
-    public static async Task<Dictionary<string, int>> QueuesAsync()
-    {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
-        using var doc = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{TestStack.ManagementPort}/api/queues?columns=name,consumers"));
-        return doc.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!, q => q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
-    }
+    public static Task<Dictionary<string, int>> QueuesAsync() => BrokerQueues.ConsumersAsync(TestStack.ManagementPort);
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {

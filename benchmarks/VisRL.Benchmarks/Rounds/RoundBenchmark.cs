@@ -405,14 +405,10 @@ public static class RoundBenchmark
     /// <summary>Until the sampler and critic queues have <paramref name="replicas"/> consumers and the orchestrator and filter theirs (RabbitMQ management API).</summary>
     private static async Task WaitForConsumersAsync(int managementPort, int replicas)
     {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
         var until = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{managementPort}/api/queues?columns=name,consumers"));
-            var consumers = doc.RootElement.EnumerateArray().ToDictionary(q => q.GetProperty("name").GetString()!,
-                q => q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
+            var consumers = await BrokerQueues.ConsumersAsync(managementPort);
             if (consumers.GetValueOrDefault("sampler-sample-batch") == replicas && consumers.GetValueOrDefault("critic-score-batch") == replicas
                 && consumers.GetValueOrDefault("filter-build-pairs") >= 1
                 && consumers.Count(q => q.Key.StartsWith("orchestrator-", StringComparison.Ordinal) && q.Value > 0) >= 2)
