@@ -9,7 +9,8 @@
 # `status` lists the replicas with PID and alive/dead (exit 1 when one is dead).
 #
 # Each replica runs services/VisRL.<Name>/bin/Release/net10.0/VisRL.<Name>.dll (built when
-# missing) with the stack's stack.env settings, overridden by any VISRL__ variable already set here;
+# missing) with the stack's stack.env settings, overridden by any VISRL__ variable already set here,
+# and the caller's OPENBLAS_*, OMP_*, GOMP_* and VISRL_TORCH_NATIVE (nothing else of the environment);
 # its own PID file and log under $VISRL_SERVICES_DIR; VISRL__SERVICE__HEALTHPORT=0; Sampler and
 # Critic replicas with VISRL__TORCH__THREADS=1 (the Trainer too, unless set here),
 # VISRL__MESSAGING__PREFETCHCOUNT=1 (so an idle replica is not starved by one that prefetched the
@@ -70,7 +71,7 @@ replicas() {
 
 alive_count() { local n=0 i; for i in $(replicas "$1"); do pid_alive "$sdir/pids/$1-$i.pid" && n=$((n + 1)); done; echo "$n"; }
 
-# The environment of a replica: stack.env, then VISRL__ variables of the caller, then the per-replica settings.
+# The environment of a replica: stack.env, then VISRL__ and native runtime variables of the caller, then the per-replica settings.
 replica_env() { # service replica
   local line key
   local -A vars=()
@@ -79,7 +80,9 @@ replica_env() { # service replica
     [[ "$line" == VISRL__*=* ]] || continue
     vars["${line%%=*}"]="${line#*=}"
   done < "$envfile"
-  while IFS= read -r key; do vars["$key"]="${!key}"; done < <(compgen -e | grep '^VISRL__' || true)
+  # The native runtime's settings too (BLAS core, OpenMP waiting, another libvisrl_torch), so that a
+  # caller's OPENBLAS_CORETYPE applies to the replicas' model work as to the CLI's.
+  while IFS= read -r key; do vars["$key"]="${!key}"; done < <(compgen -e | grep -E '^(VISRL__|OPENBLAS_|OMP_|GOMP_|VISRL_TORCH_NATIVE$)' || true)
   vars[VISRL__SERVICE__NAME]="$prefix$1"
   vars[VISRL__SERVICE__HEALTHPORT]=0
   if [ "$1" = sampler ] || [ "$1" = critic ] || [ "$1" = trainer ]; then

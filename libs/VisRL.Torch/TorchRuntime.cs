@@ -29,6 +29,9 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>The OpenBLAS core this CPU's features call for (AVX-512 → SkylakeX, AVX2 → Haswell; null: neither), whatever is in effect.</summary>
+    public static string? OpenBlasCoreTypeForThisCpu => NativeLibraryLoader.CoreTypeForThisCpu();
+
     /// <summary>True when OPENBLAS_CORETYPE came from the user rather than from CPU detection.</summary>
     public static bool OpenBlasCoreTypeFromUser
     {

@@ -40,6 +40,25 @@ public class DoctorTests(TestStack stack)
     }
 
     [Fact]
+    public async Task AnOpenBlasCoreOtherThanTheOneThisCpuCallsForIsAWarning_AndTheRightOneIsNot()
+    {
+        var forCpu = VisRL.Torch.TorchRuntime.OpenBlasCoreTypeForThisCpu;
+        var environment = stack.ServiceEnvironment();
+        environment["OPENBLAS_CORETYPE"] = "Prescott"; // OpenBLAS's SSE3 core: runs on any x86-64, the slowest
+        var (exitCode, output) = await DoctorAsync(environment);
+        Assert.True(exitCode == 0, output); // a warning, not a failure
+        Assert.Contains("OPENBLAS_CORETYPE=Prescott (user)", output);
+        Assert.Equal(forCpu is not null, output.Contains($"this CPU calls for {forCpu}", StringComparison.Ordinal));
+
+        if (forCpu is null) return; // a CPU without AVX2: no core to call for, so no warning either way (asserted above)
+        environment["OPENBLAS_CORETYPE"] = forCpu;
+        (exitCode, output) = await DoctorAsync(environment);
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"OPENBLAS_CORETYPE={forCpu} (user)", output);
+        Assert.DoesNotContain("this CPU calls for", output);
+    }
+
+    [Fact]
     public async Task ADeadBrokerAndABadBlobKeyAreEachNamed()
     {
         var environment = stack.ServiceEnvironment();

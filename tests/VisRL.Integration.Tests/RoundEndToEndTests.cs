@@ -261,11 +261,18 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         scripts["VISRL_SERVICES_DIR"] = Path.Combine(_scratch, "services");
         scripts["VISRL_SERVICES_PREFIX"] = _prefix;
         scripts["VISRL__DATABASE__CONNECTIONSTRING"] = _database.ConnectionString;
+        scripts["OMP_DISPLAY_ENV"] = "FALSE"; // a native runtime setting (libgomp's default): passed to the replicas
+        scripts["VISRL_UNRELATED_SETTING"] = "1"; // not a replica's business: env -i keeps it out
         var (upCode, upOutput) = await TestStack.RunScriptAsync("infra/services.sh", ["up"], scripts, TimeSpan.FromMinutes(5));
         try
         {
             Assert.True(upCode == 0, upOutput);
             Assert.Equal(5, upOutput.Split('\n').Count(l => l.Contains(": alive (pid", StringComparison.Ordinal)));
+            var samplerPid = (await File.ReadAllTextAsync(Path.Combine(_scratch, "services", "pids", "sampler-1.pid"))).Trim();
+            var samplerEnvironment = (await File.ReadAllTextAsync($"/proc/{samplerPid}/environ")).Split('\0');
+            Assert.Contains("OMP_DISPLAY_ENV=FALSE", samplerEnvironment);
+            Assert.Contains("VISRL__TORCH__THREADS=1", samplerEnvironment);
+            Assert.DoesNotContain(samplerEnvironment, v => v.StartsWith("VISRL_UNRELATED_SETTING=", StringComparison.Ordinal));
 
             var cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
             var environment = new Dictionary<string, string>(scripts) { ["VISRL_ROOT"] = TestStack.Root };
