@@ -150,11 +150,9 @@ internal sealed class DoctorChecks(IConfiguration configuration)
             : "OPENBLAS_CORETYPE unset";
         var detail = $"libtorch {TorchRuntime.LibtorchVersion}, {TorchRuntime.NumThreads} thread(s), {core}, BLAS core {TorchRuntime.BlasCoreName}";
         if (measureMatmul) detail += $", 1024² fp32 matmul {TorchRuntime.MeasureMatmulGflops():F0} GFLOP/s";
-        // A machine-wide OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU halved the matmuls (199 against 423 GFLOP/s).
-        if (TorchRuntime.OpenBlasCoreTypeFromUser && TorchRuntime.OpenBlasCoreTypeForThisCpu is { } forCpu
-            && !string.Equals(forCpu, TorchRuntime.OpenBlasCoreType, StringComparison.OrdinalIgnoreCase))
-            return CheckResult.Warning("libtorch", $"{detail}; this CPU calls for {forCpu}",
-                $"unset OPENBLAS_CORETYPE (or set it to {forCpu}) for the CLI and the services alike, unless {TorchRuntime.OpenBlasCoreType} was chosen on purpose");
+        if (TorchRuntime.OpenBlasCoreTypeWarning is { } warning)
+            return CheckResult.Warning("libtorch", $"{detail}; {warning}",
+                "unset OPENBLAS_CORETYPE (the CLI and every service follow it), unless its core was chosen on purpose");
         return CheckResult.Ok("libtorch", detail);
     }
 
