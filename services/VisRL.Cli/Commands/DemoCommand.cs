@@ -57,7 +57,7 @@ internal static class DemoCommand
         var planId = DerivedIds.For(Guid.Empty, planJson); // same plan → same jobs, evaluations and run
         Step(clock, $"plan {plan.Name} ({planId.ToString()[..8]})");
         if (TorchRuntime.OpenBlasCoreTypeWarning is { } blas)
-            AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(blas)}: the services train with it too (visrl doctor)");
+            AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(blas)}: the CLI and the services follow it (visrl doctor)");
         Check(await StackCommand.UpAsync(ct), "the local stack did not start (infra/stack.sh up)");
         Check(await DbCommand.MigrateAsync(ct), "the database migration failed (visrl db migrate)");
         Check(await Scripts.RunAsync("infra/services.sh", ["up", $"sampler={plan.Samplers}"], ct), "the services did not start (infra/services.sh up)");
