@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 
 namespace VisRL.Platform.Messaging;
@@ -7,12 +6,12 @@ namespace VisRL.Platform.Messaging;
 /// <summary>Consumers per queue from the RabbitMQ management API: tests and benchmarks wait on them before they publish.</summary>
 public static class BrokerQueues
 {
-    public static async Task<Dictionary<string, int>> ConsumersAsync(int managementPort, string host = "127.0.0.1",
-        string username = "guest", string password = "guest", CancellationToken cancellationToken = default)
+    /// <summary>From a local stack's broker (infra/stack.sh: 127.0.0.1, guest).</summary>
+    public static async Task<Dictionary<string, int>> ConsumersAsync(int managementPort)
     {
         using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
-        return ParseConsumers(await http.GetStringAsync($"http://{host}:{managementPort}/api/queues?columns=name,consumers", cancellationToken));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        return ParseConsumers(await http.GetStringAsync($"http://127.0.0.1:{managementPort}/api/queues?columns=name,consumers"));
     }
 
     /// <summary>
