@@ -252,6 +252,9 @@ public static class ModelingBenchmark
             foreach (var a in new[] { script, threads.ToString(CultureInfo.InvariantCulture), configJson, batch.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), imagesPerRow.ToString(CultureInfo.InvariantCulture) })
                 start.ArgumentList.Add(a);
             if (TorchRuntime.OpenBlasCoreType is { } core) start.Environment["OPENBLAS_CORETYPE"] = core;
+            // Python's torch.set_num_threads leaves OpenBLAS's own pool at one thread per CPU (a 1024² matmul
+            // at "1 thread" ran 416 GFLOP/s alone, 2 × 205 with a second one beside it), unlike the binding.
+            start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
             _process = Process.Start(start) ?? throw new InvalidOperationException("could not start python");
             using var hello = JsonDocument.Parse(ReadLine());
             TorchVersion = hello.RootElement.GetProperty("torch").GetString() ?? "?";
