@@ -13,6 +13,11 @@ public static class TorchRuntime
     /// <summary>Intra-op thread count for this process, e.g. 1 for a replica that must take one core.</summary>
     public const string ThreadsVariable = "VISRL__TORCH__THREADS";
 
+    /// <summary>MiB of freed CPU tensor memory kept for reuse (read at load); 0 gives it back to malloc at once.</summary>
+    public const string CpuCacheVariable = "VISRL__TORCH__CPUCACHEMB";
+
+    public const long DefaultCpuCacheMegabytes = 1024;
+
     /// <summary>
     /// Loads libtorch now (it otherwise loads on first use). Loading sets OPENBLAS_CORETYPE and
     /// OMP_WAIT_POLICY and applies <see cref="ThreadsVariable"/>, whichever call comes first.
@@ -48,6 +53,16 @@ public static class TorchRuntime
         {
             EnsureLoaded();
             return NativeLibraryLoader.CoreTypeFromUser;
+        }
+    }
+
+    /// <summary>Bytes of freed CPU tensor memory kept for the next tensors; -1 when the cache is off (<see cref="CpuCacheVariable"/>=0).</summary>
+    public static long KeptCpuMemoryBytes
+    {
+        get
+        {
+            EnsureLoaded();
+            return NativeMethods.vt_kept_cpu_memory();
         }
     }
 

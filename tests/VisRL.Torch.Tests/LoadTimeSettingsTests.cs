@@ -69,6 +69,18 @@ public sealed class LoadTimeSettingsTests
     }
 
     [Fact]
+    public void Freed_cpu_tensor_memory_is_kept_for_the_next_tensors_unless_turned_off()
+    {
+        var kept = Probe(new Dictionary<string, string?> { [TorchRuntime.CpuCacheVariable] = null });
+        Assert.True(kept.GetProperty("keepsCpuMemory").GetBoolean());
+        Assert.InRange(kept.GetProperty("pageFaultsPerBatch").GetDouble(), 0, 100);
+
+        var off = Probe(new Dictionary<string, string?> { [TorchRuntime.CpuCacheVariable] = "0", ["MALLOC_TRIM_THRESHOLD_"] = "131072" });
+        Assert.False(off.GetProperty("keepsCpuMemory").GetBoolean());
+        Assert.True(off.GetProperty("pageFaultsPerBatch").GetDouble() > 3000, "without the cache, glibc (told to trim at 128 KiB) gives the pages back and they fault in again");
+    }
+
+    [Fact]
     public void A_fresh_process_draws_the_same_numbers_as_pytorchs_default_seed()
     {
         float[] Draws() => [.. Probe(new Dictionary<string, string?>()).GetProperty("draws").EnumerateArray().Select(d => d.GetSingle())];

@@ -9,6 +9,9 @@ public sealed class TorchOptions
     /// <summary>Intra-op threads; 0 lets libtorch decide. A replica beside others takes 1.</summary>
     [Range(0, 256)] public int Threads { get; set; }
 
+    /// <summary>MiB of freed CPU tensor memory kept for the next tensors instead of going back to the kernel; 0 turns the cache off.</summary>
+    [Range(0, 1 << 20)] public int CpuCacheMb { get; set; } = 1024;
+
     /// <summary>auto, cpu or cuda:N.</summary>
     [Required, RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$")] public string Device { get; set; } = "auto";
 }

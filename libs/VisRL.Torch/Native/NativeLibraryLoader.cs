@@ -9,6 +9,7 @@ namespace VisRL.Torch.Native;
 /// CPUs, running an SSE3 kernel ~5x slower. .NET's Environment.SetEnvironmentVariable does not
 /// reach the native environment on Linux, so libc setenv is called directly. OMP_WAIT_POLICY is set
 /// to PASSIVE the same way (libgomp reads it when it is loaded) unless the user chose a policy.
+/// Once loaded, CPU tensors get memory that freed tensors left (vt_keep_cpu_memory).
 /// </summary>
 internal static unsafe partial class NativeLibraryLoader
 {
@@ -58,6 +59,7 @@ internal static unsafe partial class NativeLibraryLoader
         }
         if (library == IntPtr.Zero) library = NativeLibrary.Load(FileName, assembly, searchPath);
         ApplyThreadsFromEnvironment(library);
+        KeepFreedCpuMemory(library);
         SeedDefaultGenerator(library);
         return library;
     }
@@ -69,6 +71,16 @@ internal static unsafe partial class NativeLibraryLoader
     {
         var manualSeed = (delegate* unmanaged<ulong, int>)NativeLibrary.GetExport(library, "vt_manual_seed");
         manualSeed(unchecked((ulong)TorchRuntime.DefaultSeed));
+    }
+
+    // Before the first tensor, so every CPU tensor's memory comes back to the cache when freed.
+    private static unsafe void KeepFreedCpuMemory(IntPtr library)
+    {
+        var requested = Environment.GetEnvironmentVariable(TorchRuntime.CpuCacheVariable);
+        long megabytes = long.TryParse(requested, out var value) && value >= 0 ? value : TorchRuntime.DefaultCpuCacheMegabytes;
+        if (megabytes == 0) return;
+        var keep = (delegate* unmanaged<long, int>)NativeLibrary.GetExport(library, "vt_keep_cpu_memory");
+        keep(megabytes << 20);
     }
 
     // Runs inside the resolver, before any P/Invoke into the shim can be bound, so it calls the

@@ -30,6 +30,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int vt_get_num_threads();
     [LibraryImport(Library)] internal static partial IntPtr vt_blas_core_name();
     [LibraryImport(Library)] internal static partial int vt_manual_seed(ulong seed);
+    [LibraryImport(Library)] internal static partial long vt_kept_cpu_memory();
     [LibraryImport(Library)] internal static partial int vt_set_grad_enabled(int enabled);
     [LibraryImport(Library)] internal static partial int vt_is_grad_enabled();
 

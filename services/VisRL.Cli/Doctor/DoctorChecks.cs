@@ -148,7 +148,8 @@ internal sealed class DoctorChecks(IConfiguration configuration)
         var core = TorchRuntime.OpenBlasCoreType is { } type
             ? $"OPENBLAS_CORETYPE={type}{(TorchRuntime.OpenBlasCoreTypeFromUser ? " (user)" : " (auto)")}"
             : "OPENBLAS_CORETYPE unset";
-        var detail = $"libtorch {TorchRuntime.LibtorchVersion}, {TorchRuntime.NumThreads} thread(s), {core}, BLAS core {TorchRuntime.BlasCoreName}";
+        var detail = $"libtorch {TorchRuntime.LibtorchVersion}, {TorchRuntime.NumThreads} thread(s), {core}, BLAS core {TorchRuntime.BlasCoreName}, "
+            + $"CPU tensor cache {(TorchRuntime.KeptCpuMemoryBytes >= 0 ? "on" : "off")}";
         if (measureMatmul) detail += $", 1024² fp32 matmul {TorchRuntime.MeasureMatmulGflops():F0} GFLOP/s";
         if (TorchRuntime.OpenBlasCoreTypeWarning is { } warning)
             return CheckResult.Warning("libtorch", $"{detail}; {warning}",
