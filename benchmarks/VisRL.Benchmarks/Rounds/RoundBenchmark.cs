@@ -15,6 +15,7 @@ using VisRL.Filter;
 using VisRL.Modeling;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Diagnostics;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
@@ -150,10 +151,14 @@ public static class RoundBenchmark
         }
     }
 
-    private sealed record RoundResult(double Seconds, int Candidates, int Scores, int Pairs);
+    /// <summary>A round through the bus, and the CPU seconds each part of the machine spent meanwhile.</summary>
+    private sealed record RoundResult(double Seconds, int Candidates, int Scores, int Pairs, Dictionary<string, double> Cpu);
 
-    /// <summary>A round's phases: every batch sampled (StartIteration → Scoring), every batch scored (→ Filtering), the pair set built (→ Paired).</summary>
-    private sealed record Phases(double Sampling, double Scoring, double Pairing)
+    /// <summary>
+    /// A round's phases: every batch sampled (StartIteration → Scoring), every batch scored (→ Filtering), the pair set built (→ Paired);
+    /// through the bus, the CPU seconds of the sampling phase too.
+    /// </summary>
+    private sealed record Phases(double Sampling, double Scoring, double Pairing, Dictionary<string, double>? SamplingCpu = null)
     {
         public double Seconds => Sampling + Scoring + Pairing;
     }
@@ -162,13 +167,15 @@ public static class RoundBenchmark
     private static async Task<RoundResult> RoundAsync(IHost bus, DatabaseOptions database, string dataset, string hash, int items,
         BenchmarkContext ctx, string label)
     {
+        var cpu = ProcessCpu.Take();
         var clock = Stopwatch.StartNew();
         var iterationId = await StartRoundAsync(bus, dataset, hash, items);
         await WaitForStateAsync(database, iterationId, clock, label, "Paired");
         double seconds = clock.Elapsed.TotalSeconds;
+        var used = ProcessCpu.Take().Since(cpu);
         var (candidates, scores, pairs) = await CountAsync(database, iterationId);
         ctx.Progress($"{label}: {items} items, {candidates} candidates, {scores} scores, {pairs} pairs in {seconds:F2} s ({candidates / seconds:F1} candidates/s)");
-        return new RoundResult(seconds, candidates, scores, pairs);
+        return new RoundResult(seconds, candidates, scores, pairs, used);
     }
 
     /// <summary>
@@ -182,12 +189,15 @@ public static class RoundBenchmark
         Signal(criticPids, "STOP");
         Guid iterationId;
         double sampling;
+        Dictionary<string, double> samplingCpu;
+        var cpu = ProcessCpu.Take();
         var clock = Stopwatch.StartNew();
         try
         {
             iterationId = await StartRoundAsync(bus, dataset, hash, items);
             await WaitForStateAsync(database, iterationId, clock, label, "Scoring");
             sampling = clock.Elapsed.TotalSeconds;
+            samplingCpu = ProcessCpu.Take().Since(cpu);
         }
         finally
         {
@@ -196,7 +206,7 @@ public static class RoundBenchmark
         await WaitForStateAsync(database, iterationId, clock, label, "Filtering", "Paired");
         double scored = clock.Elapsed.TotalSeconds;
         await WaitForStateAsync(database, iterationId, clock, label, "Paired");
-        var phases = new Phases(sampling, scored - sampling, clock.Elapsed.TotalSeconds - scored);
+        var phases = new Phases(sampling, scored - sampling, clock.Elapsed.TotalSeconds - scored, samplingCpu);
         var (candidates, scores, _) = await CountAsync(database, iterationId);
         if (candidates != items * Attempts * 2 || scores != candidates)
             throw new InvalidOperationException($"bench round {label}: {candidates} candidates and {scores} scores, not {items * Attempts * 2} of each");
@@ -213,17 +223,24 @@ public static class RoundBenchmark
         return start.IterationId;
     }
 
+    /// <summary>
+    /// Polls the iteration's state every 50 ms on one open connection with a prepared query: the bench's own
+    /// CPU is taken from the machine it measures (a new EF context per poll cost this process ~0.3 CPU-s a round).
+    /// </summary>
     private static async Task WaitForStateAsync(DatabaseOptions database, Guid iterationId, Stopwatch clock, string label, params string[] states)
     {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT state, failure_reason FROM iterations WHERE id = $1", connection) { Parameters = { new() { Value = iterationId } } };
+        await query.PrepareAsync();
         while (true)
         {
-            await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
-            {
-                var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == iterationId);
-                if (iteration?.State == "Failed") throw new InvalidOperationException($"bench round failed: {iteration.FailureReason}");
-                if (iteration is not null && states.Contains(iteration.State)) return;
-                if (clock.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"bench round {label} did not reach {string.Join(" or ", states)} in 20 minutes ({iteration?.State})");
-            }
+            string? state = null, reason = null;
+            await using (var row = await query.ExecuteReaderAsync())
+                if (await row.ReadAsync()) (state, reason) = (row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1));
+            if (state == "Failed") throw new InvalidOperationException($"bench round failed: {reason}");
+            if (state is not null && states.Contains(state)) return;
+            if (clock.Elapsed > TimeSpan.FromMinutes(20)) throw new TimeoutException($"bench round {label} did not reach {string.Join(" or ", states)} in 20 minutes ({state})");
             await Task.Delay(50);
         }
     }
@@ -391,13 +408,45 @@ public static class RoundBenchmark
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Scaling 2 replicas / 1, each service alone: Sampler **{samplingRatio:F2}×**, Critic **{scoringRatio:F2}×** (goal ≥ 1.8×; {(Math.Min(samplingRatio, scoringRatio) >= 1.8 ? "met by both" : "not met by both")}; in-process, as many threads: {one.SamplingInProcess / two.SamplingInProcess:F2}× and {one.ScoringInProcess / two.ScoringInProcess:F2}×).");
         md.AppendLine();
+        md.AppendLine(CpuTable(one, two));
         md.AppendLine(CultureInfo.InvariantCulture, $"Orchestration overhead (1 + 1 replicas against 1 + 1 threads in-process, the median of each round against the in-process run after it): **{one.Overhead * 100:F1} %** (goal ≤ 5 %; {(one.Overhead <= 0.05 ? "met" : "not met")}).");
         return new BenchmarkReport("round", md.ToString(), new Dictionary<string, double>
         {
             ["candidates_per_s_1"] = rate1, ["candidates_per_s_2"] = rate2, ["scaling_ratio"] = ratio, ["scaling_ceiling_in_process"] = ceiling,
             ["round_s_bus"] = one.Bus.Seconds, ["round_s_in_process"] = one.InProcessMedian, ["overhead"] = one.Overhead, ["overhead_2"] = two.Overhead, ["first_round_s"] = one.First.Seconds,
             ["sampler_scaling_alone"] = samplingRatio, ["critic_scaling_alone"] = scoringRatio,
+            ["cpu_seconds_round_1"] = Statistics.Median(one.Rounds.Select(r => r.Cpu.Values.Sum())), ["cpu_seconds_round_2"] = Statistics.Median(two.Rounds.Select(r => r.Cpu.Values.Sum())),
         });
+    }
+
+    private static readonly string[] CpuColumns = ["Sampler", "Critic", "Orchestrator", "Filter", "Trainer", "RabbitMQ", "PostgreSQL", "Azurite", ProcessCpu.ThisProcess, ProcessCpu.Other];
+
+    /// <summary>
+    /// Where the cores went: CPU seconds of each part of the machine during the measured rounds (medians), their
+    /// sum, and that sum's share of all cores × the wall time. What the replicas do not get, the rest took or nobody used.
+    /// </summary>
+    private static string CpuTable(Measurement one, Measurement two)
+    {
+        var rows = new (string Label, List<(double Wall, Dictionary<string, double> Cpu)> Runs)[]
+        {
+            ("round, 1 + 1", [.. one.Rounds.Select(r => (r.Seconds, r.Cpu))]),
+            ("round, 2 + 2", [.. two.Rounds.Select(r => (r.Seconds, r.Cpu))]),
+            ("sampling alone, 1 Sampler", [.. one.Phased.Select(p => (p.Sampling, p.SamplingCpu!))]),
+            ("sampling alone, 2 Samplers", [.. two.Phased.Select(p => (p.Sampling, p.SamplingCpu!))]),
+        };
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Where the {Environment.ProcessorCount} cores went: CPU seconds (user + system, from /proc) of each part of the machine during the rounds above, medians; \"bench\" is this process (its bus client and the 50 ms polls), \"other\" everything else on the machine.");
+        md.AppendLine();
+        md.AppendLine($"| rounds | wall (s) | {string.Join(" | ", CpuColumns.Select(c => c == ProcessCpu.ThisProcess ? "bench" : c))} | all | of {Environment.ProcessorCount} cores × wall |");
+        md.AppendLine($"| --- | ---: |{string.Concat(Enumerable.Repeat(" ---: |", CpuColumns.Length + 2))}");
+        foreach (var (label, runs) in rows)
+        {
+            var cells = CpuColumns.Select(c => Statistics.Median(runs.Select(r => r.Cpu.GetValueOrDefault(c))).ToString("F2", CultureInfo.InvariantCulture));
+            double all = Statistics.Median(runs.Select(r => r.Cpu.Values.Sum()));
+            double share = Statistics.Median(runs.Select(r => r.Cpu.Values.Sum() / (r.Wall * Environment.ProcessorCount)));
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Statistics.Median(runs.Select(r => r.Wall)):F2} | {string.Join(" | ", cells)} | {all:F2} | {share * 100:F0} % |");
+        }
+        return md.ToString();
     }
 
     private static string Runs(IEnumerable<double> seconds) => string.Join(", ", seconds.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)));
