@@ -45,6 +45,8 @@ namespace VisRL.Benchmarks.Rounds;
 /// cores to themselves; the same two phases in-process, one after the other. The round in (a) overlaps
 /// the two services, so with 1 + 1 replicas the Critic already runs on the second core and 2 + 2 can add
 /// only what the Sampler leaves; (c) shows what a second replica of each service gives on its own.
+/// (d) Where the cores went: CPU seconds of each service, server and this process (<see cref="ProcessCpu"/>)
+/// during each measured round of (a) and each sampling phase of (c), against all cores × the wall time.
 /// Batches of 8 items: per-batch costs (a message each way, the saga's row lock, the consumers'
 /// idempotency queries) are fixed, so the batch size sets how much they weigh.
 /// </summary>

@@ -131,7 +131,7 @@ VT_API const char* vt_blas_core_name() {
 //
 // libtorch takes every CPU tensor from malloc, and glibc gives the freed memory of large blocks
 // back to the kernel, so the next batch faults each page in again and the kernel zeroes it: a
-// Sampler replica took 50,000-250,000 page faults per 3 s and spent 30-45 % of its user time in
+// Sampler replica took 50,000-250,000 page faults per 3 s and spent 35-45 % of its user time in
 // the kernel. This allocator keeps freed blocks by size class (four per power of two, so a block
 // is at most 25 % larger than asked for) and hands them out again, up to a limit of kept bytes.
 
