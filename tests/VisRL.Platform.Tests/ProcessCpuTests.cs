@@ -29,7 +29,7 @@ public class ProcessCpuTests
         Assert.Equal(component, ProcessCpu.Component(commandLine));
 
     [Fact]
-    public void Since_CountsThisProcessesOwnWork()
+    public void Since_CountsTheWorkOfThisProcess()
     {
         var before = ProcessCpu.Take();
         var spin = System.Diagnostics.Stopwatch.StartNew();
