@@ -142,7 +142,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":6,\"maxBatchAttempts\":2}"));
             var iteration = await WaitForStateAsync(iterationId, "Paired");
 
-            Assert.Equal((20, 4), (iteration.ItemCount, iteration.BatchCount));
+            Assert.Equal((20, 7), (iteration.ItemCount, iteration.BatchCount)); // the default taper: 5, 4, 3, 2, 2, 2, 2
             using var config = System.Text.Json.JsonDocument.Parse(iteration.ConfigJson);
             Assert.Equal(6, config.RootElement.GetProperty("batchSize").GetInt32());
             // The defaults are recorded with the round, so it can be reproduced from its row alone.
@@ -150,9 +150,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
             Assert.Equal(2.0, config.RootElement.GetProperty("sampling").GetProperty("temperature").GetDouble());
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
-            Assert.Equal(8, batches.Count);
+            Assert.Equal(14, batches.Count);
             Assert.All(batches, b => Assert.Equal("done", b.Status));
-            Assert.Equal(20, batches.Where(b => b.Stage == "sample").Sum(b => b.ItemIds.Length));
+            Assert.Equal([5, 4, 3, 2, 2, 2, 2], batches.Where(b => b.Stage == "sample").OrderBy(b => b.Ordinal).Select(b => b.ItemIds.Length));
             var retried = batches.Single(b => b.Stage == "sample" && b.Ordinal == 1);
             Assert.Equal((2, "stand-in failure"), (retried.Attempts, retried.LastError));
             Assert.NotNull(await db.Runs.FindAsync(iteration.RunId));
@@ -173,7 +173,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         await host.StartAsync();
         try
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"maxBatchAttempts\":2}"));
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
             await WaitForStateAsync(iterationId, "Paired");
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
@@ -197,7 +197,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         try
         {
             var bus = host.Services.GetRequiredService<IBus>();
-            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"stuckAfterSeconds\":1}");
+            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"stuckAfterSeconds\":1}");
             await bus.Publish(start);
             // Batch 1 is scored as soon as it is sampled, while the round is still sampling.
             var sampled = await WaitForBatchAsync(iterationId, "sample", 1, "done");

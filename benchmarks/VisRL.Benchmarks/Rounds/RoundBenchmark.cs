@@ -13,6 +13,7 @@ using VisRL.Data.Synthetic;
 using VisRL.DataGeneration;
 using VisRL.Filter;
 using VisRL.Modeling;
+using VisRL.Orchestrator.Rounds;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Diagnostics;
@@ -53,6 +54,7 @@ namespace VisRL.Benchmarks.Rounds;
 public static class RoundBenchmark
 {
     private const int PortOffset = 20, Attempts = 3, BatchSize = 8, WarmUps = 2, Repeats = 5;
+    private static readonly int BatchTaper = new RoundConfig().BatchTaper; // the rounds' default, in-process too
 
     private static readonly Dictionary<string, string> StackVariables = new()
     {
@@ -219,7 +221,7 @@ public static class RoundBenchmark
 
     private static async Task<Guid> StartRoundAsync(IHost bus, string dataset, string hash, int items)
     {
-        var config = $"{{\"batchSize\":{BatchSize},\"sampling\":{{\"attempts\":{Attempts}}}}}";
+        var config = $"{{\"batchSize\":{BatchSize},\"batchTaper\":{BatchTaper},\"sampling\":{{\"attempts\":{Attempts}}}}}";
         var start = new StartIteration(NewId.NextGuid(), NewId.NextGuid(), 1, dataset, hash, hash, items, config);
         await bus.Services.GetRequiredService<IBus>().Publish(start);
         return start.IterationId;
@@ -321,7 +323,7 @@ public static class RoundBenchmark
             await db.SaveChangesAsync();
         }
         var settings = new SamplingSettings(Attempts: Attempts);
-        var batches = new System.Collections.Concurrent.ConcurrentQueue<long[]>(itemIds.Chunk(BatchSize));
+        var batches = new System.Collections.Concurrent.ConcurrentQueue<long[]>(BatchPlan.Cut(itemIds, BatchSize, BatchTaper));
         var sampled = System.Threading.Channels.Channel.CreateUnbounded<long[]>();
 
         void Sample(VisRLTiny model)
@@ -382,7 +384,7 @@ public static class RoundBenchmark
         var md = new StringBuilder();
         md.AppendLine("## Round: data generation through the services");
         md.AppendLine();
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"VisRL-Tiny (default shape, random weights), {items} synthetic items (224 px), {Attempts} attempts × 2 candidates, batches of {BatchSize}; ")
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"VisRL-Tiny (default shape, random weights), {items} synthetic items (224 px), {Attempts} attempts × 2 candidates, batches of at most {BatchSize} (the last ones smaller, taper {BatchTaper}: {BatchPlan.Sizes(items, BatchSize, BatchTaper).Count} batches); ")
             + string.Create(CultureInfo.InvariantCulture, $"services as local processes (infra/services.sh) on a bench stack; this machine has {Environment.ProcessorCount} cores shared with the stack's servers and the Orchestrator and Filter. ")
             + "Wall time from StartIteration published to Paired. Each configuration: "
             + string.Create(CultureInfo.InvariantCulture, $"{warmUps} full-size warm-up rounds (and in-process runs), then {one.Rounds.Count} rounds through the bus alternating with {one.InProcess.Count} in-process runs of the same work; medians (all runs in brackets)."));

@@ -31,7 +31,7 @@ internal static class RoundCommand
         var policy = new Option<string>("--policy") { Description = "Policy checkpoint: content hash, unique hash prefix (8+ characters) or id.", Required = true };
         var judge = new Option<string?>("--judge") { Description = "Judge checkpoint M_org (hash, prefix or id); required unless --judge-is-policy." };
         var items = new Option<int?>("--items") { Description = "Take only the first N items of the split." };
-        var configFile = new Option<string?>("--config") { Description = "Round config JSON (split, batchSize, maxBatchAttempts, stuckAfterSeconds, sampling {…}, thresholds {…}); flags override it." };
+        var configFile = new Option<string?>("--config") { Description = "Round config JSON (split, batchSize, batchTaper, maxBatchAttempts, stuckAfterSeconds, sampling {…}, thresholds {…}); flags override it." };
         var noBoxCritic = new Option<bool>("--no-box-critic") { Description = "Ablation: no s_b; the pair rule uses s_r only (thresholds.useBoxCritic = false)." };
         var noDiversity = new Option<bool>("--no-diversity") { Description = "Ablation: the second candidate is a plain resample (sampling.diversityController = false)." };
         var judgeIsPolicy = new Option<bool>("--judge-is-policy") { Description = "The policy also judges (self-critique by the current policy instead of M_org)." };

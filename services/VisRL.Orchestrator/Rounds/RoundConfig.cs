@@ -15,6 +15,12 @@ public sealed record RoundConfig
     /// <summary>Items per SampleBatch/ScoreBatch command.</summary>
     public int BatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// The last batches shrink so that replicas finish together (<see cref="BatchPlan"/>): each takes a
+    /// batchTaper-th of the items left, at least a batchTaper-th of batchSize. 1 = equal batches.
+    /// </summary>
+    public int BatchTaper { get; init; } = 4;
+
     /// <summary>Dispatches of one batch before it is marked failed with its last reason.</summary>
     public int MaxBatchAttempts { get; init; } = 3;
 
@@ -42,6 +48,7 @@ public sealed record RoundConfig
         catch (JsonException e) { throw new ArgumentException($"round config is not valid JSON: {e.Message}", e); }
         config ??= new RoundConfig();
         if (config.BatchSize < 1) throw new ArgumentException($"round config: batchSize must be ≥ 1, not {config.BatchSize}");
+        if (config.BatchTaper < 1) throw new ArgumentException($"round config: batchTaper must be ≥ 1 (1 = equal batches), not {config.BatchTaper}");
         if (config.MaxBatchAttempts < 1) throw new ArgumentException($"round config: maxBatchAttempts must be ≥ 1, not {config.MaxBatchAttempts}");
         if (config.StuckAfterSeconds < 1) throw new ArgumentException($"round config: stuckAfterSeconds must be ≥ 1, not {config.StuckAfterSeconds}");
         Check(config.Policy ?? throw new ArgumentException("round config: policy must not be null"), "policy");

@@ -25,7 +25,7 @@ public sealed class RoundLedger(VisRLDbContext db)
 
         iteration.DatasetId = dataset.Id;
         iteration.ItemCount = itemIds.Count;
-        var batches = itemIds.Chunk(config.BatchSize).Select((ids, ordinal) => NewBatch(iteration.Id, BatchStages.Sample, ordinal, ids)).ToList();
+        var batches = BatchPlan.Cut(itemIds, config.BatchSize, config.BatchTaper).Select((ids, ordinal) => NewBatch(iteration.Id, BatchStages.Sample, ordinal, ids)).ToList();
         iteration.BatchCount = batches.Count;
         db.Batches.AddRange(batches);
         return batches.Select(b => SampleCommand(iteration, b, config)).ToList();
