@@ -9,9 +9,13 @@ public class BatchPlanTests
     // left 96 … 32: ⌈left / 4⌉ ≥ 8, so full batches; then 24 → 6, 18 → 5, 13 → 4, 9 → 3, 6 → 2, and at least ⌈8 / 4⌉ = 2.
     [InlineData(96, 8, 4, new[] { 8, 8, 8, 8, 8, 8, 8, 8, 8, 6, 5, 4, 3, 2, 2, 2 })]
     [InlineData(20, 6, 4, new[] { 5, 4, 3, 2, 2, 2, 2 })]
-    [InlineData(7, 8, 4, new[] { 2, 2, 2, 1 })]
+    // At least 2 (a lone item's failure would read as the backend being down), and no lone item left at the end.
+    [InlineData(7, 8, 4, new[] { 2, 2, 3 })]
+    [InlineData(12, 3, 4, new[] { 3, 3, 2, 2, 2 })]
+    [InlineData(9, 16, 4, new[] { 4, 5 })]
     [InlineData(20, 6, 1, new[] { 6, 6, 6, 2 })]
-    [InlineData(10, 1, 4, new[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 })]
+    [InlineData(4, 1, 4, new[] { 1, 1, 1, 1 })]
+    [InlineData(1, 8, 4, new[] { 1 })]
     [InlineData(0, 8, 4, new int[0])]
     public void BatchesShrinkTowardTheEndOfTheRound(int items, int batchSize, int taper, int[] expected) =>
         Assert.Equal(expected, BatchPlan.Sizes(items, batchSize, taper));
@@ -32,9 +36,11 @@ public class BatchPlanTests
         var ids = Enumerable.Range(0, items).Select(i => (long)i * 7).ToList();
         var batches = BatchPlan.Cut(ids, batchSize, taper);
         Assert.Equal(ids, batches.SelectMany(b => b));
-        Assert.All(batches, b => Assert.InRange(b.Length, 1, batchSize));
+        Assert.All(batches, b => Assert.InRange(b.Length, 2, batchSize));
         var sizes = batches.Select(b => b.Length).ToList();
-        Assert.True(sizes.Zip(sizes.Skip(1)).All(p => p.First >= p.Second), $"sizes grow somewhere: {string.Join(",", sizes)}");
+        // Never growing, but for the last batch, which takes a lone leftover item.
+        Assert.True(sizes.SkipLast(1).Zip(sizes.Skip(1).SkipLast(1)).All(p => p.First >= p.Second), $"sizes grow somewhere: {string.Join(",", sizes)}");
+        Assert.True(sizes[^1] <= sizes[^2] + 1, $"the last batch is too large: {string.Join(",", sizes)}");
     }
 
     [Theory]

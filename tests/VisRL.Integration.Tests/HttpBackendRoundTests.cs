@@ -155,7 +155,9 @@ public class HttpBackendRoundTests(HttpRoundFixture round) : IClassFixture<HttpR
                 : "The region looks relevant to me."));      // s_b: no score in it
         };
         var judge = HttpRoundFixture.Http(round.Faults.BaseUrl("judge"), "faulty-judge", timeoutSeconds: 1, maxRetries: 1);
-        var start = await round.StartRoundAsync(round.Synthetic, rows.Count, HttpRoundFixture.Config(3, 1, 1.0, judge: judge));
+        // Two batches of three, so each bad item shares its batch with good ones: a batch none of whose items the judge
+        // scores counts as the judge being down (BatchFailed, retried as a whole; the last test here has that for the policy).
+        var start = await round.StartRoundAsync(round.Synthetic, rows.Count, HttpRoundFixture.Config(3, 1, 1.0, judge: judge, batchTaper: 1));
         var ended = await round.WaitForEndAsync(start, RoundTimeout);
         Assert.True(ended.State == "Paired", $"{ended.State}: {ended.FailureReason}");
 

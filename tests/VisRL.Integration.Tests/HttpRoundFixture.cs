@@ -149,9 +149,10 @@ public sealed partial class HttpRoundFixture : IAsyncLifetime
 
     // ---- rounds ----
 
-    /// <summary>A round config: batch size, attempts, temperature, and the policy/judge endpoints (null = local).</summary>
-    public static string Config(int batchSize, int attempts, double temperature, object? policy = null, object? judge = null, int maxBatchAttempts = 3) =>
-        JsonSerializer.Serialize(new { batchSize, maxBatchAttempts, sampling = new { attempts, temperature }, policy, judge },
+    /// <summary>A round config: batch size, attempts, temperature, and the policy/judge endpoints (null = local); batchTaper null = the default.</summary>
+    public static string Config(int batchSize, int attempts, double temperature, object? policy = null, object? judge = null, int maxBatchAttempts = 3,
+        int? batchTaper = null) =>
+        JsonSerializer.Serialize(new { batchSize, batchTaper, maxBatchAttempts, sampling = new { attempts, temperature }, policy, judge },
             new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
 
     /// <summary>An HTTP endpoint of a round config; short timeouts and backoff for the fault tests.</summary>

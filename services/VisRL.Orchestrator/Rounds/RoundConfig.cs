@@ -17,7 +17,7 @@ public sealed record RoundConfig
 
     /// <summary>
     /// The last batches shrink so that replicas finish together (<see cref="BatchPlan"/>): each takes a
-    /// batchTaper-th of the items left, at least a batchTaper-th of batchSize. 1 = equal batches.
+    /// batchTaper-th of the items left, at least a batchTaper-th of batchSize (and 2). 1 = equal batches.
     /// </summary>
     public int BatchTaper { get; init; } = 4;
 
