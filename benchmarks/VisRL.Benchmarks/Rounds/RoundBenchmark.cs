@@ -423,8 +423,6 @@ public static class RoundBenchmark
         });
     }
 
-    private static readonly string[] CpuColumns = ["Sampler", "Critic", "Orchestrator", "Filter", "Trainer", "RabbitMQ", "PostgreSQL", "Azurite", ProcessCpu.ThisProcess, ProcessCpu.Other];
-
     /// <summary>
     /// Where the cores went: CPU seconds of each part of the machine during the measured rounds (medians), their
     /// sum, and that sum's share of all cores × the wall time. What the replicas do not get, the rest took or nobody used.
@@ -441,11 +439,11 @@ public static class RoundBenchmark
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"Where the {Environment.ProcessorCount} cores went: CPU seconds (user + system, from /proc) of each part of the machine during the rounds above, medians; \"bench\" is this process (its bus client and the 50 ms polls), \"other\" everything else on the machine.");
         md.AppendLine();
-        md.AppendLine($"| rounds | wall (s) | {string.Join(" | ", CpuColumns.Select(c => c == ProcessCpu.ThisProcess ? "bench" : c))} | all | of {Environment.ProcessorCount} cores × wall |");
-        md.AppendLine($"| --- | ---: |{string.Concat(Enumerable.Repeat(" ---: |", CpuColumns.Length + 2))}");
+        md.AppendLine($"| rounds | wall (s) | {string.Join(" | ", ProcessCpu.Components.Select(c => c == ProcessCpu.ThisProcess ? "bench" : c))} | all | of {Environment.ProcessorCount} cores × wall |");
+        md.AppendLine($"| --- | ---: |{string.Concat(Enumerable.Repeat(" ---: |", ProcessCpu.Components.Count + 2))}");
         foreach (var (label, runs) in rows)
         {
-            var cells = CpuColumns.Select(c => Statistics.Median(runs.Select(r => r.Cpu.GetValueOrDefault(c))).ToString("F2", CultureInfo.InvariantCulture));
+            var cells = ProcessCpu.Components.Select(c => Statistics.Median(runs.Select(r => r.Cpu.GetValueOrDefault(c))).ToString("F2", CultureInfo.InvariantCulture));
             double all = Statistics.Median(runs.Select(r => r.Cpu.Values.Sum()));
             double share = Statistics.Median(runs.Select(r => r.Cpu.Values.Sum() / (r.Wall * Environment.ProcessorCount)));
             md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Statistics.Median(runs.Select(r => r.Wall)):F2} | {string.Join(" | ", cells)} | {all:F2} | {share * 100:F0} % |");

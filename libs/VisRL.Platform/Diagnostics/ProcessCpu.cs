@@ -13,6 +13,11 @@ public sealed class ProcessCpu
 
     public const string ThisProcess = "this process", Other = "other";
 
+    private static readonly string[] Services = ["Sampler", "Critic", "Orchestrator", "Filter", "Trainer"];
+
+    /// <summary>Every component <see cref="Since"/> may report, services first, then the stack's servers.</summary>
+    public static IReadOnlyList<string> Components { get; } = [.. Services, "RabbitMQ", "PostgreSQL", "Azurite", ThisProcess, Other];
+
     private readonly Dictionary<int, (string Component, long Ticks)> _byPid;
 
     private ProcessCpu(Dictionary<int, (string, long)> byPid) => _byPid = byPid;
@@ -67,7 +72,7 @@ public sealed class ProcessCpu
     /// <summary>The part of the workflow a command line belongs to: a service, a stack server, or <see cref="Other"/>.</summary>
     public static string Component(string commandLine)
     {
-        foreach (var service in (string[])["Sampler", "Critic", "Orchestrator", "Filter", "Trainer"])
+        foreach (var service in Services)
             if (commandLine.Contains($"VisRL.{service}.dll", StringComparison.Ordinal)) return service;
         if (commandLine.Contains("azurite", StringComparison.Ordinal)) return "Azurite";
         var program = Path.GetFileName(commandLine.Split(' ', 2)[0]);
