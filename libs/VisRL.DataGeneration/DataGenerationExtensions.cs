@@ -17,7 +17,7 @@ public static class DataGenerationExtensions
     /// <summary>
     /// What a model-running service needs (after AddVisRLService): the Models settings, the checkpoint
     /// store, the model cache, the model backends (in-process or HTTP), dataset storage, and
-    /// Torch:Threads applied to libtorch.
+    /// Torch:Threads and Torch:Tf32 applied to libtorch.
     /// </summary>
     public static IHostApplicationBuilder AddVisRLModels(this IHostApplicationBuilder builder)
     {
@@ -41,6 +41,7 @@ public static class DataGenerationExtensions
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan }));
         var torch = builder.Configuration.GetVisRLSettings<TorchOptions>();
         if (torch.Threads > 0) TorchRuntime.SetNumThreads(torch.Threads);
+        TorchRuntime.CudnnAllowTf32 = torch.Tf32;
         return builder;
     }
 

@@ -85,6 +85,16 @@ public static class TorchRuntime
 
     public static int CudaDeviceCount => NativeMethods.vt_cuda_device_count();
 
+    /// <summary>Waits until the current CUDA device has run everything queued on it (time GPU work only after this).</summary>
+    public static void CudaSynchronize() => NativeMethods.Check(NativeMethods.vt_cuda_synchronize());
+
+    /// <summary>Whether cuDNN may run float32 convolutions in TF32 (libtorch's default: yes; faster, ~1e-3 relative error).</summary>
+    public static bool CudnnAllowTf32
+    {
+        get => NativeMethods.vt_cudnn_allow_tf32(-1) != 0;
+        set => NativeMethods.vt_cudnn_allow_tf32(value ? 1 : 0);
+    }
+
     public static int NumThreads => NativeMethods.vt_get_num_threads();
 
     /// <summary>The seed libtorch's CPU generator gets when the library loads (PyTorch's default_rng_seed_val), until a manual_seed.</summary>

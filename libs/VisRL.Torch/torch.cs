@@ -198,5 +198,6 @@ public static unsafe partial class torch
     {
         public static bool is_available() => TorchRuntime.CudaAvailable;
         public static int device_count() => TorchRuntime.CudaDeviceCount;
+        public static void synchronize() => TorchRuntime.CudaSynchronize();
     }
 }

@@ -184,7 +184,7 @@ public sealed class PreferenceTests
     }
 
     /// <summary>Chosen = the GT box and the right answer; rejected = a box elsewhere and another item's answer.</summary>
-    private static List<PreferencePair> Pairs() =>
+    internal static List<PreferencePair> Pairs() =>
     [
         .. Tiny.Scenes.Select((s, i) => new PreferencePair(s.Image, s.Question, s.GtBox, Elsewhere(s.GtBox),
             s.Answer, Tiny.Scenes[(i + 1) % Tiny.Scenes.Count].Answer)),

@@ -68,4 +68,15 @@ public class CliHelpersTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void BenchCudaOnAMachineWithoutAGpuSaysWhatIsMissingAndHowToBuildForOne()
+    {
+        // On a GPU worker the benchmark runs instead; its numbers are in docs/benchmarks.md.
+        if (VisRL.Torch.TorchRuntime.CudaAvailable) return;
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            VisRL.Benchmarks.Modeling.CudaBenchmark.Run(new BenchmarkContext(Path.GetTempPath(), Path.GetTempPath(), Quick: true, _ => { })));
+        Assert.Contains("sees no CUDA device", error.Message);
+        Assert.Contains("LIBTORCH_DIR=", error.Message);
+    }
 }

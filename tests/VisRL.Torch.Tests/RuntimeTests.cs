@@ -37,6 +37,31 @@ public sealed class RuntimeTests
     }
 
     [Fact]
+    public void The_cudnn_tf32_switch_holds_what_was_set()
+    {
+        bool original = TorchRuntime.CudnnAllowTf32;
+        try
+        {
+            TorchRuntime.CudnnAllowTf32 = !original;
+            Assert.Equal(!original, TorchRuntime.CudnnAllowTf32);
+        }
+        finally { TorchRuntime.CudnnAllowTf32 = original; }
+        Assert.Equal(original, TorchRuntime.CudnnAllowTf32);
+    }
+
+    [Fact]
+    public void Synchronizing_cuda_without_a_gpu_is_an_error_that_says_so()
+    {
+        if (cuda.is_available())
+        {
+            cuda.synchronize();
+            return;
+        }
+        var error = Assert.Throws<TorchException>(cuda.synchronize);
+        Assert.Contains("CUDA", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Thread_count_can_be_set_per_process()
     {
         var original = TorchRuntime.NumThreads;

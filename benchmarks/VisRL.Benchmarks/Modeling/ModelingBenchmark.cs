@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using VisRL.Imaging.Synthetic;
 using VisRL.Modeling;
 using VisRL.Torch;
@@ -24,7 +23,6 @@ namespace VisRL.Benchmarks.Modeling;
 /// </summary>
 public static class ModelingBenchmark
 {
-    private const string Python = "/usr/bin/python3";
     private const int TrainBatch = 32, GenBatch = 16, GenTokens = 32;
 
     public static BenchmarkReport Run(BenchmarkContext ctx)
@@ -71,7 +69,7 @@ public static class ModelingBenchmark
             nn.utils.clip_grad_norm_(parameters, 1.0);
             optimizer.step();
         }
-        using var peer = new Peer(ctx.RepositoryRoot, threads, c.ToJson(), TrainBatch, width, 2);
+        using var peer = new ModelingPeer(ModelingPeer.DebianPython, ctx.RepositoryRoot, threads, c.ToJson(), TrainBatch, width, 2);
         for (int i = 0; i < warmup; i++) Step(batch);
         peer.Time(warmup);
         var (cs, csFull, py) = (new List<double>(), new List<double>(), new List<double>());
@@ -237,45 +235,5 @@ public static class ModelingBenchmark
     {
         try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
         catch (IOException) { return "unknown"; }
-    }
-
-    /// <summary>modeling_peer.py kept running so its steps can alternate with the binding's.</summary>
-    private sealed class Peer : IDisposable
-    {
-        private readonly Process _process;
-
-        public Peer(string root, int threads, string configJson, int batch, int width, int imagesPerRow)
-        {
-            var script = Path.Combine(root, "benchmarks", "VisRL.Benchmarks", "Modeling", "modeling_peer.py");
-            if (!File.Exists(Python)) throw new InvalidOperationException($"{Python} is missing: run infra/install.sh (python3-torch), the peer of this benchmark.");
-            var start = new ProcessStartInfo(Python) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { script, threads.ToString(CultureInfo.InvariantCulture), configJson, batch.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), imagesPerRow.ToString(CultureInfo.InvariantCulture) })
-                start.ArgumentList.Add(a);
-            if (TorchRuntime.OpenBlasCoreType is { } core) start.Environment["OPENBLAS_CORETYPE"] = core;
-            // Python's torch.set_num_threads leaves OpenBLAS's own pool at one thread per CPU (a 1024² matmul
-            // at "1 thread" ran 416 GFLOP/s alone, 2 × 205 with a second one beside it), unlike the binding.
-            start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
-            _process = Process.Start(start) ?? throw new InvalidOperationException("could not start python");
-            using var hello = JsonDocument.Parse(ReadLine());
-            TorchVersion = hello.RootElement.GetProperty("torch").GetString() ?? "?";
-        }
-
-        public string TorchVersion { get; }
-
-        public List<double> Time(int repeats)
-        {
-            _process.StandardInput.WriteLine($"train {repeats.ToString(CultureInfo.InvariantCulture)}");
-            _process.StandardInput.Flush();
-            return JsonSerializer.Deserialize<List<double>>(ReadLine()) ?? [];
-        }
-
-        private string ReadLine() => _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("modeling_peer.py exited");
-
-        public void Dispose()
-        {
-            _process.StandardInput.Close();
-            if (!_process.WaitForExit(10_000)) _process.Kill();
-            _process.Dispose();
-        }
     }
 }

@@ -1,12 +1,14 @@
 """Python PyTorch peer of ModelingBenchmark.cs: one VisRL-Tiny SFT training step, same shapes.
 
-Usage: modeling_peer.py THREADS CONFIG_JSON BATCH WIDTH IMAGES_PER_ROW, then lines "train N" on
-stdin; each answers one JSON line with the N step times in seconds. The model is written exactly
+Usage: modeling_peer.py THREADS CONFIG_JSON BATCH WIDTH IMAGES_PER_ROW [DEVICE], then lines
+"train N" on stdin; each answers one JSON line with the N step times in seconds (on a CUDA
+device, each until the step's kernels finished). The model is written exactly
 like libs/VisRL.Modeling/TinyVlm.cs (patch ViT, Linear-GELU-Linear projector, GPT decoder with
 tied head, image vectors gathered into the <image> slots), the loss like Losses.MaskedCrossEntropy,
 and the step like Trainer.cs (AdamW with two decay groups, beta2 0.98, clip 1.0).
 """
 import json
+import os
 import sys
 import time
 
@@ -16,7 +18,10 @@ import torch.nn.functional as F
 
 
 def attention(q, k, v, mask):
-    # The binding's libtorch-1.13 attention (visrl_torch.cpp, vt_sdpa): the same ops in the same order.
+    # As the binding's vt_sdpa (visrl_torch.cpp): libtorch 2.x's fused attention; on 1.13 the same ops
+    # in the same order.
+    if hasattr(F, "scaled_dot_product_attention"):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     scores = (q * (1.0 / q.size(-1) ** 0.5)) @ k.transpose(-2, -1)
     if mask is not None:
         scores.masked_fill_(mask.logical_not(), float("-inf"))
@@ -110,9 +115,12 @@ class TinyVlm(nn.Module):
 def main():
     threads, config = int(sys.argv[1]), json.loads(sys.argv[2])
     batch, width, per_row = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    device = torch.device(sys.argv[6] if len(sys.argv) > 6 else "cpu")
     torch.set_num_threads(threads)
+    # The binding's cuDNN TF32 switch, passed on by ModelingPeer.cs.
+    torch.backends.cudnn.allow_tf32 = os.environ.get("VISRL_CUDNN_TF32", "1") == "1"
     torch.manual_seed(0)
-    model = TinyVlm(config)
+    model = TinyVlm(config).to(device)
     params = list(model.parameters())
     opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.05},
                              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.98))
@@ -130,6 +138,8 @@ def main():
     response = torch.zeros(batch, width - 1)
     response[:, -3:] = 1
     response[:, 2 + n + 4:2 + n + 9] = 1
+    tokens, positions, mask, images, slots, targets, response = (
+        t.to(device) for t in (tokens, positions, mask, images, slots, targets, response))
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -147,6 +157,8 @@ def main():
         for _ in range(int(repeats)):
             start = time.perf_counter()
             step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
             times.append(time.perf_counter() - start)
         print(json.dumps(times), flush=True)
 

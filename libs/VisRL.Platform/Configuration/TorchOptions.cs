@@ -14,4 +14,10 @@ public sealed class TorchOptions
 
     /// <summary>auto, cpu or cuda:N.</summary>
     [Required, RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$")] public string Device { get; set; } = "auto";
+
+    /// <summary>
+    /// Whether cuDNN may run float32 convolutions in TF32 on a GPU. Off by default: with TF32 an H100
+    /// replica sampled now and then another candidate than a CPU replica from the same seed.
+    /// </summary>
+    public bool Tf32 { get; set; }
 }

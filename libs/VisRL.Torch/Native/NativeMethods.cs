@@ -26,6 +26,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial IntPtr vt_version();
     [LibraryImport(Library)] internal static partial int vt_cuda_is_available();
     [LibraryImport(Library)] internal static partial int vt_cuda_device_count();
+    [LibraryImport(Library)] internal static partial int vt_cuda_synchronize();
+    [LibraryImport(Library)] internal static partial int vt_cudnn_allow_tf32(int allow);
     [LibraryImport(Library)] internal static partial int vt_set_num_threads(int n);
     [LibraryImport(Library)] internal static partial int vt_get_num_threads();
     [LibraryImport(Library)] internal static partial IntPtr vt_blas_core_name();

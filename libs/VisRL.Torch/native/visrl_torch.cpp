@@ -103,6 +103,20 @@ VT_API const char* vt_version() {
 VT_API int vt_cuda_is_available() { return torch::cuda::is_available() ? 1 : 0; }
 VT_API int vt_cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
 
+// Waits for every kernel queued on the current CUDA device: GPU work is asynchronous, so a timer
+// read without it measures only the launches.
+// cuDNN runs float32 convolutions in TF32 by default (10-bit mantissa); off, they match the CPU's.
+VT_API int vt_cudnn_allow_tf32(int allow) {
+  if (allow >= 0) at::globalContext().setAllowTF32CuDNN(allow != 0);
+  return at::globalContext().allowTF32CuDNN() ? 1 : 0;
+}
+
+VT_API int vt_cuda_synchronize() {
+  VT_TRY
+  torch::cuda::synchronize();
+  VT_CATCH
+}
+
 // OpenBLAS keeps its own thread pool next to libtorch's; a replica asking for one thread must
 // get one in both, so the OpenBLAS setter is called when the loaded BLAS is OpenBLAS.
 VT_API int vt_set_num_threads(int n) {
@@ -137,18 +151,27 @@ VT_API const char* vt_blas_core_name() {
 
 namespace {
 
+// libtorch 2.3 made Allocator::allocate non-const and added copy_data.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define VT_TORCH_2_3 1
+#define VT_ALLOCATE_CONST
+#else
+#define VT_TORCH_2_3 0
+#define VT_ALLOCATE_CONST const
+#endif
+
 class CachingCpuAllocator final : public c10::Allocator {
  public:
   explicit CachingCpuAllocator(size_t limit) : limit_(limit) {}
 
-  c10::DataPtr allocate(size_t nbytes) const override {
+  c10::DataPtr allocate(size_t nbytes) VT_ALLOCATE_CONST override {
     void* data = nbytes == 0 ? nullptr : take(size_class(nbytes));
     return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
   }
 
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#if VT_TORCH_2_3
   void copy_data(void* dest, const void* src, std::size_t count) const override {
     default_copy_data(dest, src, count);
   }

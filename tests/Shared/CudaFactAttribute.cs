@@ -1,7 +1,13 @@
-namespace VisRL.Torch.Tests;
+using VisRL.Torch;
+using Xunit;
 
-/// <summary>A fact that runs only where libtorch sees a CUDA device; elsewhere it is reported as skipped, with the reason.</summary>
-public sealed class CudaFactAttribute : FactAttribute
+namespace VisRL.Testing;
+
+/// <summary>
+/// A fact that runs only where libtorch sees a CUDA device; elsewhere it is reported as skipped, with
+/// the reason. One source file, compiled into each test project that has GPU tests.
+/// </summary>
+internal sealed class CudaFactAttribute : FactAttribute
 {
     private static readonly string? SkipReason = ComputeSkipReason();
 
