@@ -30,3 +30,13 @@ internal sealed class CudaFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>Turns cuDNN's TF32 convolutions off until disposed, so that GPU results can be held to the CPU's.</summary>
+internal sealed class CudnnTf32Off : IDisposable
+{
+    private readonly bool _before = TorchRuntime.CudnnAllowTf32;
+
+    public CudnnTf32Off() => TorchRuntime.CudnnAllowTf32 = false;
+
+    public void Dispose() => TorchRuntime.CudnnAllowTf32 = _before;
+}

@@ -12,11 +12,9 @@ namespace VisRL.DataGeneration.Tests;
 public sealed class CudaTests : IDisposable
 {
     // TF32 convolutions (cuDNN's default) would move the logits by ~1e-3 and, now and then, a draw.
-    private readonly bool _tf32 = TorchRuntime.CudnnAllowTf32;
+    private readonly CudnnTf32Off _exact = new();
 
-    public CudaTests() => TorchRuntime.CudnnAllowTf32 = false;
-
-    public void Dispose() => TorchRuntime.CudnnAllowTf32 = _tf32;
+    public void Dispose() => _exact.Dispose();
 
     [CudaFact]
     public void The_sampler_and_the_critic_give_the_cpus_candidates_and_scores()

@@ -10,11 +10,9 @@ namespace VisRL.Modeling.Tests;
 /// </summary>
 public sealed class CudaTests : IDisposable
 {
-    private readonly bool _tf32 = TorchRuntime.CudnnAllowTf32;
+    private readonly CudnnTf32Off _exact = new();
 
-    public CudaTests() => TorchRuntime.CudnnAllowTf32 = false;
-
-    public void Dispose() => TorchRuntime.CudnnAllowTf32 = _tf32;
+    public void Dispose() => _exact.Dispose();
 
     [CudaFact]
     public void A_training_pass_gives_the_cpus_loss_and_gradients()

@@ -56,18 +56,13 @@ public sealed class CudaTests
     public void Without_tf32_a_gpu_convolution_matches_the_cpu()
     {
         using var scope = NewDisposeScope();
-        bool original = TorchRuntime.CudnnAllowTf32;
-        try
-        {
-            TorchRuntime.CudnnAllowTf32 = false;
-            manual_seed(3);
-            using var conv = nn.Conv2d(3, 16, 5, padding: 2);
-            var images = randn(4, 3, 32, 32);
-            var cpu = conv.call(images);
-            conv.to(CUDA);
-            TensorAssert.Close(cpu, conv.call(images.cuda()).cpu(), atol: 1e-5, rtol: 1e-5);
-        }
-        finally { TorchRuntime.CudnnAllowTf32 = original; }
+        using var exact = new CudnnTf32Off();
+        manual_seed(3);
+        using var conv = nn.Conv2d(3, 16, 5, padding: 2);
+        var images = randn(4, 3, 32, 32);
+        var cpu = conv.call(images);
+        conv.to(CUDA);
+        TensorAssert.Close(cpu, conv.call(images.cuda()).cpu(), atol: 1e-5, rtol: 1e-5);
     }
 }
 
