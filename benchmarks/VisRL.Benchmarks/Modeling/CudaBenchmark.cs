@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using VisRL.Imaging.Geometry;
 using VisRL.Imaging.Synthetic;
 using VisRL.Modeling;
 using VisRL.Torch;
@@ -74,12 +73,13 @@ public static class CudaBenchmark
         foreach (int batch in new[] { 32, 256 })
         {
             var examples = sft.Take(batch).ToList();
-            int width = Batch.Build(examples, config, onCpu.Tokenizer.PadId, CPU).Width;
-            using var cpuStep = new SftStep(onCpu, examples);
-            using var gpuStep = new SftStep(onGpu, examples);
+            var (cpuBatch, gpuBatch) = (Batch.Build(examples, config, onCpu.Tokenizer.PadId, CPU), Batch.Build(examples, config, onGpu.Tokenizer.PadId, CUDA));
+            int width = cpuBatch.Width;
+            using var cpuStep = new SftStep(onCpu);
+            using var gpuStep = new SftStep(onGpu);
             using var cpuPeer = new ModelingPeer(python, ctx.RepositoryRoot, threads, config.ToJson(), batch, width, 2, "cpu");
             using var gpuPeer = new ModelingPeer(python, ctx.RepositoryRoot, threads, config.ToJson(), batch, width, 2, "cuda");
-            var timers = new Func<int, List<double>>[] { cpuStep.Time, gpuStep.Time, cpuPeer.Time, gpuPeer.Time };
+            var timers = new Func<int, List<double>>[] { n => cpuStep.Time(cpuBatch, n), n => gpuStep.Time(gpuBatch, n), cpuPeer.Time, gpuPeer.Time };
             var times = timers.Select(_ => new List<double>()).ToArray();
             foreach (var time in timers) time(2); // warm-up
             for (int r = 0; r < rounds; r++)
@@ -132,46 +132,6 @@ public static class CudaBenchmark
 
     private sealed record StepRow(int Batch, int Width, double CsCpu, double CsGpu, double PyCpu, double PyGpu, string PythonTorch);
 
-    /// <summary>The `bench modeling` SFT step (AdamW in two decay groups, clipping) on one prebuilt batch, on the model's device.</summary>
-    private sealed class SftStep : IDisposable
-    {
-        private readonly VisRLTiny _model;
-        private readonly Batch _batch;
-        private readonly List<Tensor> _parameters;
-        private readonly VisRL.Torch.Optimizers.AdamW _optimizer;
-
-        public SftStep(VisRLTiny model, IReadOnlyList<TokenSequence> examples)
-        {
-            _model = model;
-            _batch = Batch.Build(examples, model.Config, model.Tokenizer.PadId, model.Model.Device);
-            _parameters = model.Model.parameters().ToList();
-            _optimizer = optim.AdamW([new VisRL.Torch.Optimizers.ParamGroup(_parameters.Where(p => p.dim() >= 2), 0.05),
-                new VisRL.Torch.Optimizers.ParamGroup(_parameters.Where(p => p.dim() < 2), 0.0)], lr: 1e-3, beta2: 0.98);
-            model.Model.train();
-        }
-
-        public List<double> Time(int repeats)
-        {
-            var times = new List<double>();
-            for (int i = 0; i < repeats; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                using (NewDisposeScope())
-                {
-                    _optimizer.zero_grad();
-                    Losses.MaskedCrossEntropy(_model.Model.forward(_batch.Input), _batch.Targets, _batch.ResponseMask).backward();
-                    nn.utils.clip_grad_norm_(_parameters, 1.0);
-                    _optimizer.step();
-                }
-                if (_model.Model.Device.type == DeviceType.CUDA) cuda.synchronize();
-                times.Add(sw.Elapsed.TotalSeconds);
-            }
-            return times;
-        }
-
-        public void Dispose() => _optimizer.Dispose();
-    }
-
     /// <summary>Seconds per step of a 6-step DPO stage 2 run by the Trainer on <paramref name="device"/> (pairs built and scored each step, as in the service).</summary>
     private static double DpoStepSeconds(IReadOnlyList<SyntheticItem> items, Device device)
     {
@@ -180,8 +140,9 @@ public static class CudaBenchmark
         using var frozen = VisRLTiny.Create(new ModelConfig(), seed: 1);
         policy.Model.to(device);
         frozen.Model.to(device);
-        var pairs = items.Take(64).Select((s, i) => new PreferencePair(s.Image, s.Question, s.GtBox,
-            s.GtBox.X1 > 0.5 ? new Box(0.02f, 0.02f, 0.2f, 0.2f) : new Box(0.75f, 0.75f, 0.95f, 0.95f), s.Answer, items[(i + 1) % 64].Answer)).ToList();
+        var rng = new Random(0);
+        var pairs = items.Take(64).Select((s, i) => new PreferencePair(s.Image, s.Question, s.GtBox, SyntheticData.OffTarget(s.GtBox, rng),
+            s.Answer, items[(i + 1) % 64].Answer)).ToList();
         var objective = new PreferenceObjective(policy, pairs, new DpoConfig { WithAnswer = true }, frozen);
         var sw = Stopwatch.StartNew();
         new Trainer(policy, new TrainerConfig { Steps = steps, BatchSize = 16, LogEvery = steps, WarmupSteps = 1 }, objective).Run();

@@ -57,35 +57,19 @@ public static class ModelingBenchmark
         double tokens = GenBatch * GenTokens;
 
         // (b) training step on a prebuilt batch, and with batch building (what the Trainer does)
-        var parameters = m.Model.parameters().ToList();
-        using var optimizer = optim.AdamW([new VisRL.Torch.Optimizers.ParamGroup(parameters.Where(p => p.dim() >= 2), 0.05),
-            new VisRL.Torch.Optimizers.ParamGroup(parameters.Where(p => p.dim() < 2), 0.0)], lr: 1e-3, beta2: 0.98);
-        m.Model.train();
-        void Step(Batch b)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            Losses.MaskedCrossEntropy(m.Model.forward(b.Input), b.Targets, b.ResponseMask).backward();
-            nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-        }
+        using var step = new SftStep(m);
         using var peer = new ModelingPeer(ModelingPeer.DebianPython, ctx.RepositoryRoot, threads, c.ToJson(), TrainBatch, width, 2);
-        for (int i = 0; i < warmup; i++) Step(batch);
+        step.Time(batch, warmup);
         peer.Time(warmup);
         var (cs, csFull, py) = (new List<double>(), new List<double>(), new List<double>());
         for (int r = 0; r < rounds; r++)
         {
             ctx.Progress($"training round {r + 1}/{rounds}");
+            cs.AddRange(step.Time(batch, perRound));
             for (int i = 0; i < perRound; i++)
             {
                 var sw = Stopwatch.StartNew();
-                Step(batch);
-                cs.Add(sw.Elapsed.TotalSeconds);
-            }
-            for (int i = 0; i < perRound; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Step(Batch.Build(sft, c, m.Tokenizer.PadId, CPU));
+                step.Run(Batch.Build(sft, c, m.Tokenizer.PadId, CPU));
                 csFull.Add(sw.Elapsed.TotalSeconds);
             }
             py.AddRange(peer.Time(perRound));
