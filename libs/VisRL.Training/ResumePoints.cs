@@ -19,8 +19,13 @@ public sealed class ResumePoints(CheckpointStore checkpoints, Guid jobId, string
         var target = Path.Combine(root, $"step-{latest.Step:D6}");
         if (Directory.Exists(target)) return root;
         var fetched = await checkpoints.FetchAsync(latest, Path.Combine(workFolder, "cache"), cancellationToken);
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.GetFiles(fetched)) File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        // Copied beside it and moved into place, as the Trainer saves: a crash mid-copy leaves a .partial
+        // folder that the Trainer skips and the next restore replaces, never a half-copied step folder.
+        var partial = target + ".partial";
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        Directory.CreateDirectory(partial);
+        foreach (var file in Directory.GetFiles(fetched)) File.Copy(file, Path.Combine(partial, Path.GetFileName(file)));
+        Directory.Move(partial, target);
         return root;
     }
 

@@ -14,7 +14,7 @@ namespace VisRL.Critic;
 /// ScoreBatch → s_r and s_b for the batch's candidates not yet scored by this judge (JudgeId = the
 /// judge checkpoint's content hash, or the endpoint's id for an HTTP judge) → BatchScored. An item whose
 /// image cannot be loaded, or that the judge endpoint cannot score after its retries, goes to
-/// work_failures; a judge that cannot be found or loaded, or an endpoint that scores no item, fails the
+/// work_failures; a judge that cannot be found or loaded, or an endpoint that is down (EndpointDown), fails the
 /// batch (BatchFailed).
 /// </summary>
 public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelBackends backends,
@@ -25,6 +25,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
         var m = context.Message;
         var token = context.CancellationToken;
         await using var db = await contexts.CreateDbContextAsync(token);
+        await db.MarkBatchStartedAsync(m.BatchId, token);
         var candidates = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId)).ToListAsync(token);
         var candidateIds = candidates.Select(c => c.Id).ToList();
 

@@ -9,7 +9,7 @@ namespace VisRL.Filter;
 
 /// <summary>
 /// Applies the pair rule (VisRL.Method's <see cref="PairFilter"/>) to every item of a round, using
-/// the scores of the round's judge, and stores the result as one pair set. (iteration, name) is
+/// the scores of the round's judge (iterations.judge_id) of the candidates with a box, and stores the result as one pair set. (iteration, name) is
 /// unique, so a second build of the same set returns the first one unchanged.
 /// </summary>
 public sealed class PairSetBuilder(VisRLDbContext db)
@@ -33,9 +33,11 @@ public sealed class PairSetBuilder(VisRLDbContext db)
 
         var candidates = await (
                 from c in db.Candidates.AsNoTracking().Where(c => c.IterationId == iterationId)
-                join s in db.Scores.AsNoTracking().Where(s => s.JudgeId == iteration.JudgeCheckpoint) on c.Id equals s.CandidateId into scores
+                join s in db.Scores.AsNoTracking().Where(s => s.JudgeId == iteration.JudgeId) on c.Id equals s.CandidateId into scores
                 from s in scores.DefaultIfEmpty()
-                select new { c.ItemId, c.Id, AnswerScore = s == null ? null : s.AnswerScore, BoxScore = s == null ? null : s.BoxScore })
+                // A candidate whose box did not parse cannot be in a pair (both DPO stages train on the box),
+                // so it counts as unscored: with the box critic off its s_r alone would let it lose.
+                select new { c.ItemId, c.Id, AnswerScore = s == null || c.X1 == null ? null : s.AnswerScore, BoxScore = s == null ? null : s.BoxScore })
             .ToListAsync(cancellationToken);
 
         var set = new PairSet

@@ -41,6 +41,12 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     public Event<EvaluationCompleted> Evaluated { get; private set; } = null!;
     public Event<EvaluationFailed> EvaluationFailed { get; private set; } = null!;
 
+    // A worker that threw past its retries (the message went to its _error queue): MassTransit's Fault<T>.
+    public Event<Fault<SampleBatch>> SampleFaulted { get; private set; } = null!;
+    public Event<Fault<ScoreBatch>> ScoreFaulted { get; private set; } = null!;
+    public Event<Fault<BuildPairs>> FilterFaulted { get; private set; } = null!;
+    public Event<Fault<Evaluate>> EvaluationFaulted { get; private set; } = null!;
+
     public IterationStateMachine()
     {
         InstanceState(x => x.State);
@@ -55,28 +61,35 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         Event(() => TrainingFailed, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Evaluated, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
         Event(() => EvaluationFailed, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => SampleFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
+        Event(() => ScoreFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
+        Event(() => FilterFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
+        Event(() => EvaluationFaulted, e => { e.CorrelateById(m => m.Message.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
 
         Initially(
             When(Start)
                 .Then(ctx => Record(ctx.Saga, ctx.Message))
                 .ThenAsync(DispatchSampling)
                 .TransitionTo(Sampling)
-                .Catch<RoundRejectedException>(failed => failed.ThenAsync(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
+                .Catch<RoundRejectedException>(failed => failed.ThenAsync(EnsureRun).ThenAsync(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
         // A batch is scored as soon as it is sampled, so Critic replicas work beside the Sampler replicas;
         // Sampling lasts until every sample batch has finished, Scoring until every score batch has.
         During(Sampling,
             AfterSampling(When(Sampled).ThenAsync(ScoreSampledBatch)),
             AfterSampling(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
-            AfterSampling(When(BatchFailed).ThenAsync(Retry)),
+            AfterSampling(When(BatchFailed).ThenAsync(ctx => Retry(ctx, ctx.Message))),
+            AfterSampling(When(SampleFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
+            AfterSampling(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
             AfterSampling(When(Stuck).ThenAsync(RedispatchStuck)),
             Ignore(Start));
 
         During(Scoring,
             AfterScoring(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
-            AfterScoring(When(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Score).ThenAsync(Retry)),
+            AfterScoring(When(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Score).ThenAsync(ctx => Retry(ctx, ctx.Message))),
+            AfterScoring(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
             AfterScoring(When(Stuck).ThenAsync(RedispatchStuck)),
-            Ignore(Start), Ignore(Sampled), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample));
+            Ignore(Start), Ignore(Sampled), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample), Ignore(SampleFaulted));
 
         During(Filtering,
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
@@ -85,7 +98,8 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 .TransitionTo(Failed),
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount > 0)
                 .ThenAsync(DispatchBoxStage).TransitionTo(TrainingBox),
-            Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck));
+            When(FilterFaulted).ThenAsync(ctx => Fail(ctx, "filter", FaultReason(ctx.Message))).TransitionTo(Failed),
+            Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(SampleFaulted), Ignore(ScoreFaulted));
 
         During(TrainingBox,
             When(Trained, ctx => ctx.Message.Stage == TrainingStage.DpoBox).ThenAsync(DispatchAnswerStage).TransitionTo(TrainingAnswer),
@@ -100,12 +114,17 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         During(TrainingBox, TrainingAnswer, Evaluating,
             When(TrainingFailed).ThenAsync(ctx => Fail(ctx, TrainingStageName(ctx.Message.Stage), ctx.Message.Reason)).TransitionTo(Failed),
             When(EvaluationFailed).ThenAsync(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Checkpoint}: {ctx.Message.Reason}")).TransitionTo(Failed),
-            Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt));
+            When(EvaluationFaulted).ThenAsync(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Message.Checkpoint}: {FaultReason(ctx.Message)}")).TransitionTo(Failed),
+            Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
+            Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted));
         During(TrainingBox, Ignore(Evaluated));
 
         // Late or redelivered messages after the round moved on change nothing.
         During(Paired, Completed, Failed, Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
-            Ignore(Trained), Ignore(TrainingFailed), Ignore(Evaluated), Ignore(EvaluationFailed));
+            Ignore(Trained), Ignore(TrainingFailed), Ignore(Evaluated), Ignore(EvaluationFailed),
+            Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted), Ignore(EvaluationFaulted));
+        During(Sampling, Scoring, Filtering, Ignore(EvaluationFaulted));
+        During(Sampling, Scoring, Ignore(FilterFaulted));
     }
 
     private static string TrainingStageName(TrainingStage stage) => stage == TrainingStage.DpoBox ? "train-box" : "train-answer";
@@ -173,7 +192,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             .IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
                 scored => scored.ThenAsync(DispatchFiltering).TransitionTo(Filtering),
                 scoring => scoring.Then(ctx => Touch(ctx.Saga)).TransitionTo(Scoring))
-            .Catch<RoundRejectedException>(failed => failed.ThenAsync(ctx => Fail(ctx, "score", ctx.Exception.Message)).TransitionTo(Failed)));
+            .Catch<RoundRejectedException>(failed => failed.ThenAsync(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
     /// <summary>When every score batch has finished, ask the Filter for pairs.</summary>
     private EventActivityBinder<Iteration, T> AfterScoring<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
@@ -186,23 +205,27 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     private static Task<bool> Finished(BehaviorContext<Iteration> context, string stage) =>
         Ledger(context).StageFinishedAsync(context.Saga.Id, stage, context.CancellationToken);
 
+    /// <summary>The round as asked; a config that does not parse rejects it, recorded (with the config as sent) under its run.</summary>
     private static void Record(Iteration iteration, StartIteration start)
     {
-        RoundConfig config;
-        try { config = RoundConfig.Parse(start.ConfigJson); }
-        catch (ArgumentException e) { throw new RoundRejectedException(e.Message); }
         iteration.RunId = start.RunId;
         iteration.Number = start.Number;
         iteration.PolicyCheckpoint = start.PolicyCheckpoint;
         iteration.JudgeCheckpoint = start.JudgeCheckpoint;
-        iteration.ConfigJson = config.ToJson(); // the full configuration, defaults included
+        iteration.ConfigJson = start.ConfigJson;
         iteration.CreatedAt = DateTimeOffset.UtcNow;
         Touch(iteration);
+        RoundConfig config;
+        try { config = RoundConfig.Parse(start.ConfigJson); }
+        catch (ArgumentException e) { throw new RoundRejectedException(e.Message); }
+        iteration.ConfigJson = config.ToJson(); // the full configuration, defaults included
+        iteration.JudgeId = JudgeIds.Of(config.Judge, start.JudgeCheckpoint);
     }
 
     private static void Touch(Iteration iteration) => iteration.UpdatedAt = DateTimeOffset.UtcNow;
 
-    private static async Task DispatchSampling(BehaviorContext<Iteration, StartIteration> context)
+    /// <summary>A round started on its own (not by a run) makes its run of one iteration.</summary>
+    private static async Task EnsureRun(BehaviorContext<Iteration, StartIteration> context)
     {
         var db = context.GetPayload<VisRLDbContext>();
         if (await db.Runs.FindAsync([context.Message.RunId], context.CancellationToken) is null)
@@ -213,6 +236,11 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 PlannedIterations = 1, Status = "running", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
             });
         }
+    }
+
+    private static async Task DispatchSampling(BehaviorContext<Iteration, StartIteration> context)
+    {
+        await EnsureRun(context);
         var commands = await Ledger(context).PlanAsync(context.Saga, context.Message, Config(context.Saga), context.CancellationToken);
         foreach (var command in commands) await context.Publish(command);
         await context.Publish(new IterationStarted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.ItemCount, context.Saga.BatchCount));
@@ -231,11 +259,18 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         Touch(context.Saga);
     }
 
-    private static async Task Retry(BehaviorContext<Iteration, BatchFailed> context)
+    private static async Task Retry(BehaviorContext<Iteration> context, BatchFailed failed)
     {
-        if (await Ledger(context).FailAsync(context.Saga, context.Message, Config(context.Saga), context.CancellationToken) is { } retry)
+        if (await Ledger(context).FailAsync(context.Saga, failed, Config(context.Saga), context.CancellationToken) is { } retry)
             await context.Publish(retry, retry.GetType());
     }
+
+    // A batch command that faulted in its worker, as the BatchFailed the worker would have sent.
+    private static BatchFailed Failure(Fault<SampleBatch> f) => new(f.Message.RunId, f.Message.IterationId, f.Message.BatchId, BatchStages.Sample, f.Message.Attempt, FaultReason(f));
+    private static BatchFailed Failure(Fault<ScoreBatch> f) => new(f.Message.RunId, f.Message.IterationId, f.Message.BatchId, BatchStages.Score, f.Message.Attempt, FaultReason(f));
+
+    private static string FaultReason<T>(Fault<T> fault) =>
+        fault.Exceptions.FirstOrDefault() is { } e ? $"{e.ExceptionType.Split('.')[^1]}: {e.Message} (on {fault.Host?.MachineName})" : "the worker faulted";
 
     private static async Task RedispatchStuck(BehaviorContext<Iteration, RedispatchStuckBatches> context)
     {

@@ -16,7 +16,7 @@ namespace VisRL.Sampler;
 /// item, to the _error queue for inspection) and the rest go on. The policy is the command's backend
 /// (in-process checkpoint or HTTP endpoint, <see cref="ModelBackends"/>): an item the endpoint cannot
 /// answer after its retries goes to work_failures; a checkpoint that cannot be found or loaded, or an
-/// endpoint that answers no item, fails the batch (BatchFailed, the Orchestrator retries).
+/// endpoint that is down (EndpointDown), fails the batch (BatchFailed, the Orchestrator retries).
 /// </summary>
 public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelBackends backends,
     ILogger<SampleBatchConsumer> logger) : IConsumer<SampleBatch>
@@ -27,6 +27,7 @@ public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contex
         var token = context.CancellationToken;
         int perItem = m.Sampling.Attempts * 2;
         await using var db = await contexts.CreateDbContextAsync(token);
+        await db.MarkBatchStartedAsync(m.BatchId, token);
         var done = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId))
             .GroupBy(c => c.ItemId).Where(g => g.Count() >= perItem).Select(g => g.Key).ToListAsync(token);
         var failedBefore = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Sample && m.ItemIds.Contains(f.ItemId))

@@ -94,6 +94,24 @@ public class CandidateSamplerTests
         [.. candidates.SelectMany(c => new[] { c.BoxLogProb ?? 0, c.AnswerLogProb ?? 0 })];
 
     [Fact]
+    public async Task AQuestionThePolicyCannotReadFailsThatItemAndTheOthersAreSampled()
+    {
+        using var model = Tiny.Model();
+        var items = Tiny.SampleItems(3);
+        items[1] = items[1] with { Question = "What colour is the zeppelin?" };
+        var result = await new CandidateSampler(model).SampleAsync(items, Defaults);
+
+        var failure = Assert.Single(result.Failed);
+        Assert.Equal(items[1].ItemId, failure.ItemId);
+        Assert.Contains("cannot read the question", failure.Reason);
+        Assert.Contains("is not in the VisRL-Tiny vocabulary", failure.Reason);
+        Assert.Equal([items[0].ItemId, items[2].ItemId], result.Candidates.Select(c => c.ItemId).Distinct().Order());
+        Assert.Equal(2 * 3 * 2, result.Candidates.Count);
+        // The readable items are sampled as if the unreadable one were not there.
+        Assert.Equal(Key(new CandidateSampler(model).Sample([items[0], items[2]], Defaults)), Key(result.Candidates));
+    }
+
+    [Fact]
     public void CandidatesWithABoxCarryAnAnswerAndLogProbs()
     {
         using var model = Tiny.Model();

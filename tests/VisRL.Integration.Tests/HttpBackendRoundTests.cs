@@ -1,3 +1,4 @@
+using VisRL.Contracts.V1;
 using Microsoft.EntityFrameworkCore;
 using VisRL.DataGeneration;
 using VisRL.DataGeneration.Backends.Http;
@@ -86,7 +87,7 @@ public class HttpBackendRoundTests(HttpRoundFixture round) : IClassFixture<HttpR
         var (ls, hs) = (await ScoresAsync(db, local.IterationId), await ScoresAsync(db, http.IterationId));
         Assert.Equal(l.Count, ls.Count);
         Assert.Equal(h.Count, hs.Count);
-        Assert.All(hs.Values, s => Assert.Equal(HttpJudge.IdOf(new(Kind: "http", BaseUrl: round.ServeUrl, Model: round.ModelId)), s.JudgeId));
+        Assert.All(hs.Values, s => Assert.Equal(JudgeIds.Of(new ModelEndpoint(Kind: "http", BaseUrl: round.ServeUrl, Model: round.ModelId)), s.JudgeId));
         for (int i = 0; i < l.Count; i++)
         {
             var (a, b) = (ls[l[i].Id], hs[h[i].Id]);
@@ -155,8 +156,8 @@ public class HttpBackendRoundTests(HttpRoundFixture round) : IClassFixture<HttpR
                 : "The region looks relevant to me."));      // s_b: no score in it
         };
         var judge = HttpRoundFixture.Http(round.Faults.BaseUrl("judge"), "faulty-judge", timeoutSeconds: 1, maxRetries: 1);
-        // Two batches of three, so each bad item shares its batch with good ones: a batch none of whose items the judge
-        // scores counts as the judge being down (BatchFailed, retried as a whole; the last test here has that for the policy).
+        // Two batches of three, so each bad item shares its batch with good ones: a batch none of whose requests the judge
+        // answers, with 5xx or timeouts only, counts as the judge being down (BatchFailed, retried as a whole; a test below has that for the policy).
         var start = await round.StartRoundAsync(round.Synthetic, rows.Count, HttpRoundFixture.Config(3, 1, 1.0, judge: judge, batchTaper: 1));
         var ended = await round.WaitForEndAsync(start, RoundTimeout);
         Assert.True(ended.State == "Paired", $"{ended.State}: {ended.FailureReason}");
@@ -208,7 +209,30 @@ public class HttpBackendRoundTests(HttpRoundFixture round) : IClassFixture<HttpR
             Assert.Contains("gave up after 2 tries", b.LastError);
         });
         Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId));
-        // 2 batches × 2 dispatches × (2 box requests per attempt) × 2 tries each.
-        Assert.True(round.Faults.Requests.Count(r => r.Mode == "dead") - before >= 16, $"{round.Faults.Requests.Count(r => r.Mode == "dead") - before} requests");
+        // 2 batches × 2 dispatches × 1 box request × 2 tries each: once every request of a call failed with a 5xx the
+        // endpoint counts as down and the batch fails without asking for the second boxes.
+        Assert.True(round.Faults.Requests.Count(r => r.Mode == "dead") - before == 8, $"{round.Faults.Requests.Count(r => r.Mode == "dead") - before} requests");
+    }
+
+    [Fact]
+    public async Task APolicyEndpointThatRefusesARequestFailsThatItem_EvenInABatchOfOne()
+    {
+        // A 400 says something about the request, not the endpoint: the item goes to work_failures, as it would
+        // beside other items; only an endpoint that is down (the test above) fails the batch.
+        round.FaultHandler = (_, _) => Task.FromResult((400, "{\"error\":{\"message\":\"image too large\"}}"));
+        var policy = HttpRoundFixture.Http(round.Faults.BaseUrl("refusing"), "refusing-policy", timeoutSeconds: 5, maxRetries: 1);
+        var start = await round.StartRoundAsync(round.Synthetic, 2, HttpRoundFixture.Config(1, 1, 1.0, policy: policy, maxBatchAttempts: 2));
+        var ended = await round.WaitForEndAsync(start, RoundTimeout);
+        Assert.True(ended.State == "Paired", $"{ended.State}: {ended.FailureReason}");
+
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(round.Database);
+        var samples = await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId && b.Stage == "sample").ToListAsync();
+        Assert.Equal(2, samples.Count);
+        Assert.All(samples, b => Assert.Equal(("done", 1), (b.Status, b.Attempts)));
+        var failures = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == start.IterationId && f.Stage == WorkStages.Sample).ToListAsync();
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Contains("answered 400", f.Reason));
+        Assert.All(failures, f => Assert.Contains("image too large", f.Reason));
+        Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId));
     }
 }

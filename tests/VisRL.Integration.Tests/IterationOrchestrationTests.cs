@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator;
+using VisRL.Orchestrator.Rounds;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
@@ -29,17 +30,19 @@ public class IterationOrchestrationTests : IAsyncLifetime
     private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal, int Attempt), string> Script = new();
     private static readonly ConcurrentBag<IterationFailed> FailedEvents = [];
 
-    public sealed class StandInSampler : IConsumer<SampleBatch>
+    public sealed class StandInSampler(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<SampleBatch>
     {
-        public Task Consume(ConsumeContext<SampleBatch> context)
+        public async Task Consume(ConsumeContext<SampleBatch> context)
         {
             var m = context.Message;
-            return Script.GetValueOrDefault((m.IterationId, m.Ordinal, m.Attempt)) switch
+            await using (var db = await contexts.CreateDbContextAsync()) await db.MarkBatchStartedAsync(m.BatchId, default); // as the Sampler does
+            await (Script.GetValueOrDefault((m.IterationId, m.Ordinal, m.Attempt)) switch
             {
                 "fail" => context.Publish(new BatchFailed(m.RunId, m.IterationId, m.BatchId, "sample", m.Attempt, "stand-in failure")),
+                "throw" => throw new InvalidOperationException("stand-in crash"), // past the retries: MassTransit publishes Fault<SampleBatch>
                 "drop" => Task.CompletedTask, // a worker that died holding the message
                 _ => context.Publish(new BatchSampled(m.RunId, m.IterationId, m.BatchId, m.ItemIds.Count * 6, 0)),
-            };
+            });
         }
     }
 
@@ -212,7 +215,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await using var after = PersistenceExtensions.CreateVisRLDbContext(_database);
             var redispatched = await after.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 0);
             Assert.Equal(("done", 2), (redispatched.Status, redispatched.Attempts));
-            Assert.Contains("no answer within 1 s", redispatched.LastError);
+            Assert.Contains("no answer within 1 s of its start", redispatched.LastError);
             var scoreOrdinals = await after.Batches.AsNoTracking().Where(b => b.IterationId == iterationId && b.Stage == "score")
                 .OrderBy(b => b.Ordinal).Select(b => b.Ordinal).ToListAsync();
             Assert.Equal([0, 1], scoreOrdinals);
@@ -221,6 +224,61 @@ public class IterationOrchestrationTests : IAsyncLifetime
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task AWorkerThatThrowsPastItsRetriesHasItsBatchDispatchedAgainAtOnce()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, 0, 1)] = "throw";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            // No stuck clock helps here (an hour): the Fault<SampleBatch> alone brings the batch back.
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"stuckAfterSeconds\":3600}"));
+            await WaitForStateAsync(iterationId, "Paired");
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var retried = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 0);
+            Assert.Equal(("done", 2), (retried.Status, retried.Attempts));
+            Assert.Contains("InvalidOperationException: stand-in crash", retried.LastError);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AQueuedBatchIsNotStuckWhileItsQueueMoves_OnlyOneAWorkerHeldTooLongOrOneTheQueueLeftBehind()
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var now = DateTimeOffset.UtcNow;
+        var run = new Run { Id = Guid.NewGuid(), Name = "stuck", Status = "running", CreatedAt = now, UpdatedAt = now };
+        var iteration = new Iteration { Id = Guid.NewGuid(), RunId = run.Id, Number = 1, PolicyCheckpoint = "p", JudgeCheckpoint = "j", JudgeId = "j", State = "Sampling", CreatedAt = now, UpdatedAt = now };
+        Batch Sample(int ordinal, DateTimeOffset? started) => new()
+        {
+            Id = Guid.NewGuid(), IterationId = iteration.Id, Stage = "sample", Ordinal = ordinal, ItemIds = [ordinal], Status = "dispatched",
+            Attempts = 1, DispatchedAt = now.AddMinutes(-10), StartedAt = started,
+        };
+        var (held, queued, running) = (Sample(0, now.AddMinutes(-9)), Sample(1, null), Sample(2, now.AddSeconds(-5)));
+        db.AddRange(run, iteration, held, queued, running);
+        await db.SaveChangesAsync();
+        var config = RoundConfig.Parse("{\"stuckAfterSeconds\":60}");
+
+        // All three were dispatched ten minutes ago; batch 2 started 5 s ago, so the queue moves and batch 1 waits its turn.
+        var commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, now, default);
+        Assert.Equal([held.Id], commands.Cast<SampleBatch>().Select(c => c.BatchId));
+        Assert.Equal((2, (DateTimeOffset?)null), (held.Attempts, held.StartedAt));
+        Assert.Contains("no answer within 60 s of its start", held.LastError);
+        Assert.Equal((1, null), (queued.Attempts, queued.LastError));
+
+        // Later: batch 2 ran from six to five minutes ago and nothing has moved since, so batch 1's message was lost.
+        (running.Status, running.StartedAt, running.CompletedAt) = ("done", now.AddMinutes(-6), now.AddMinutes(-5));
+        await db.SaveChangesAsync();
+        commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, now, default);
+        Assert.Equal([queued.Id], commands.Cast<SampleBatch>().Select(c => c.BatchId));
+        Assert.Contains("not taken from the queue, which has not moved for 60 s", queued.LastError);
     }
 
     private async Task<Batch> WaitForBatchAsync(Guid iterationId, string stage, int ordinal, string status)

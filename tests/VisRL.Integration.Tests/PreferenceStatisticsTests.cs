@@ -239,9 +239,9 @@ public class PreferenceStatisticsTests : IAsyncLifetime
             INSERT INTO datasets (id, name, source, config_json, created_at) VALUES ('{{Dataset}}', 'stats-fixture', 'synthetic', '{}', now());
             INSERT INTO runs (id, name, config_json, planned_iterations, status, created_at, updated_at)
                 VALUES ('{{Run}}', 'stats', '{}', 2, 'running', now(), now());
-            INSERT INTO iterations (id, run_id, number, dataset_id, policy_checkpoint, judge_checkpoint, config_json, state, item_count, batch_count, created_at, updated_at)
-                VALUES ('{{Round1}}', '{{Run}}', 1, '{{Dataset}}', 'policy-0', 'judge-1', '{}', 'Completed', 7, 3, now(), now()),
-                       ('{{Round2}}', '{{Run}}', 2, '{{Dataset}}', 'policy-1', 'judge-1', '{}', 'Sampling', 2, 1, now(), now());
+            INSERT INTO iterations (id, run_id, number, dataset_id, policy_checkpoint, judge_checkpoint, judge_id, config_json, state, item_count, batch_count, created_at, updated_at)
+                VALUES ('{{Round1}}', '{{Run}}', 1, '{{Dataset}}', 'policy-0', 'judge-1', 'judge-1', '{}', 'Completed', 7, 3, now(), now()),
+                       ('{{Round2}}', '{{Run}}', 2, '{{Dataset}}', 'policy-1', 'judge-1', 'judge-1', '{}', 'Sampling', 2, 1, now(), now());
             INSERT INTO batches (id, iteration_id, stage, ordinal, item_ids, status, attempts) VALUES
                 (gen_random_uuid(), '{{Round1}}', 'sample', 0, '{1,2,3,4}', 'done', 1),
                 (gen_random_uuid(), '{{Round1}}', 'sample', 1, '{5,6,7}', 'done', 1),

@@ -30,9 +30,20 @@ public class RoundConfigEndpointTests
     [InlineData("""{"policy":{"kind":"http","baseUrl":"http://x/v1","model":"m","timeoutSeconds":0}}""", "policy.timeoutSeconds must be > 0")]
     [InlineData("""{"policy":{"kind":"http","baseUrl":"http://x/v1","model":"m","maxConcurrency":0}}""", "policy.maxConcurrency must be ≥ 1")]
     [InlineData("""{"policy":null}""", "policy must not be null")]
+    [InlineData("""{"thresholds":{"maxAnswer":80}}""", "thresholds.maxAnswer must be within [0, 1], not 80")]
+    [InlineData("""{"thresholds":{"minBox":-0.1}}""", "thresholds.minBox must be within [0, 1]")]
+    [InlineData("""{"thresholds":{"pairsPerItem":0}}""", "thresholds.pairsPerItem must be ≥ 1, not 0")]
     public void ABadEndpointIsRejectedNamingTheField(string json, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => RoundConfig.Parse(json));
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void TheRoundsJudgeIdIsTheEndpointsForAnHttpJudgeAndTheCheckpointsOtherwise()
+    {
+        var http = RoundConfig.Parse("""{"judge":{"kind":"HTTP","baseUrl":"http://gpu:8001/v1/","model":"qwen2-vl-7b"}}""");
+        Assert.Equal("http:qwen2-vl-7b@http://gpu:8001/v1", JudgeIds.Of(http.Judge, "abc123"));
+        Assert.Equal("abc123", JudgeIds.Of(RoundConfig.Parse("{}").Judge, "abc123"));
     }
 }

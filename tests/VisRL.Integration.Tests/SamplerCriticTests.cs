@@ -84,7 +84,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
     {
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
         var now = DateTimeOffset.UtcNow;
-        var iteration = new Iteration { Id = Guid.NewGuid(), RunId = runId, Number = number, DatasetId = datasetId, PolicyCheckpoint = hash, JudgeCheckpoint = hash, State = "Sampling", CreatedAt = now, UpdatedAt = now };
+        var iteration = new Iteration { Id = Guid.NewGuid(), RunId = runId, Number = number, DatasetId = datasetId, PolicyCheckpoint = hash, JudgeCheckpoint = hash, JudgeId = hash, State = "Sampling", CreatedAt = now, UpdatedAt = now };
         db.Iterations.Add(iteration);
         await db.SaveChangesAsync();
         return iteration.Id;

@@ -317,7 +317,7 @@ public static class RoundBenchmark
             db.Runs.Add(new Run { Id = runId, Name = "bench-in-process", Status = "running", CreatedAt = now, UpdatedAt = now });
             db.Iterations.Add(new Iteration
             {
-                Id = iterationId, RunId = runId, Number = 1, DatasetId = datasetId, PolicyCheckpoint = hash, JudgeCheckpoint = hash,
+                Id = iterationId, RunId = runId, Number = 1, DatasetId = datasetId, PolicyCheckpoint = hash, JudgeCheckpoint = hash, JudgeId = hash,
                 State = "Sampling", ItemCount = itemIds.Count, CreatedAt = now, UpdatedAt = now,
             });
             await db.SaveChangesAsync();

@@ -24,4 +24,7 @@ public sealed record ModelEndpoint(
     double RetryDelaySeconds = 0.5)
 {
     public const string Local = "local", Http = "http";
+
+    /// <summary>True for kind "http" (any case); anything else runs in-process (validated where the round config is parsed).</summary>
+    public bool IsHttp() => string.Equals(Kind, Http, StringComparison.OrdinalIgnoreCase);
 }

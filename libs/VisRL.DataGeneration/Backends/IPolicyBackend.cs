@@ -26,8 +26,9 @@ public sealed record CandidateLogProbs(double? Box, double? Answer);
 
 /// <summary>
 /// The policy of the two-turn visual CoT (DESIGN.md §1): in-process VisRL-Tiny or an
-/// OpenAI-compatible endpoint. Replies come back in the order asked; a backend reports failures in
-/// the replies instead of throwing, so one bad item never sinks the others.
+/// OpenAI-compatible endpoint. Replies come back in the order asked; a backend reports an item's
+/// failure in its reply instead of throwing, so one bad item never sinks the others. It throws
+/// <see cref="BackendUnavailableException"/> only when it is down as a whole (<see cref="Http.EndpointDown"/>).
 /// </summary>
 public interface IPolicyBackend
 {

@@ -12,10 +12,31 @@ public sealed class InProcessPolicy(VisRLTiny model) : IPolicyBackend
     /// <summary>Rows per model call; keeps peak memory flat for large batches.</summary>
     public int ChunkSize { get; init; } = 64;
 
-    public Task<IReadOnlyList<BoxReply>> BoxesAsync(IReadOnlyList<BoxAsk> asks, double temperature, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<BoxReply>>(Chunked(asks, chunk => model.GenerateBox(
-                [.. chunk.Select(a => new BoxRequest(a.Item.Scene, a.Item.Question, a.Seed))], Options(temperature), constrained: true)
-            .Select(o => new BoxReply(o.Text, o.Box))));
+    /// <summary>Boxes for the asks whose question the policy can read; the others fail with the reason (the item goes to work_failures, the rest of the batch goes on).</summary>
+    public Task<IReadOnlyList<BoxReply>> BoxesAsync(IReadOnlyList<BoxAsk> asks, double temperature, CancellationToken cancellationToken)
+    {
+        var replies = asks.Select(a => Unreadable(a.Item.Question) is { } why ? BoxReply.Failed(why) : null).ToArray();
+        var readable = Enumerable.Range(0, asks.Count).Where(i => replies[i] is null).ToList();
+        var boxes = Chunked(readable, chunk => model.GenerateBox(
+                [.. chunk.Select(i => new BoxRequest(asks[i].Item.Scene, asks[i].Item.Question, asks[i].Seed))], Options(temperature), constrained: true)
+            .Select(o => new BoxReply(o.Text, o.Box)));
+        for (int j = 0; j < readable.Count; j++) replies[readable[j]] = boxes[j];
+        return Task.FromResult<IReadOnlyList<BoxReply>>(replies!);
+    }
+
+    /// <summary>VisRL-Tiny's vocabulary is closed: an imported question may hold a word it has never seen.</summary>
+    private string? Unreadable(string question)
+    {
+        try
+        {
+            model.Tokenizer.Encode(question);
+            return null;
+        }
+        catch (UnknownTokenException e)
+        {
+            return $"the policy cannot read the question: {e.Message}";
+        }
+    }
 
     public Task<IReadOnlyList<AnswerReply>> AnswersAsync(IReadOnlyList<AnswerAsk> asks, double temperature, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<AnswerReply>>(Chunked(asks, chunk => model.GenerateAnswer(

@@ -7,8 +7,8 @@ namespace VisRL.Orchestrator.Rounds;
 /// <c>batchSize</c> and at least a <c>taper</c>-th of it (and 2). Full batches first, then ever smaller ones,
 /// so the replicas end within a small batch of each other. A taper of 1 gives equal batches.
 /// No batch holds a single item unless batchSize is 1 or the round has one item: a batch none of whose
-/// items the backend answered counts as the backend being down (retried as a whole), and one item is
-/// no evidence of that.
+/// requests an endpoint answered (timeouts, 5xx) counts as the endpoint being down (retried as a whole),
+/// and one item's timeout is thin evidence of that.
 /// </summary>
 public static class BatchPlan
 {

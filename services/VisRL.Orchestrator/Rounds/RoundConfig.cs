@@ -24,7 +24,7 @@ public sealed record RoundConfig
     /// <summary>Dispatches of one batch before it is marked failed with its last reason.</summary>
     public int MaxBatchAttempts { get; init; } = 3;
 
-    /// <summary>A dispatched batch with no answer after this long is dispatched again.</summary>
+    /// <summary>A batch a worker began this long ago without answering, or one whose stage's queue has not moved for this long, is dispatched again (<see cref="StuckBatches"/>).</summary>
     public int StuckAfterSeconds { get; init; } = 600;
 
     public SamplingSettings Sampling { get; init; } = new();
@@ -51,9 +51,18 @@ public sealed record RoundConfig
         if (config.BatchTaper < 1) throw new ArgumentException($"round config: batchTaper must be ≥ 1 (1 = equal batches), not {config.BatchTaper}");
         if (config.MaxBatchAttempts < 1) throw new ArgumentException($"round config: maxBatchAttempts must be ≥ 1, not {config.MaxBatchAttempts}");
         if (config.StuckAfterSeconds < 1) throw new ArgumentException($"round config: stuckAfterSeconds must be ≥ 1, not {config.StuckAfterSeconds}");
+        Check(config.Thresholds ?? throw new ArgumentException("round config: thresholds must not be null"));
         Check(config.Policy ?? throw new ArgumentException("round config: policy must not be null"), "policy");
         Check(config.Judge ?? throw new ArgumentException("round config: judge must not be null"), "judge");
         return config;
+    }
+
+    /// <summary>Checked here, so that a bad threshold rejects the round before anything is sampled, not at the Filter.</summary>
+    private static void Check(FilterThresholds t)
+    {
+        foreach (var (name, value) in new[] { ("maxAnswer", t.MaxAnswer), ("minAnswer", t.MinAnswer), ("maxBox", t.MaxBox), ("minBox", t.MinBox) })
+            if (!(value >= 0 && value <= 1)) throw new ArgumentException($"round config: thresholds.{name} must be within [0, 1], not {value}");
+        if (t.PairsPerItem < 1) throw new ArgumentException($"round config: thresholds.pairsPerItem must be ≥ 1, not {t.PairsPerItem}");
     }
 
     private static void Check(ModelEndpoint endpoint, string role)

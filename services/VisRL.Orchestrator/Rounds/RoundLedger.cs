@@ -32,25 +32,29 @@ public sealed class RoundLedger(VisRLDbContext db)
     }
 
     /// <summary>
-    /// Marks a dispatched batch done and returns it; null when it had already finished (a redelivered or
-    /// late event, or a batch already failed). Flushed, so that the stage checks that follow count it.
+    /// Marks a batch done and returns it; null when it was done already (a redelivered event). A batch
+    /// marked failed whose work arrives after all (a slow attempt outlived its stuck clock) is done too:
+    /// the saga asks only while the batch's stage is open. Flushed, so that the stage checks that follow count it.
     /// </summary>
     public async Task<Batch?> CompleteAsync(Guid iterationId, Guid batchId, CancellationToken cancellationToken)
     {
         var batch = await FindAsync(iterationId, batchId, cancellationToken);
-        if (batch.Status != BatchStages.Dispatched) return null;
+        if (batch.Status == BatchStages.Done) return null;
         batch.Status = BatchStages.Done;
         batch.CompletedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(cancellationToken);
         return batch;
     }
 
-    /// <summary>A batch failed: dispatch it again while attempts remain (returns the command), else mark it failed with the reason.</summary>
+    /// <summary>
+    /// A batch failed: dispatch it again while attempts remain (returns the command), else mark it failed
+    /// with the reason. The failure of an attempt older than the batch's last changes nothing: that one is still out.
+    /// </summary>
     public async Task<object?> FailAsync(Iteration iteration, BatchFailed failed, RoundConfig config, CancellationToken cancellationToken)
     {
         var batch = await FindAsync(iteration.Id, failed.BatchId, cancellationToken);
+        if (batch.Status != BatchStages.Dispatched || failed.Attempt < batch.Attempts) return null;
         batch.LastError = failed.Reason;
-        if (batch.Status != BatchStages.Dispatched) return null;
         if (batch.Attempts < config.MaxBatchAttempts) return Redispatch(iteration, batch, config);
 
         batch.Status = BatchStages.Failed;
@@ -78,17 +82,27 @@ public sealed class RoundLedger(VisRLDbContext db)
             throw new RoundRejectedException("every sample batch failed; see the batches' last_error");
     }
 
-    /// <summary>Dispatched batches with no answer for longer than the round allows; dispatched again (or failed when out of attempts).</summary>
+    /// <summary>
+    /// Dispatched batches with no answer for longer than the round allows (<see cref="StuckBatches"/>);
+    /// dispatched again (or failed when out of attempts).
+    /// </summary>
     public async Task<IReadOnlyList<object>> RedispatchStuckAsync(Iteration iteration, RoundConfig config, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var cutoff = now.AddSeconds(-config.StuckAfterSeconds);
-        var stuck = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Status == BatchStages.Dispatched && b.DispatchedAt < cutoff)
+        var waiting = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Status == BatchStages.Dispatched && b.DispatchedAt < cutoff)
             .ToListAsync(cancellationToken);
+        if (waiting.Count == 0) return [];
+        // A queue moves when any round's batch of that stage starts or finishes: the stages' queues are shared.
+        var stages = waiting.Select(b => b.Stage).Distinct().ToList();
+        var moving = await db.Batches.AsNoTracking().Where(b => stages.Contains(b.Stage) && (b.StartedAt >= cutoff || b.CompletedAt >= cutoff))
+            .Select(b => b.Stage).Distinct().ToListAsync(cancellationToken);
         var commands = new List<object>();
-        foreach (var batch in stuck)
+        foreach (var batch in waiting.Where(b => StuckBatches.IsStuck(b.StartedAt, cutoff, moving.Contains(b.Stage))))
         {
-            batch.LastError = $"no answer within {config.StuckAfterSeconds} s (attempt {batch.Attempts})";
+            batch.LastError = batch.StartedAt is null
+                ? $"not taken from the queue, which has not moved for {config.StuckAfterSeconds} s (attempt {batch.Attempts})"
+                : $"no answer within {config.StuckAfterSeconds} s of its start (attempt {batch.Attempts})";
             if (batch.Attempts < config.MaxBatchAttempts) commands.Add(Redispatch(iteration, batch, config));
             else
             {
@@ -111,6 +125,7 @@ public sealed class RoundLedger(VisRLDbContext db)
     {
         batch.Attempts++;
         batch.DispatchedAt = DateTimeOffset.UtcNow;
+        batch.StartedAt = null;
         return batch.Stage == BatchStages.Sample ? SampleCommand(iteration, batch, config) : ScoreCommand(iteration, batch, config);
     }
 

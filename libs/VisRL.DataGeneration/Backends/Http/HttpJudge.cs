@@ -8,29 +8,28 @@ namespace VisRL.DataGeneration.Backends.Http;
 /// the question, standard answer and candidate answer; s_b from the crop alone (cut here), the question
 /// and the standard answer. A reply that does not read as a score (<see cref="ScoreReply"/>) or lies
 /// outside [0, 1] is stored as a missing score with the reason and the raw reply; an item whose
-/// requests fail after their retries is reported failed and keeps no scores.
+/// requests fail after their retries is reported failed and keeps no scores (or, when no item was
+/// scored because the endpoint is down, the batch fails: <see cref="EndpointDown"/>).
 /// </summary>
 public sealed class HttpJudge(ChatClient chat) : IJudgeBackend
 {
-    /// <summary>The judge id of an endpoint's scores (scores are unique per candidate and judge).</summary>
-    public static string IdOf(ModelEndpoint endpoint) => $"http:{endpoint.Model}@{endpoint.BaseUrl?.TrimEnd('/')}";
-
     public async Task<JudgeScoring> ScoreAsync(IReadOnlyList<CriticInput> inputs, bool useBoxCritic, CancellationToken cancellationToken)
     {
         var outcomes = await Task.WhenAll(inputs.Select(async input =>
         {
             try
             {
-                return (Result: await ScoreOneAsync(input, useBoxCritic, cancellationToken), Failure: (string?)null);
+                return (Result: await ScoreOneAsync(input, useBoxCritic, cancellationToken), Failure: (EndpointException?)null);
             }
             catch (EndpointException e)
             {
-                return (Result: (CriticResult?)null, Failure: e.Message);
+                return (Result: (CriticResult?)null, Failure: e);
             }
         }));
+        EndpointDown.ThrowIfNoneAnswered(outcomes.Select(o => o.Failure).ToList());
         var failed = new Dictionary<long, string>();
         for (int i = 0; i < inputs.Count; i++)
-            if (outcomes[i].Failure is { } reason) failed.TryAdd(inputs[i].ItemId, reason);
+            if (outcomes[i].Failure is { } failure) failed.TryAdd(inputs[i].ItemId, failure.Message);
         var results = new List<CriticResult>(inputs.Count);
         for (int i = 0; i < inputs.Count; i++)
             if (outcomes[i].Result is { } result && !failed.ContainsKey(inputs[i].ItemId)) results.Add(result);

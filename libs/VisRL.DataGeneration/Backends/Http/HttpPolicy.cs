@@ -7,39 +7,48 @@ namespace VisRL.DataGeneration.Backends.Http;
 /// (<see cref="PolicyPrompts"/>): turn 1 asks for the box; the crop is cut here
 /// (<see cref="FocusCrop"/>); turn 2 sends the conversation with both images and asks for the answer.
 /// Each request carries its candidate's seed. Requests run concurrently (the endpoint's gate limits
-/// them); a request that fails after its retries fails its reply, not the batch. The endpoint gives
+/// them); a request that fails after its retries fails its reply, not the batch, unless every request
+/// of the call failed as an unreachable or overloaded endpoint does (<see cref="EndpointDown"/>). The endpoint gives
 /// no log-probs: candidates keep null box/answer log-probs.
 /// </summary>
 public sealed class HttpPolicy(ChatClient chat) : IPolicyBackend
 {
-    public async Task<IReadOnlyList<BoxReply>> BoxesAsync(IReadOnlyList<BoxAsk> asks, double temperature, CancellationToken cancellationToken) =>
-        await Task.WhenAll(asks.Select(async ask =>
+    public async Task<IReadOnlyList<BoxReply>> BoxesAsync(IReadOnlyList<BoxAsk> asks, double temperature, CancellationToken cancellationToken)
+    {
+        var replies = await Task.WhenAll(asks.Select(async ask =>
         {
             try
             {
                 var text = await chat.CompleteAsync(PolicyPrompts.BoxTurn(ask.Item.Scene, ask.Item.Question), temperature, ask.Seed, cancellationToken);
                 var parsed = BoxParser.Parse(text, ask.Item.Scene.Width, ask.Item.Scene.Height);
-                return parsed.Success ? new BoxReply(text, parsed.Box) : new BoxReply(text, null, parsed.FailureReason);
+                return (Reply: parsed.Success ? new BoxReply(text, parsed.Box) : new BoxReply(text, null, parsed.FailureReason), Error: (EndpointException?)null);
             }
             catch (EndpointException e)
             {
-                return BoxReply.Failed(e.Message);
+                return (Reply: BoxReply.Failed(e.Message), Error: e);
             }
         }));
+        EndpointDown.ThrowIfNoneAnswered(replies.Select(r => r.Error).ToList());
+        return [.. replies.Select(r => r.Reply)];
+    }
 
-    public async Task<IReadOnlyList<AnswerReply>> AnswersAsync(IReadOnlyList<AnswerAsk> asks, double temperature, CancellationToken cancellationToken) =>
-        await Task.WhenAll(asks.Select(async ask =>
+    public async Task<IReadOnlyList<AnswerReply>> AnswersAsync(IReadOnlyList<AnswerAsk> asks, double temperature, CancellationToken cancellationToken)
+    {
+        var replies = await Task.WhenAll(asks.Select(async ask =>
         {
             try
             {
                 var messages = PolicyPrompts.AnswerTurn(ask.Item.Scene, ask.Item.Question, ask.BoxText, FocusCrop.Of(ask.Item.Scene, ask.Box));
-                return new AnswerReply(await chat.CompleteAsync(messages, temperature, ask.Seed, cancellationToken));
+                return (Reply: new AnswerReply(await chat.CompleteAsync(messages, temperature, ask.Seed, cancellationToken)), Error: (EndpointException?)null);
             }
             catch (EndpointException e)
             {
-                return new AnswerReply("", e.Message);
+                return (Reply: new AnswerReply("", e.Message), Error: e);
             }
         }));
+        EndpointDown.ThrowIfNoneAnswered(replies.Select(r => r.Error).ToList());
+        return [.. replies.Select(r => r.Reply)];
+    }
 
     public Task<IReadOnlyList<CandidateLogProbs>> LogProbsAsync(IReadOnlyList<(AnswerAsk Ask, string Answer)> answered, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<CandidateLogProbs>>([.. answered.Select(_ => new CandidateLogProbs(null, null))]);

@@ -14,5 +14,7 @@ public sealed class Batch
     public int Attempts { get; set; }
     public string? LastError { get; set; }
     public DateTimeOffset? DispatchedAt { get; set; }
+    /// <summary>When a worker began the current attempt; null while the batch waits in the queue.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
 }

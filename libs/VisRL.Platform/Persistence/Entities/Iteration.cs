@@ -18,6 +18,8 @@ public sealed class Iteration : SagaStateMachineInstance
     public Guid? DatasetId { get; set; }
     public string PolicyCheckpoint { get; set; } = "";
     public string JudgeCheckpoint { get; set; } = "";
+    /// <summary>The id the round's scores are stored under: the judge checkpoint's hash, or the judge endpoint's id (<see cref="VisRL.Contracts.V1.JudgeIds"/>).</summary>
+    public string JudgeId { get; set; } = "";
     public string ConfigJson { get; set; } = "{}";
     /// <summary>The state machine's current state (e.g. Sampling, Scoring, Filtering, Completed).</summary>
     public string State { get; set; } = "Initial";

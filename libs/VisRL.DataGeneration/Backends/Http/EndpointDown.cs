@@ -1,0 +1,18 @@
+namespace VisRL.DataGeneration.Backends.Http;
+
+/// <summary>
+/// When an endpoint counts as down rather than as failing some items: every request of a call failed,
+/// and every failure was transient (unreachable, a timeout, 408, 429 or 5xx, after the retries). A 4xx
+/// or an unusable reply says something about its request, so it fails that item alone, in a batch of
+/// one as in a batch of eight. Down fails the whole batch (BatchFailed), which the Orchestrator retries.
+/// </summary>
+public static class EndpointDown
+{
+    /// <param name="errors">Each request's failure, null for a request that was answered.</param>
+    /// <exception cref="BackendUnavailableException">No request was answered and every failure was transient.</exception>
+    public static void ThrowIfNoneAnswered(IReadOnlyList<EndpointException?> errors)
+    {
+        if (errors.Count > 0 && errors.All(e => e is { Transient: true }))
+            throw new BackendUnavailableException($"no request of the batch was answered; first: {errors[0]!.Message}");
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace VisRL.Platform.Persistence;
+
+public static class BatchStarts
+{
+    /// <summary>
+    /// A worker began the batch now (batches.started_at), unless the batch has ended. The Orchestrator's
+    /// stuck clock runs from here: until then the batch was only waiting in the queue behind others.
+    /// </summary>
+    public static Task MarkBatchStartedAsync(this VisRLDbContext db, Guid batchId, CancellationToken cancellationToken) =>
+        db.Batches.Where(b => b.Id == batchId && b.CompletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.StartedAt, DateTimeOffset.UtcNow), cancellationToken);
+}
