@@ -54,9 +54,12 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     public sealed class StandInFilter : IConsumer<BuildPairs>
     {
-        public Task Consume(ConsumeContext<BuildPairs> context) =>
-            context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20,
-                Script.ContainsKey((context.Message.IterationId, -1, 0)) ? 0 : 7)); // (iteration, -1, 0) scripts "no pairs"
+        // (iteration, -1, 0) scripts "no pairs" or "throw".
+        public Task Consume(ConsumeContext<BuildPairs> context) => Script.GetValueOrDefault((context.Message.IterationId, -1, 0)) switch
+        {
+            "throw" => throw new InvalidOperationException("stand-in filter lost its database"),
+            var script => context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20, script == "no pairs" ? 0 : 7)),
+        };
     }
 
     /// <summary>Stage 1 succeeds with a made-up checkpoint; stage 2 fails with a reason.</summary>
@@ -308,6 +311,48 @@ public class IterationOrchestrationTests : IAsyncLifetime
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             var failed = Assert.Single(FailedEvents, e => e.IterationId == iterationId);
             Assert.Equal(("sample", "dataset 'no-such-dataset' does not exist"), (failed.Stage, failed.Reason));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ABadRoundConfigFailsTheRoundNamingTheField()
+    {
+        var iterationId = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"thresholds\":{\"maxAnswer\":80}}"));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Contains("thresholds.maxAnswer must be within [0, 1], not 80", iteration.FailureReason);
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            Assert.NotNull(await db.Runs.FindAsync(iteration.RunId)); // recorded under its run
+            Assert.False(await db.Batches.AnyAsync(b => b.IterationId == iterationId));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AFilterThatThrowsPastItsRetriesFailsTheIterationWithTheException()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, -1, 0)] = "throw";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Contains("InvalidOperationException: stand-in filter lost its database", iteration.FailureReason);
+            for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
+            Assert.Equal("filter", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
         }
         finally
         {
