@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using VisRL.DataGeneration;
 using VisRL.Platform.Configuration;
 
 namespace VisRL.Cli.Infrastructure;
@@ -32,6 +33,8 @@ internal static class CliSettings
         catalog.Add(SettingsExtensions.SectionOf<LoggingOptions>(), typeof(LoggingOptions));
         catalog.Add(SettingsExtensions.SectionOf<ServiceOptions>(), typeof(ServiceOptions));
         catalog.Add(SettingsExtensions.SectionOf<TorchOptions>(), typeof(TorchOptions));
+        // The Sampler's, Critic's and Trainer's model cache: infra/services.sh and compose set it for them.
+        catalog.Add(SettingsExtensions.SectionOf<ModelOptions>(), typeof(ModelOptions));
         return catalog;
     }
 
