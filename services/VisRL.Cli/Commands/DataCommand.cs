@@ -28,8 +28,8 @@ internal static class DataCommand
     private static Command Synth()
     {
         var name = new Option<string>("--name") { Description = "Dataset name.", Required = true };
-        var split = new Option<string>("--split") { Description = "sft, rl or test.", Required = true };
-        split.AcceptOnlyFromAmong("sft", "rl", "test");
+        var split = new Option<string>("--split") { Description = "base (M_org's scenes, what `visrl train base` reads), sft, rl or test.", Required = true };
+        split.AcceptOnlyFromAmong("base", "sft", "rl", "test");
         var count = new Option<int>("--count") { Description = "Items in the split.", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Generator seed; item i depends only on the knobs, the seed and i.", DefaultValueFactory = _ => 0 };
         var sceneSize = new Option<int?>("--scene-size") { Description = "Scene width and height in pixels (default 448)." };
