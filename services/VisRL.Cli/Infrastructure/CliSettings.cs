@@ -6,7 +6,7 @@ namespace VisRL.Cli.Infrastructure;
 
 /// <summary>
 /// The CLI's settings: code defaults, then the running local stack's stack.env (so a stack on
-/// other ports just works), then VISRL__ environment variables.
+/// other ports just works; none outside a checkout), then VISRL__ environment variables.
 /// </summary>
 internal static class CliSettings
 {
@@ -15,13 +15,17 @@ internal static class CliSettings
     public static IConfiguration Load()
     {
         var builder = new ConfigurationBuilder();
-        var stackEnv = Environment.GetEnvironmentVariable("VISRL_STACK_DIR") is { Length: > 0 } dir
-            ? Path.Combine(dir, "stack.env")
-            : Repository.PathOf(".visrl", $"stack-{StackName}", "stack.env");
+        var stackEnv = StackEnvPath(Environment.GetEnvironmentVariable("VISRL_STACK_DIR"), Repository.RootOrNull, StackName);
         if (File.Exists(stackEnv)) builder.AddInMemoryCollection(ReadEnvFile(stackEnv));
         builder.AddEnvironmentVariables(SettingKey.EnvironmentPrefix);
         return builder.Build();
     }
+
+    /// <summary>The local stack's stack.env; null outside a checkout (the Docker image), where VISRL__ variables are all there is.</summary>
+    internal static string? StackEnvPath(string? stackDir, string? repositoryRoot, string stackName) =>
+        !string.IsNullOrEmpty(stackDir) ? Path.Combine(stackDir, "stack.env")
+        : repositoryRoot is null ? null
+        : Path.Combine(repositoryRoot, ".visrl", $"stack-{stackName}", "stack.env");
 
     /// <summary>Every section the CLI or a service knows, for the unknown-variable check.</summary>
     public static SettingsCatalog Catalog()
