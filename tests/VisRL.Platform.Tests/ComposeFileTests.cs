@@ -65,3 +65,34 @@ public class ComposeFileTests
         Assert.Contains("capabilities: [gpu]", text);
     }
 }
+
+/// <summary>The Docker build context leaves out local state and build output (every Dockerfile does `COPY . .`).</summary>
+public class DockerIgnoreTests
+{
+    private static readonly string[] Patterns = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".dockerignore"))
+        .Select(l => l.Trim().TrimEnd('/')).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+
+    [Theory]
+    [InlineData(".visrl")]
+    [InlineData("**/bin")]
+    [InlineData("**/obj")]
+    [InlineData("artifacts")]
+    [InlineData("libs/VisRL.Torch/native/build*")]
+    public void LocalStateAndBuildOutputAreLeftOut(string pattern) => Assert.Contains(pattern, Patterns);
+
+    [Fact]
+    public void EveryBuildOutputGitIgnoresIsLeftOutToo()
+    {
+        foreach (var line in File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".gitignore")).Select(l => l.Trim().TrimEnd('/')).Where(l => l.Length > 0 && !l.StartsWith('#')))
+            Assert.True(Patterns.Contains(line) || Patterns.Contains($"**/{line}"), $".gitignore's {line} is not in .dockerignore");
+    }
+
+    [Fact]
+    public void WhatTheDockerfilesBuildFromIsKept()
+    {
+        // A pattern naming one of these (or everything) would break `dotnet publish` in the image.
+        foreach (var needed in new[] { "services", "libs", "contracts", "migrations", "benchmarks", "build", "Directory.Build.props",
+                     "Directory.Packages.props", "Directory.Build.targets", "nuget.config", "global.json", "*", "**" })
+            Assert.DoesNotContain(needed, Patterns);
+    }
+}
