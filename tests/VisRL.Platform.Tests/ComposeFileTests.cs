@@ -96,3 +96,35 @@ public class DockerIgnoreTests
             Assert.DoesNotContain(needed, Patterns);
     }
 }
+
+/// <summary>Consumer settings that keep long model work from being starved or redelivered, in compose and in the local stack.</summary>
+public class ConsumerSettingsTests
+{
+    private static readonly string Compose = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docker-compose.yml"));
+
+    /// <summary>A service's block: from "  name:" to the next top-level key under services.</summary>
+    private static string ServiceBlock(string name) =>
+        Regex.Match(Compose, $@"^  {name}:\n(.*?)(?=^  \S|^\S)", RegexOptions.Multiline | RegexOptions.Singleline) is { Success: true } m
+            ? m.Groups[1].Value : throw new InvalidOperationException($"no service {name} in docker-compose.yml");
+
+    [Theory]
+    [InlineData("sampler")]
+    [InlineData("critic")]
+    [InlineData("trainer")]
+    public void ModelServicesPrefetchOneMessageAsInServicesSh(string service)
+    {
+        Assert.Contains("VISRL__MESSAGING__PREFETCHCOUNT: \"1\"", ServiceBlock(service));
+        Assert.Contains("vars[VISRL__MESSAGING__PREFETCHCOUNT]=1", File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "services.sh")));
+    }
+
+    [Fact]
+    public void RabbitMqWaitsADayForAnAcknowledgementInComposeAndTheLocalStack()
+    {
+        var compose = Regex.Match(ServiceBlock("rabbitmq"), @"-rabbit consumer_timeout (\d+)");
+        var stack = Regex.Match(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "stack.sh")), @"^consumer_timeout = (\d+)$", RegexOptions.Multiline);
+        Assert.True(compose.Success, "docker-compose.yml's rabbitmq sets no consumer_timeout");
+        Assert.True(stack.Success, "infra/stack.sh's rabbitmq.conf sets no consumer_timeout");
+        Assert.Equal(TimeSpan.FromHours(24).TotalMilliseconds, double.Parse(compose.Groups[1].Value));
+        Assert.Equal(compose.Groups[1].Value, stack.Groups[1].Value);
+    }
+}
