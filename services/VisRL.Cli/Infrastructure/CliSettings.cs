@@ -15,7 +15,7 @@ internal static class CliSettings
     public static IConfiguration Load()
     {
         var builder = new ConfigurationBuilder();
-        var stackEnv = StackEnvPath(Environment.GetEnvironmentVariable("VISRL_STACK_DIR"), Repository.RootOrNull, StackName);
+        var stackEnv = StackDirectory() is { } dir ? Path.Combine(dir, "stack.env") : null;
         if (File.Exists(stackEnv)) builder.AddInMemoryCollection(ReadEnvFile(stackEnv));
         builder.AddEnvironmentVariables(SettingKey.EnvironmentPrefix);
         return builder.Build();
@@ -23,9 +23,17 @@ internal static class CliSettings
 
     /// <summary>The local stack's stack.env; null outside a checkout (the Docker image), where VISRL__ variables are all there is.</summary>
     internal static string? StackEnvPath(string? stackDir, string? repositoryRoot, string stackName) =>
-        !string.IsNullOrEmpty(stackDir) ? Path.Combine(stackDir, "stack.env")
+        StackDirectory(stackDir, repositoryRoot, stackName) is { } dir ? Path.Combine(dir, "stack.env") : null;
+
+    /// <summary>The local stack's folder, as infra/stack.sh and infra/services.sh find it: $VISRL_STACK_DIR, else .visrl/stack-NAME.</summary>
+    internal static string? StackDirectory(string? stackDir, string? repositoryRoot, string stackName) =>
+        !string.IsNullOrEmpty(stackDir) ? stackDir
         : repositoryRoot is null ? null
-        : Path.Combine(repositoryRoot, ".visrl", $"stack-{stackName}", "stack.env");
+        : Path.Combine(repositoryRoot, ".visrl", $"stack-{stackName}");
+
+    /// <summary>This process's local stack folder (null outside a checkout without $VISRL_STACK_DIR).</summary>
+    public static string? StackDirectory() =>
+        StackDirectory(Environment.GetEnvironmentVariable("VISRL_STACK_DIR"), Repository.RootOrNull, StackName);
 
     /// <summary>Every section the CLI or a service knows, for the unknown-variable check.</summary>
     public static SettingsCatalog Catalog()
