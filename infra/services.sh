@@ -8,19 +8,22 @@
 # stops every replica by its PID file (TERM, then KILL after VISRL_SERVICES_STOP_TIMEOUT s);
 # `status` lists the replicas with PID and alive/dead (exit 1 when one is dead).
 #
-# Each replica runs services/VisRL.<Name>/bin/Release/net10.0/VisRL.<Name>.dll (built when
-# missing) with the stack's stack.env settings, overridden by any VISRL__ variable already set here,
-# and the caller's OPENBLAS_*, OMP_*, GOMP_* and VISRL_TORCH_NATIVE (nothing else of the environment);
-# its own PID file and log under $VISRL_SERVICES_DIR; VISRL__SERVICE__HEALTHPORT=0; Sampler and
-# Critic replicas with VISRL__TORCH__THREADS=1 (the Trainer too, unless set here),
-# VISRL__MESSAGING__PREFETCHCOUNT=1 (so an idle replica is not starved by one that prefetched the
-# queue) and one shared VISRL__MODELS__CACHEFOLDER.
+# Each replica runs services/VisRL.<Name>/bin/Release/net10.0/VisRL.<Name>.dll (an incremental
+# build first, unless the service already has a running replica) with the stack's stack.env
+# settings, overridden by any VISRL__ variable already set here, and the caller's OPENBLAS_*,
+# OMP_*, GOMP_* and VISRL_TORCH_NATIVE (nothing else of the environment); its own PID file and
+# log under $VISRL_SERVICES_DIR; VISRL__SERVICE__HEALTHPORT=0; Sampler and Critic replicas with
+# VISRL__TORCH__THREADS=1 (the Trainer too, unless set here), VISRL__MESSAGING__PREFETCHCOUNT=1
+# (so an idle replica is not starved by one that prefetched the queue) and one shared
+# VISRL__MODELS__CACHEFOLDER.
 #
 # Settings (environment), as infra/stack.sh:
 #   VISRL_STACK_NAME      dev        VISRL_STACK_DIR <repo>/.visrl/stack-<name>
 #   VISRL_SERVICES_DIR    <stack dir>/services   (pids/, logs/, models/)
 #   VISRL_SERVICES_PREFIX ""         prefix of the service names (queues are "<name>-<consumer>")
 #   VISRL_SERVICES_STOP_TIMEOUT 15   seconds between TERM and KILL
+#   VISRL_SERVICES_START_GRACE  3    seconds `up` and `scale` wait before checking that the replicas
+#                                    they started are still running (exit 1 with the log's end if not)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -43,22 +46,42 @@ project_of() { # sampler → Sampler
 
 dll_of() { local p; p=$(project_of "$1"); echo "$root/services/VisRL.$p/bin/Release/net10.0/VisRL.$p.dll"; }
 
-# Builds the services whose DLL is missing in one MSBuild call (a solution filter): the shared
-# projects are evaluated once, and the services build side by side (18 s for all five, 31 s one by one).
+# Builds the given services that have no replica running, in one MSBuild call (a solution filter:
+# the shared projects are evaluated once, and the services build side by side). The build is
+# incremental, so a code change since the last build reaches the replicas about to start; when
+# nothing changed it costs about 3 s for all five. A service with a running replica is not rebuilt:
+# that would rewrite the DLLs under the running process, and its new replicas run the same code as
+# the running ones (a warning says when its sources are newer).
 ensure_built() {
-  local s p names="" projects=""
+  local s p names="" projects="" built=()
   for s in "$@"; do
-    [ -f "$(dll_of "$s")" ] && continue
     p=$(project_of "$s")
+    if [ "$(alive_count "$s")" -gt 0 ]; then
+      newer_sources "$s" && log "warning: $s's sources changed since its running replicas were built: \`down\`, then \`up\`, to run the change"
+      continue
+    fi
     names+="${names:+, }VisRL.$p"
     projects+="${projects:+,}\"services/VisRL.$p/VisRL.$p.csproj\""
+    built+=("$s")
   done
   [ -n "$projects" ] || return 0
   mkdir -p "$sdir"
   local filter="$sdir/build.slnf"
   printf '{"solution":{"path":"%s","projects":[%s]}}\n' "$root/VisRL.Workflow.sln" "$projects" > "$filter"
-  log "building $names (Release)"
+  log "building $names (Release, incremental)"
   dotnet build "$filter" -c Release -nologo -v q -clp:ErrorsOnly || die "build of $names failed"
+  # MSBuild leaves a DLL whose inputs did not change as it was: the touch dates it to this build, for newer_sources.
+  for s in "${built[@]}"; do touch "$(dll_of "$s")"; done
+}
+
+# True when a source the service may depend on is newer than its DLL (a hint only: MSBuild decides what to build).
+newer_sources() {
+  local p dll; p=$(project_of "$1"); dll=$(dll_of "$1")
+  [ -f "$dll" ] || return 0
+  [ -n "$(find "$root/services/VisRL.$p" "$root/libs" "$root/contracts" "$root/migrations" "$root"/Directory.*.props \
+      \( -path '*/bin' -o -path '*/obj' -o -path '*/native/build*' \) -prune -o \
+      -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name '*.sql' \) \
+      -newer "$dll" -print -quit 2>/dev/null)" ]
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -111,7 +134,28 @@ start_replica() { # service replica
   (cd "$root" && exec setsid env -i PATH="$PATH" HOME="${HOME:-/root}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
       DOTNET_NOLOGO=1 "${envs[@]}" dotnet "$dll" >>"$logfile" 2>&1 </dev/null 9>&-) &
   echo $! > "$pidfile"
+  started+=("$1 $2")
   log "$1 #$2 started (pid $!, log $logfile)"
+}
+
+# Replicas started by this command ("service replica"), for check_started.
+started=()
+
+# A replica that stops at once (an unknown VISRL__ variable, an invalid setting, a missing native
+# library) would otherwise show only later as "dead" in `status`: wait a moment, then fail with the
+# end of its log.
+check_started() {
+  [ ${#started[@]} -gt 0 ] || return 0
+  local grace="${VISRL_SERVICES_START_GRACE:-3}" r s i failed=0
+  sleep "$grace"
+  for r in "${started[@]}"; do
+    s="${r% *}"; i="${r#* }"
+    pid_alive "$sdir/pids/$s-$i.pid" && continue
+    failed=1
+    echo "services[$name]: error: $s #$i exited within $grace s of its start; the end of $sdir/logs/$s-$i.log:" >&2
+    tail -n 20 "$sdir/logs/$s-$i.log" | sed 's/^/    /' >&2
+  done
+  [ "$failed" = 0 ] || { status || true; exit 1; }
 }
 
 stop_replica() { # service replica
@@ -132,7 +176,6 @@ scale_one() { # service count
   for i in $(replicas "$s"); do pid_alive "$sdir/pids/$s-$i.pid" || { log "$s #$i was dead"; rm -f "$sdir/pids/$s-$i.pid"; }; done
   n=$(alive_count "$s")
   if [ "$n" -lt "$want" ]; then
-    ensure_built "$s"
     for ((i = 1; n < want; i++)); do
       pid_alive "$sdir/pids/$s-$i.pid" && continue
       start_replica "$s" "$i"; n=$((n + 1))
@@ -182,15 +225,22 @@ case "$cmd" in
     with_lock
     declare -A counts=([orchestrator]=1 [sampler]=1 [critic]=1 [filter]=1 [trainer]=1)
     for k in "${!names[@]}"; do counts[${names[$k]}]=${wanted[$k]}; done
-    ensure_built "${all[@]}"
     # `up` only adds what is missing: it never stops a replica (that is `scale`).
-    for s in "${all[@]}"; do [ "$(alive_count "$s")" -ge "${counts[$s]}" ] || scale_one "$s" "${counts[$s]}"; done
+    starting=()
+    for s in "${all[@]}"; do [ "$(alive_count "$s")" -ge "${counts[$s]}" ] || starting+=("$s"); done
+    ensure_built "${starting[@]}"
+    for s in "${starting[@]}"; do scale_one "$s" "${counts[$s]}"; done
+    check_started
     status || true ;;
   scale)
     [ $# -gt 0 ] || die "usage: infra/services.sh scale NAME=N … (NAME: ${all[*]})"
     parse_counts "$@"; need_stack_env
     with_lock
+    growing=()
+    for k in "${!names[@]}"; do [ "$(alive_count "${names[$k]}")" -ge "${wanted[$k]}" ] || growing+=("${names[$k]}"); done
+    ensure_built "${growing[@]}"
     for k in "${!names[@]}"; do scale_one "${names[$k]}" "${wanted[$k]}"; done
+    check_started
     status || true ;;
   down)
     with_lock

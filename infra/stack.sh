@@ -71,11 +71,14 @@ rabbit_up() {
   if pid_alive "$RABBITMQ_PID_FILE" && port_open "$rabbit_port"; then log "rabbitmq already up on :$rabbit_port"; return; fi
   port_open "$rabbit_port" && die "port $rabbit_port is taken by another process; set VISRL_RABBITMQ_PORT"
   mkdir -p "$dir/rabbitmq/run" "$dir/rabbitmq/log" "$dir/rabbitmq/mnesia"
+  # consumer_timeout: a delivery unacknowledged this long closes its channel and is redelivered. The
+  # default (30 min) is shorter than a long TrainStage or Evaluate on the Trainer: 24 h, as compose.
   cat > "$dir/rabbitmq/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$rabbit_port
 management.tcp.port = $mgmt_port
 management.tcp.ip = 127.0.0.1
 loopback_users = none
+consumer_timeout = 86400000
 CONF
   echo '[rabbitmq_management].' > "$dir/rabbitmq/enabled_plugins"
   chown -R rabbitmq:rabbitmq "$dir/rabbitmq"

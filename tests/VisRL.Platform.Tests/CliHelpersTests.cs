@@ -80,3 +80,18 @@ public class CliHelpersTests
         Assert.Contains("LIBTORCH_DIR=", error.Message);
     }
 }
+
+public class DataSynthSplitTests
+{
+    [Theory]
+    [InlineData("base", 0)] // what `visrl train base` reads by default, and the demo makes
+    [InlineData("sft", 0)]
+    [InlineData("rl", 0)]
+    [InlineData("test", 0)]
+    [InlineData("dev", 1)]
+    public void SynthTakesTheSplitsTheTrainingCommandsRead(string split, int errors)
+    {
+        var result = DataCommand.Create().Parse(["synth", "--name", "d", "--split", split, "--count", "1"]);
+        Assert.Equal(errors, result.Errors.Count);
+    }
+}

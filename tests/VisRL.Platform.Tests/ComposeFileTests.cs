@@ -65,3 +65,66 @@ public class ComposeFileTests
         Assert.Contains("capabilities: [gpu]", text);
     }
 }
+
+/// <summary>The Docker build context leaves out local state and build output (every Dockerfile does `COPY . .`).</summary>
+public class DockerIgnoreTests
+{
+    private static readonly string[] Patterns = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".dockerignore"))
+        .Select(l => l.Trim().TrimEnd('/')).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+
+    [Theory]
+    [InlineData(".visrl")]
+    [InlineData("**/bin")]
+    [InlineData("**/obj")]
+    [InlineData("artifacts")]
+    [InlineData("libs/VisRL.Torch/native/build*")]
+    public void LocalStateAndBuildOutputAreLeftOut(string pattern) => Assert.Contains(pattern, Patterns);
+
+    [Fact]
+    public void EveryBuildOutputGitIgnoresIsLeftOutToo()
+    {
+        foreach (var line in File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".gitignore")).Select(l => l.Trim().TrimEnd('/')).Where(l => l.Length > 0 && !l.StartsWith('#')))
+            Assert.True(Patterns.Contains(line) || Patterns.Contains($"**/{line}"), $".gitignore's {line} is not in .dockerignore");
+    }
+
+    [Fact]
+    public void WhatTheDockerfilesBuildFromIsKept()
+    {
+        // A pattern naming one of these (or everything) would break `dotnet publish` in the image.
+        foreach (var needed in new[] { "services", "libs", "contracts", "migrations", "benchmarks", "build", "Directory.Build.props",
+                     "Directory.Packages.props", "Directory.Build.targets", "nuget.config", "global.json", "*", "**" })
+            Assert.DoesNotContain(needed, Patterns);
+    }
+}
+
+/// <summary>Consumer settings that keep long model work from being starved or redelivered, in compose and in the local stack.</summary>
+public class ConsumerSettingsTests
+{
+    private static readonly string Compose = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docker-compose.yml"));
+
+    /// <summary>A service's block: from "  name:" to the next top-level key under services.</summary>
+    private static string ServiceBlock(string name) =>
+        Regex.Match(Compose, $@"^  {name}:\n(.*?)(?=^  \S|^\S)", RegexOptions.Multiline | RegexOptions.Singleline) is { Success: true } m
+            ? m.Groups[1].Value : throw new InvalidOperationException($"no service {name} in docker-compose.yml");
+
+    [Theory]
+    [InlineData("sampler")]
+    [InlineData("critic")]
+    [InlineData("trainer")]
+    public void ModelServicesPrefetchOneMessageAsInServicesSh(string service)
+    {
+        Assert.Contains("VISRL__MESSAGING__PREFETCHCOUNT: \"1\"", ServiceBlock(service));
+        Assert.Contains("vars[VISRL__MESSAGING__PREFETCHCOUNT]=1", File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "services.sh")));
+    }
+
+    [Fact]
+    public void RabbitMqWaitsADayForAnAcknowledgementInComposeAndTheLocalStack()
+    {
+        var compose = Regex.Match(ServiceBlock("rabbitmq"), @"-rabbit consumer_timeout (\d+)");
+        var stack = Regex.Match(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "stack.sh")), @"^consumer_timeout = (\d+)$", RegexOptions.Multiline);
+        Assert.True(compose.Success, "docker-compose.yml's rabbitmq sets no consumer_timeout");
+        Assert.True(stack.Success, "infra/stack.sh's rabbitmq.conf sets no consumer_timeout");
+        Assert.Equal(TimeSpan.FromHours(24).TotalMilliseconds, double.Parse(compose.Groups[1].Value));
+        Assert.Equal(compose.Groups[1].Value, stack.Groups[1].Value);
+    }
+}

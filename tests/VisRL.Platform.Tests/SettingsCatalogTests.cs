@@ -40,3 +40,29 @@ public class SettingsCatalogTests
         Assert.Equal("Messaging:Port (VISRL__MESSAGING__PORT)", SettingKey.Describe("Messaging:Port"));
     }
 }
+
+/// <summary>The CLI's catalog knows every section a service binds, so a service's VISRL__ variable never stops the CLI.</summary>
+public class CliSettingsCatalogTests
+{
+    [Fact]
+    public void TheCliKnowsEverySettingsSectionInTheSources()
+    {
+        // Source folders only: .visrl/ holds the stack's data, PostgreSQL's folder unreadable to others.
+        var sections = new[] { "libs", "services", "contracts", "migrations", "benchmarks" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), @"^\[Settings\(""(\w+)""\)\]", System.Text.RegularExpressions.RegexOptions.Multiline))
+            .Select(m => m.Groups[1].Value)
+            .ToHashSet();
+        Assert.Contains("Models", sections); // the scan finds what it looks for
+        var known = VisRL.Cli.Infrastructure.CliSettings.Catalog().Sections;
+        Assert.Empty(sections.Except(known));
+    }
+
+    [Theory]
+    [InlineData("VISRL__MODELS__CACHEFOLDER")]
+    [InlineData("VISRL__MODELS__KEEP")]
+    [InlineData("VISRL__TORCH__DEVICE")]
+    public void TheVariablesTheScriptsAndComposeSetAreKnown(string name) =>
+        Assert.Empty(VisRL.Cli.Infrastructure.CliSettings.Catalog().FindUnknown([name]));
+}

@@ -28,8 +28,8 @@ internal static class DataCommand
     private static Command Synth()
     {
         var name = new Option<string>("--name") { Description = "Dataset name.", Required = true };
-        var split = new Option<string>("--split") { Description = "sft, rl or test.", Required = true };
-        split.AcceptOnlyFromAmong("sft", "rl", "test");
+        var split = new Option<string>("--split") { Description = "base (M_org's scenes, what `visrl train base` reads), sft, rl or test.", Required = true };
+        split.AcceptOnlyFromAmong("base", "sft", "rl", "test");
         var count = new Option<int>("--count") { Description = "Items in the split.", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Generator seed; item i depends only on the knobs, the seed and i.", DefaultValueFactory = _ => 0 };
         var sceneSize = new Option<int?>("--scene-size") { Description = "Scene width and height in pixels (default 448)." };
@@ -43,7 +43,7 @@ internal static class DataCommand
         {
             name, split, count, seed, sceneSize, minObjects, maxObjects, glyphScale, families, clutter, batch,
         };
-        command.SetAction(async (parse, ct) => await Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             var spec = SyntheticSplitSpec.Create(parse.GetValue(seed), parse.GetValue(sceneSize), parse.GetValue(minObjects), parse.GetValue(maxObjects),
                 parse.GetValue(glyphScale), parse.GetValue(families), parse.GetValue(clutter));
@@ -54,7 +54,7 @@ internal static class DataCommand
             AnsiConsole.MarkupLine($"[green]{Markup.Escape($"{n}/{s}: {result.Written} items written, {result.AlreadyPresent} already present")}[/]");
             AnsiConsole.MarkupLine($"[grey]config {Markup.Escape(spec.ToJson().ToJsonString())}[/]");
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -70,7 +70,7 @@ internal static class DataCommand
         {
             format, path, datasetName, images, name, split,
         };
-        command.SetAction(async (parse, ct) => await Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             var request = new ImportRequest(DatasetFileFormats.Parse(parse.GetValue(format)!), parse.GetValue(path)!, parse.GetValue(datasetName),
                 parse.GetValue(images), parse.GetValue(name)!, parse.GetValue(split)!);
@@ -85,7 +85,7 @@ internal static class DataCommand
             string color = report.AnyStored ? "green" : "red";
             AnsiConsole.MarkupLine($"[{color}]{Markup.Escape($"{request.Name}/{request.Split}: {report.Summary}")}[/]");
             return report.AnyStored ? 0 : 1;
-        }));
+        });
         return command;
     }
 
@@ -100,7 +100,7 @@ internal static class DataCommand
         {
             name, split, format, output, toBlob,
         };
-        command.SetAction(async (parse, ct) => await Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             var request = new ExportRequest(parse.GetValue(name)!, parse.GetValue(split)!, DatasetFileFormats.Parse(parse.GetValue(format)!),
                 parse.GetValue(output)!, parse.GetValue(toBlob));
@@ -112,7 +112,7 @@ internal static class DataCommand
             if (report.BlobKeys.Count > 0)
                 AnsiConsole.MarkupLine($"[green]{Markup.Escape($"{report.BlobKeys.Count} files uploaded to the exports container under {request.Name}/{request.Split}/")}[/]");
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -121,7 +121,7 @@ internal static class DataCommand
         var id = new Argument<long>("id") { Description = "Item id (items.id)." };
         var output = new Option<string?>("--out") { Description = "PNG to write (default item-ID.png)." };
         var command = new Command("show", "Render an item with its GT box outlined to a PNG, and print its question and answer.") { id, output };
-        command.SetAction(async (parse, ct) => await Guarded(async () =>
+        command.SetAction(async (parse, ct) =>
         {
             long itemId = parse.GetValue(id);
             string file = parse.GetValue(output) ?? $"item-{itemId}.png";
@@ -136,7 +136,7 @@ internal static class DataCommand
             table.AddRow("written", Markup.Escape(Path.GetFullPath(file)));
             AnsiConsole.Write(table);
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -151,21 +151,6 @@ internal static class DataCommand
     {
         var settings = CliSettings.Load();
         return DatasetStorage.Create(settings.GetVisRLSettings<DatabaseOptions>(), settings.GetVisRLSettings<BlobOptions>());
-    }
-
-    /// <summary>Expected failures print one line and exit 1; a stack trace would only hide the message.</summary>
-    private static async Task<int> Guarded(Func<Task<int>> run)
-    {
-        try
-        {
-            return await run();
-        }
-        catch (Exception e) when (e is DatasetConflictException or DatasetFormatException or DatasetNotFoundException or ArgumentException
-                                  or ImageDecodeException or VisRL.Platform.Blobs.BlobMissingException or VisRL.Platform.Blobs.BlobIntegrityException)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
     }
 
     /// <summary>A progress bar with the item rate; <paramref name="total"/> null grows the bar as items come.</summary>

@@ -198,11 +198,14 @@ internal static class DemoCommand
             .StartAsync(async context =>
             {
                 var task = context.AddTask(Markup.Escape($"{stageName}: waiting for the trainer"), maxValue: 1);
+                var waiting = Stopwatch.StartNew();
+                var watch = new TrainerWatch(stage.JobId, stageName, ServiceReplicas.Local(), () => waiting.Elapsed);
                 while (hash is null)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), ct);
                     await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
                     var job = await db.TrainingJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == stage.JobId, ct);
+                    if (watch.Problem(jobStarted: job is not null) is { } problem) throw new DemoStepException(problem);
                     if (job is null) continue;
                     if (job.Status == "failed") throw new DemoStepException($"{stageName} failed: {job.FailureReason}");
                     task.MaxValue = Math.Max(1, job.PlannedSteps);

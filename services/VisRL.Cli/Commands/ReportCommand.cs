@@ -19,28 +19,20 @@ internal static class ReportCommand
         var command = new Command("report", "Write a run's HTML report: results per iteration, pair statistics, loss and reward-margin curves, win/lose gallery.") { run, output };
         command.SetAction(async (parse, ct) =>
         {
-            try
+            var runId = parse.GetValue(run);
+            var stores = new CliStores();
+            var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
+            RunReportData data;
+            IReadOnlyList<StepComparison> steps;
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             {
-                var runId = parse.GetValue(run);
-                var stores = new CliStores();
-                var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
-                RunReportData data;
-                IReadOnlyList<StepComparison> steps;
-                await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
-                {
-                    data = await RunReport.CollectAsync(db, runId, ct);
-                    steps = await StepComparisons.CollectAsync(db, data.Results, ct);
-                }
-                var file = await WriteAsync(stores.Datasets, database, $"VisRL.Workflow run {data.RunName}", data.Results, steps, data.Jobs, data, null,
-                    parse.GetValue(output) ?? Repository.PathOf("artifacts", "reports", runId.ToString("N")), $"runs/{runId:N}/report.html", ct);
-                AnsiConsole.MarkupLine($"[green]report[/] {Markup.Escape(file)}");
-                return 0;
+                data = await RunReport.CollectAsync(db, runId, ct);
+                steps = await StepComparisons.CollectAsync(db, data.Results, ct);
             }
-            catch (KeyNotFoundException e)
-            {
-                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-                return 1;
-            }
+            var file = await WriteAsync(stores.Datasets, database, $"VisRL.Workflow run {data.RunName}", data.Results, steps, data.Jobs, data, null,
+                parse.GetValue(output) ?? Repository.PathOf("artifacts", "reports", runId.ToString("N")), $"runs/{runId:N}/report.html", ct);
+            AnsiConsole.MarkupLine($"[green]report[/] {Markup.Escape(file)}");
+            return 0;
         });
         return command;
     }

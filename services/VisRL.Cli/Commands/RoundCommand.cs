@@ -50,17 +50,9 @@ internal static class RoundCommand
         });
         command.SetAction(async (parse, ct) =>
         {
-            try
-            {
-                var config = BuildConfig(parse.GetValue(configFile), parse.GetValue(noBoxCritic), parse.GetValue(noDiversity));
-                return await StartAsync(parse.GetValue(dataset)!, parse.GetValue(policy)!, parse.GetValue(judge), parse.GetValue(judgeIsPolicy),
-                    parse.GetValue(items), config, parse.GetValue(timeout), ct);
-            }
-            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or JsonException or IOException or InvalidOperationException)
-            {
-                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-                return 1;
-            }
+            var config = BuildConfig(parse.GetValue(configFile), parse.GetValue(noBoxCritic), parse.GetValue(noDiversity));
+            return await StartAsync(parse.GetValue(dataset)!, parse.GetValue(policy)!, parse.GetValue(judge), parse.GetValue(judgeIsPolicy),
+                parse.GetValue(items), config, parse.GetValue(timeout), ct);
         });
         return command;
     }

@@ -42,24 +42,16 @@ internal static class RunCommand
         });
         command.SetAction(async (parse, ct) =>
         {
-            try
-            {
-                var config = RoundCommand.BuildConfig(parse.GetValue(configFile), noBoxCritic: false, noDiversity: false);
-                var stores = new CliStores();
-                var policyRef = await stores.Checkpoints.ResolveAsync(parse.GetValue(policy)!, ct);
-                var judgeRef = await stores.Checkpoints.ResolveAsync(parse.GetValue(judge)!, ct);
-                var runId = NewId.NextGuid();
-                var start = new StartRun(runId, parse.GetValue(name) ?? $"run-{runId.ToString()[..8]}", parse.GetValue(dataset)!, policyRef.ContentHash,
-                    judgeRef.ContentHash, parse.GetValue(iterations), parse.GetValue(items), config.ToJsonString());
-                await CliHost.PublishAsync(start, ct);
-                AnsiConsole.MarkupLine(Markup.Escape($"run {runId}: {start.Iterations} iteration(s) on {start.Dataset}, policy {policyRef.ContentHash[..12]}, judge {judgeRef.ContentHash[..12]}"));
-                return await FollowAsync(runId, parse.GetValue(timeout), ct);
-            }
-            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or JsonException or IOException)
-            {
-                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-                return 1;
-            }
+            var config = RoundCommand.BuildConfig(parse.GetValue(configFile), noBoxCritic: false, noDiversity: false);
+            var stores = new CliStores();
+            var policyRef = await stores.Checkpoints.ResolveAsync(parse.GetValue(policy)!, ct);
+            var judgeRef = await stores.Checkpoints.ResolveAsync(parse.GetValue(judge)!, ct);
+            var runId = NewId.NextGuid();
+            var start = new StartRun(runId, parse.GetValue(name) ?? $"run-{runId.ToString()[..8]}", parse.GetValue(dataset)!, policyRef.ContentHash,
+                judgeRef.ContentHash, parse.GetValue(iterations), parse.GetValue(items), config.ToJsonString());
+            await CliHost.PublishAsync(start, ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"run {runId}: {start.Iterations} iteration(s) on {start.Dataset}, policy {policyRef.ContentHash[..12]}, judge {judgeRef.ContentHash[..12]}"));
+            return await FollowAsync(runId, parse.GetValue(timeout), ct);
         });
         return command;
     }

@@ -28,18 +28,7 @@ internal static class StatsCommand
     {
         var round = new Argument<string>("round") { Description = "Iteration id, a unique prefix of it, or 'latest'." };
         var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants).") { round };
-        command.SetAction(async (parse, ct) =>
-        {
-            try
-            {
-                return await RunAsync(parse.GetValue(round)!, ct);
-            }
-            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or NpgsqlException)
-            {
-                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-                return 1;
-            }
-        });
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(round)!, ct));
         return command;
     }
 

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Configuration;
+using VisRL.DataGeneration;
 using VisRL.Platform.Configuration;
 
 namespace VisRL.Cli.Infrastructure;
 
 /// <summary>
 /// The CLI's settings: code defaults, then the running local stack's stack.env (so a stack on
-/// other ports just works), then VISRL__ environment variables.
+/// other ports just works; none outside a checkout), then VISRL__ environment variables.
 /// </summary>
 internal static class CliSettings
 {
@@ -14,13 +15,25 @@ internal static class CliSettings
     public static IConfiguration Load()
     {
         var builder = new ConfigurationBuilder();
-        var stackEnv = Environment.GetEnvironmentVariable("VISRL_STACK_DIR") is { Length: > 0 } dir
-            ? Path.Combine(dir, "stack.env")
-            : Repository.PathOf(".visrl", $"stack-{StackName}", "stack.env");
+        var stackEnv = StackDirectory() is { } dir ? Path.Combine(dir, "stack.env") : null;
         if (File.Exists(stackEnv)) builder.AddInMemoryCollection(ReadEnvFile(stackEnv));
         builder.AddEnvironmentVariables(SettingKey.EnvironmentPrefix);
         return builder.Build();
     }
+
+    /// <summary>The local stack's stack.env; null outside a checkout (the Docker image), where VISRL__ variables are all there is.</summary>
+    internal static string? StackEnvPath(string? stackDir, string? repositoryRoot, string stackName) =>
+        StackDirectory(stackDir, repositoryRoot, stackName) is { } dir ? Path.Combine(dir, "stack.env") : null;
+
+    /// <summary>The local stack's folder, as infra/stack.sh and infra/services.sh find it: $VISRL_STACK_DIR, else .visrl/stack-NAME.</summary>
+    internal static string? StackDirectory(string? stackDir, string? repositoryRoot, string stackName) =>
+        !string.IsNullOrEmpty(stackDir) ? stackDir
+        : repositoryRoot is null ? null
+        : Path.Combine(repositoryRoot, ".visrl", $"stack-{stackName}");
+
+    /// <summary>This process's local stack folder (null outside a checkout without $VISRL_STACK_DIR).</summary>
+    public static string? StackDirectory() =>
+        StackDirectory(Environment.GetEnvironmentVariable("VISRL_STACK_DIR"), Repository.RootOrNull, StackName);
 
     /// <summary>Every section the CLI or a service knows, for the unknown-variable check.</summary>
     public static SettingsCatalog Catalog()
@@ -32,6 +45,8 @@ internal static class CliSettings
         catalog.Add(SettingsExtensions.SectionOf<LoggingOptions>(), typeof(LoggingOptions));
         catalog.Add(SettingsExtensions.SectionOf<ServiceOptions>(), typeof(ServiceOptions));
         catalog.Add(SettingsExtensions.SectionOf<TorchOptions>(), typeof(TorchOptions));
+        // The Sampler's, Critic's and Trainer's model cache: infra/services.sh and compose set it for them.
+        catalog.Add(SettingsExtensions.SectionOf<ModelOptions>(), typeof(ModelOptions));
         return catalog;
     }
 

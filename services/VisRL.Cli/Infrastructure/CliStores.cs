@@ -15,8 +15,14 @@ internal sealed class CliStores
     public CheckpointStore Checkpoints { get; }
     public TrainingJournal Journal { get; }
 
-    /// <summary>Local working folder for checkpoints being trained or fetched (git-ignored).</summary>
-    public string WorkFolder { get; } = Repository.PathOf(".visrl", "work");
+    /// <summary>
+    /// Local working folder for checkpoints being trained or fetched: .visrl/work (git-ignored) in a
+    /// checkout, the temp folder in the Docker image (where `serve` fetches its checkpoint).
+    /// </summary>
+    public string WorkFolder { get; } = WorkFolderOf(Repository.RootOrNull);
+
+    internal static string WorkFolderOf(string? repositoryRoot) =>
+        repositoryRoot is null ? Path.Combine(Path.GetTempPath(), "visrl-work") : Path.Combine(repositoryRoot, ".visrl", "work");
 
     public CliStores()
     {
