@@ -7,6 +7,7 @@ namespace VisRL.Platform.Tests;
 /// stand-in `dotnet` first on PATH that records builds and runs each "replica" as a sleep (the Critic's
 /// exits at once, as a service does on an unknown setting). No server starts and no port is opened.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // a bash script and Unix file modes
 public sealed class ServicesScriptTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("visrl-services-").FullName;

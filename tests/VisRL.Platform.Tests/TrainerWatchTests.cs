@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VisRL.Cli.Infrastructure;
+using VisRL.Platform.Diagnostics;
 
 namespace VisRL.Platform.Tests;
 

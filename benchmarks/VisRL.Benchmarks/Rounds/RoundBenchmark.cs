@@ -259,9 +259,8 @@ public static class RoundBenchmark
     }
 
     /// <summary>The PIDs of a service's replicas (infra/services.sh's PID files of the bench stack).</summary>
-    private static List<int> ReplicaPids(string root, string service) =>
-        [.. Directory.GetFiles(Path.Combine(root, ".visrl", "stack-bench", "services", "pids"), $"{service}-*.pid")
-            .Select(f => int.Parse(File.ReadAllText(f).Trim(), CultureInfo.InvariantCulture))];
+    private static IReadOnlyList<int> ReplicaPids(string root, string service) =>
+        new ServiceReplicas(Path.Combine(root, ".visrl", "stack-bench", "services")).Pids(service);
 
     private static void Signal(IReadOnlyList<int> pids, string signal)
     {

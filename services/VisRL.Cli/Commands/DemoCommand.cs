@@ -199,7 +199,7 @@ internal static class DemoCommand
             {
                 var task = context.AddTask(Markup.Escape($"{stageName}: waiting for the trainer"), maxValue: 1);
                 var waiting = Stopwatch.StartNew();
-                var watch = new TrainerWatch(stage.JobId, stageName, ServiceReplicas.Local(), () => waiting.Elapsed);
+                var watch = new TrainerWatch(stage.JobId, stageName, CliSettings.LocalReplicas(), () => waiting.Elapsed);
                 while (hash is null)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), ct);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using VisRL.DataGeneration;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Diagnostics;
 
 namespace VisRL.Cli.Infrastructure;
 
@@ -15,7 +16,7 @@ internal static class CliSettings
     public static IConfiguration Load()
     {
         var builder = new ConfigurationBuilder();
-        var stackEnv = StackDirectory() is { } dir ? Path.Combine(dir, "stack.env") : null;
+        var stackEnv = StackEnvPath(Environment.GetEnvironmentVariable("VISRL_STACK_DIR"), Repository.RootOrNull, StackName);
         if (File.Exists(stackEnv)) builder.AddInMemoryCollection(ReadEnvFile(stackEnv));
         builder.AddEnvironmentVariables(SettingKey.EnvironmentPrefix);
         return builder.Build();
@@ -34,6 +35,12 @@ internal static class CliSettings
     /// <summary>This process's local stack folder (null outside a checkout without $VISRL_STACK_DIR).</summary>
     public static string? StackDirectory() =>
         StackDirectory(Environment.GetEnvironmentVariable("VISRL_STACK_DIR"), Repository.RootOrNull, StackName);
+
+    /// <summary>The replicas infra/services.sh started here: $VISRL_SERVICES_DIR, else the local stack's services/ (null when neither is known).</summary>
+    public static ServiceReplicas? LocalReplicas() =>
+        Environment.GetEnvironmentVariable("VISRL_SERVICES_DIR") is { Length: > 0 } dir ? new ServiceReplicas(dir)
+        : StackDirectory() is { } stack ? new ServiceReplicas(Path.Combine(stack, "services"))
+        : null;
 
     /// <summary>Every section the CLI or a service knows, for the unknown-variable check.</summary>
     public static SettingsCatalog Catalog()

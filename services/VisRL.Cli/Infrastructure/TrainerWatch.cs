@@ -1,3 +1,5 @@
+using VisRL.Platform.Diagnostics;
+
 namespace VisRL.Cli.Infrastructure;
 
 /// <summary>

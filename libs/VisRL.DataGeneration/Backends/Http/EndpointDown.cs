@@ -8,9 +8,32 @@ namespace VisRL.DataGeneration.Backends.Http;
 /// </summary>
 public static class EndpointDown
 {
+    /// <summary>
+    /// Asks the endpoint for every input at once (its gate limits them); each outcome is the result or the
+    /// request's failure after its retries.
+    /// </summary>
+    /// <exception cref="BackendUnavailableException">The endpoint is down (<see cref="ThrowIfNoneAnswered"/>).</exception>
+    public static async Task<IReadOnlyList<(TResult? Result, EndpointException? Failure)>> AskEachAsync<TInput, TResult>(
+        IReadOnlyList<TInput> inputs, Func<TInput, Task<TResult>> ask) where TResult : class
+    {
+        var outcomes = await Task.WhenAll(inputs.Select(async input =>
+        {
+            try
+            {
+                return (Result: (TResult?)await ask(input), Failure: (EndpointException?)null);
+            }
+            catch (EndpointException e)
+            {
+                return (Result: (TResult?)null, Failure: e);
+            }
+        }));
+        ThrowIfNoneAnswered([.. outcomes.Select(o => o.Failure)]);
+        return outcomes;
+    }
+
     /// <param name="errors">Each request's failure, null for a request that was answered.</param>
     /// <exception cref="BackendUnavailableException">No request was answered and every failure was transient.</exception>
-    public static void ThrowIfNoneAnswered(IReadOnlyList<EndpointException?> errors)
+    private static void ThrowIfNoneAnswered(IReadOnlyList<EndpointException?> errors)
     {
         if (errors.Count > 0 && errors.All(e => e is { Transient: true }))
             throw new BackendUnavailableException($"no request of the batch was answered; first: {errors[0]!.Message}");

@@ -15,18 +15,7 @@ public sealed class HttpJudge(ChatClient chat) : IJudgeBackend
 {
     public async Task<JudgeScoring> ScoreAsync(IReadOnlyList<CriticInput> inputs, bool useBoxCritic, CancellationToken cancellationToken)
     {
-        var outcomes = await Task.WhenAll(inputs.Select(async input =>
-        {
-            try
-            {
-                return (Result: await ScoreOneAsync(input, useBoxCritic, cancellationToken), Failure: (EndpointException?)null);
-            }
-            catch (EndpointException e)
-            {
-                return (Result: (CriticResult?)null, Failure: e);
-            }
-        }));
-        EndpointDown.ThrowIfNoneAnswered(outcomes.Select(o => o.Failure).ToList());
+        var outcomes = await EndpointDown.AskEachAsync(inputs, input => ScoreOneAsync(input, useBoxCritic, cancellationToken));
         var failed = new Dictionary<long, string>();
         for (int i = 0; i < inputs.Count; i++)
             if (outcomes[i].Failure is { } failure) failed.TryAdd(inputs[i].ItemId, failure.Message);

@@ -15,39 +15,23 @@ public sealed class HttpPolicy(ChatClient chat) : IPolicyBackend
 {
     public async Task<IReadOnlyList<BoxReply>> BoxesAsync(IReadOnlyList<BoxAsk> asks, double temperature, CancellationToken cancellationToken)
     {
-        var replies = await Task.WhenAll(asks.Select(async ask =>
+        var outcomes = await EndpointDown.AskEachAsync(asks, async ask =>
         {
-            try
-            {
-                var text = await chat.CompleteAsync(PolicyPrompts.BoxTurn(ask.Item.Scene, ask.Item.Question), temperature, ask.Seed, cancellationToken);
-                var parsed = BoxParser.Parse(text, ask.Item.Scene.Width, ask.Item.Scene.Height);
-                return (Reply: parsed.Success ? new BoxReply(text, parsed.Box) : new BoxReply(text, null, parsed.FailureReason), Error: (EndpointException?)null);
-            }
-            catch (EndpointException e)
-            {
-                return (Reply: BoxReply.Failed(e.Message), Error: e);
-            }
-        }));
-        EndpointDown.ThrowIfNoneAnswered(replies.Select(r => r.Error).ToList());
-        return [.. replies.Select(r => r.Reply)];
+            var text = await chat.CompleteAsync(PolicyPrompts.BoxTurn(ask.Item.Scene, ask.Item.Question), temperature, ask.Seed, cancellationToken);
+            var parsed = BoxParser.Parse(text, ask.Item.Scene.Width, ask.Item.Scene.Height);
+            return parsed.Success ? new BoxReply(text, parsed.Box) : new BoxReply(text, null, parsed.FailureReason);
+        });
+        return [.. outcomes.Select(o => o.Failure is { } e ? BoxReply.Failed(e.Message) : o.Result!)];
     }
 
     public async Task<IReadOnlyList<AnswerReply>> AnswersAsync(IReadOnlyList<AnswerAsk> asks, double temperature, CancellationToken cancellationToken)
     {
-        var replies = await Task.WhenAll(asks.Select(async ask =>
+        var outcomes = await EndpointDown.AskEachAsync(asks, async ask =>
         {
-            try
-            {
-                var messages = PolicyPrompts.AnswerTurn(ask.Item.Scene, ask.Item.Question, ask.BoxText, FocusCrop.Of(ask.Item.Scene, ask.Box));
-                return (Reply: new AnswerReply(await chat.CompleteAsync(messages, temperature, ask.Seed, cancellationToken)), Error: (EndpointException?)null);
-            }
-            catch (EndpointException e)
-            {
-                return (Reply: new AnswerReply("", e.Message), Error: e);
-            }
-        }));
-        EndpointDown.ThrowIfNoneAnswered(replies.Select(r => r.Error).ToList());
-        return [.. replies.Select(r => r.Reply)];
+            var messages = PolicyPrompts.AnswerTurn(ask.Item.Scene, ask.Item.Question, ask.BoxText, FocusCrop.Of(ask.Item.Scene, ask.Box));
+            return new AnswerReply(await chat.CompleteAsync(messages, temperature, ask.Seed, cancellationToken));
+        });
+        return [.. outcomes.Select(o => o.Failure is { } e ? new AnswerReply("", e.Message) : o.Result!)];
     }
 
     public Task<IReadOnlyList<CandidateLogProbs>> LogProbsAsync(IReadOnlyList<(AnswerAsk Ask, string Answer)> answered, CancellationToken cancellationToken) =>

@@ -1,19 +1,13 @@
-namespace VisRL.Cli.Infrastructure;
+namespace VisRL.Platform.Diagnostics;
 
 /// <summary>
 /// The service replicas infra/services.sh started on this machine, read from its folder:
 /// pids/NAME-N.pid and logs/NAME-N.log, so that a command waiting on a service can say whether
-/// it runs and where its log is.
+/// it runs and where its log is, and a benchmark can find the processes it measures.
 /// </summary>
-internal sealed class ServiceReplicas(string folder)
+public sealed class ServiceReplicas(string folder)
 {
     public string Folder { get; } = folder;
-
-    /// <summary>services.sh's folder: $VISRL_SERVICES_DIR, else the local stack's services/ (null when neither is known).</summary>
-    public static ServiceReplicas? Local() =>
-        Environment.GetEnvironmentVariable("VISRL_SERVICES_DIR") is { Length: > 0 } dir ? new ServiceReplicas(dir)
-        : CliSettings.StackDirectory() is { } stack ? new ServiceReplicas(Path.Combine(stack, "services"))
-        : null;
 
     /// <summary>The PIDs of the replicas of <paramref name="service"/> that have a PID file (alive or not).</summary>
     public IReadOnlyList<int> Pids(string service)
