@@ -3,6 +3,7 @@ using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.Modeling;
 using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Messaging;
 using VisRL.Platform.Training;
 using VisRL.Torch;
 
@@ -82,7 +83,8 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
             await journal.FinishAsync(request.JobId, cancellationToken: cancellationToken);
             return published;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // An outage (database, blob storage) is not the job's failure: it resumes once the server is back.
+        catch (Exception e) when (e is not OperationCanceledException && Outages.Reason(e) is null)
         {
             await journal.FinishAsync(request.JobId, e.Message, CancellationToken.None);
             throw;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using VisRL.Data;
 using VisRL.Modeling;
 using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Messaging;
 using VisRL.Platform.Training;
 
 namespace VisRL.Training;
@@ -99,7 +100,8 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
                 return published;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // An outage (database, blob storage) is not the job's failure: it resumes once the server is back.
+        catch (Exception e) when (e is not OperationCanceledException && Outages.Reason(e) is null)
         {
             await journal.FinishAsync(request.JobId, e.Message, CancellationToken.None);
             throw;

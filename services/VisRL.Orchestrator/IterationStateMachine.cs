@@ -46,6 +46,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     public Event<Fault<ScoreBatch>> ScoreFaulted { get; private set; } = null!;
     public Event<Fault<BuildPairs>> FilterFaulted { get; private set; } = null!;
     public Event<Fault<Evaluate>> EvaluationFaulted { get; private set; } = null!;
+    public Event<Fault<TrainStage>> TrainingFaulted { get; private set; } = null!;
 
     public IterationStateMachine()
     {
@@ -65,6 +66,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         Event(() => ScoreFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
         Event(() => FilterFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
         Event(() => EvaluationFaulted, e => { e.CorrelateById(m => m.Message.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => TrainingFaulted, e => { e.CorrelateById(m => m.Message.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
 
         Initially(
             When(Start)
@@ -103,14 +105,16 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
 
         During(TrainingBox,
             When(Trained, ctx => ctx.Message.Stage == TrainingStage.DpoBox).ThenAsync(DispatchAnswerStage).TransitionTo(TrainingAnswer),
-            Ignore(Trained, ctx => ctx.Message.Stage != TrainingStage.DpoBox));
+            Ignore(Trained, ctx => ctx.Message.Stage != TrainingStage.DpoBox),
+            FailOnTrainingFault(TrainingStage.DpoBox));
         During(TrainingAnswer,
             When(Trained, ctx => ctx.Message.Stage == TrainingStage.DpoBoxAnswer).ThenAsync(DispatchEvaluation).TransitionTo(Evaluating),
             Ignore(Trained, ctx => ctx.Message.Stage != TrainingStage.DpoBoxAnswer),
+            FailOnTrainingFault(TrainingStage.DpoBoxAnswer),
             Ignore(Evaluated)); // stage 1's evaluation, counted once both are in
         During(Evaluating,
             When(Evaluated).IfAsync(BothEvaluated, done => done.ThenAsync(Complete).TransitionTo(Completed)),
-            Ignore(Trained));
+            Ignore(Trained), Ignore(TrainingFaulted));
         During(TrainingBox, TrainingAnswer, Evaluating,
             When(TrainingFailed).ThenAsync(ctx => Fail(ctx, TrainingStageName(ctx.Message.Stage), ctx.Message.Reason)).TransitionTo(Failed),
             When(EvaluationFailed).ThenAsync(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Checkpoint}: {ctx.Message.Reason}")).TransitionTo(Failed),
@@ -122,12 +126,18 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         // Late or redelivered messages after the round moved on change nothing.
         During(Paired, Completed, Failed, Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
             Ignore(Trained), Ignore(TrainingFailed), Ignore(Evaluated), Ignore(EvaluationFailed),
-            Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted), Ignore(EvaluationFaulted));
-        During(Sampling, Scoring, Filtering, Ignore(EvaluationFaulted));
+            Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted), Ignore(EvaluationFaulted), Ignore(TrainingFaulted));
+        During(Sampling, Scoring, Filtering, Ignore(EvaluationFaulted), Ignore(TrainingFaulted));
         During(Sampling, Scoring, Ignore(FilterFaulted));
     }
 
     private static string TrainingStageName(TrainingStage stage) => stage == TrainingStage.DpoBox ? "train-box" : "train-answer";
+
+    // A TrainStage that threw past its retries (e.g. its TrainingFailed could not be published) fails the
+    // iteration in the stage it was sent for; a late fault of the other stage's command changes nothing.
+    private EventActivities<Iteration> FailOnTrainingFault(TrainingStage stage) =>
+        When(TrainingFaulted, ctx => ctx.Message.Message.Stage == stage)
+            .ThenAsync(ctx => Fail(ctx, TrainingStageName(stage), $"{stage}: {FaultReason(ctx.Message)}")).TransitionTo(Failed);
 
     private static async Task DispatchBoxStage(BehaviorContext<Iteration, PairsReady> context)
     {

@@ -1,16 +1,20 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.Modeling;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
 using VisRL.Training;
 
 namespace VisRL.Trainer;
 
 /// <summary>
 /// Evaluate → answer and detection accuracy stored under the command's id (computed once) →
-/// EvaluationCompleted; a checkpoint or dataset that cannot be had → EvaluationFailed with the reason.
+/// EvaluationCompleted; a checkpoint or dataset that cannot be had, or a server out of reach for longer
+/// than Messaging:OutagePatienceSeconds → EvaluationFailed with the reason.
 /// </summary>
-public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvider services, ILogger<EvaluateConsumer> logger) : IConsumer<Evaluate>
+public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvider services, IOptions<MessagingOptions> messaging, ILogger<EvaluateConsumer> logger) : IConsumer<Evaluate>
 {
     public async Task Consume(ConsumeContext<Evaluate> context)
     {
@@ -18,10 +22,19 @@ public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvide
         GroupScore result;
         try
         {
-            result = await Task.Run(() => evaluation.RunOnceAsync(m.EvaluationId, m.Checkpoint, m.Dataset, m.Split, m.ItemLimit,
-                m.ChainOfThought ? Evaluator.Cot : Evaluator.NoCot, TrainingExtensions.WorkFolder(services), context.CancellationToken));
+            result = await Outages.WaitOutAsync(
+                token => Task.Run(() => evaluation.RunOnceAsync(m.EvaluationId, m.Checkpoint, m.Dataset, m.Split, m.ItemLimit,
+                    m.ChainOfThought ? Evaluator.Cot : Evaluator.NoCot, TrainingExtensions.WorkFolder(services), token), token),
+                TimeSpan.FromSeconds(messaging.Value.OutagePatienceSeconds),
+                (reason, pause) =>
+                {
+                    logger.LogWarning("Evaluation {EvaluationId} waits for {Reason}; it runs again in {Pause} s", m.EvaluationId, reason, pause.TotalSeconds);
+                    return Task.CompletedTask;
+                },
+                context.CancellationToken);
         }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or CheckpointException or DatasetNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or CheckpointException or DatasetNotFoundException or InvalidOperationException
+            or OutageOutlastedException)
         {
             logger.LogError("Evaluation {EvaluationId} of {Checkpoint} failed: {Reason}", m.EvaluationId, m.Checkpoint, e.Message);
             await context.Publish(new EvaluationFailed(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, e.Message));

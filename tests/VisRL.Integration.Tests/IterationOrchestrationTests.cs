@@ -62,12 +62,14 @@ public class IterationOrchestrationTests : IAsyncLifetime
         };
     }
 
-    /// <summary>Stage 1 succeeds with a made-up checkpoint; stage 2 fails with a reason.</summary>
+    /// <summary>Stage 1 succeeds with a made-up checkpoint (or throws, where (iteration, -2, 0) scripts it); stage 2 fails with a reason.</summary>
     public sealed class StandInTrainer : IConsumer<TrainStage>
     {
         public Task Consume(ConsumeContext<TrainStage> context)
         {
             var m = context.Message;
+            if (Script.GetValueOrDefault((m.IterationId ?? Guid.Empty, -2, 0)) == "throw")
+                throw new InvalidOperationException("stand-in trainer could not publish its outcome");
             return m.Stage == TrainingStage.DpoBox
                 ? context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, new string('b', 64), "b/", 10))
                 : context.Publish(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, "DpoBoxAnswer: stand-in out of memory"));
@@ -377,6 +379,28 @@ public class IterationOrchestrationTests : IAsyncLifetime
             Assert.NotNull(iteration.PairSetId);
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             Assert.Equal("train-answer", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ATrainStageThatThrowsPastItsRetriesFailsTheIterationInThatStage()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, -2, 0)] = "throw";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", Training));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Contains("DpoBox: InvalidOperationException: stand-in trainer could not publish its outcome", iteration.FailureReason);
+            Assert.Null(iteration.BoxCheckpoint);
+            for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
+            Assert.Equal("train-box", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
         }
         finally
         {

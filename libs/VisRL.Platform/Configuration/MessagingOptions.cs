@@ -29,6 +29,12 @@ public sealed class MessagingOptions
     [Range(1, 600_000)] public int RetryInitialIntervalMs { get; set; } = 200;
     [Range(1, 600_000)] public int RetryMaxIntervalMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// How long long-running work (a training job, an evaluation) waits for a server that went out of
+    /// reach before it gives up; it goes on from its last checkpoint when the server is back.
+    /// </summary>
+    [Range(0, 86_400)] public int OutagePatienceSeconds { get; set; } = 600;
+
     /// <summary>How long a starting service waits for the broker before it gives up.</summary>
     [Range(1, 600)] public int StartupTimeoutSeconds { get; set; } = 10;
 }

@@ -32,7 +32,8 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
         }
         else
         {
-            job.Status = "running"; // resumed
+            job.Status = "running"; // resumed (after a crash, or an outage it waited out)
+            job.FailureReason = null;
             job.MachineJson = machineJson;
             job.UpdatedAt = now;
         }
@@ -92,6 +93,33 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
             values[i] = row.LogProb;
         }
         return result;
+    }
+
+    /// <summary>A job paused by an outage says so while it waits (where the database can be reached); its next start marks it running.</summary>
+    public async Task MarkWaitingAsync(Guid jobId, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.TrainingJobs.Where(j => j.Id == jobId && j.Status != "completed").ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, "waiting")
+            .SetProperty(j => j.FailureReason, reason)
+            .SetProperty(j => j.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks the job failed with the reason, creating its row when the job failed before it started (a
+    /// bad config, a missing checkpoint or pair set), so every job that was asked for leaves one.
+    /// </summary>
+    public async Task FailAsync(Guid jobId, string stage, string reason, string? startCheckpoint = null, Guid? runId = null,
+        Guid? iterationId = null, Guid? pairSetId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        await db.Database.ExecuteSqlInterpolatedAsync($$"""
+            INSERT INTO training_jobs (id, run_id, iteration_id, stage, start_checkpoint, pair_set_id, config_json, machine_json, status,
+                planned_steps, completed_steps, failure_reason, created_at, updated_at)
+            VALUES ({{jobId}}, {{runId}}, {{iterationId}}, {{stage}}, {{startCheckpoint}}, {{pairSetId}}, '{}', '{}', 'failed', 0, 0, {{reason}}, {{now}}, {{now}})
+            ON CONFLICT (id) DO UPDATE SET status = 'failed', failure_reason = EXCLUDED.failure_reason, updated_at = EXCLUDED.updated_at
+            """, cancellationToken);
     }
 
     public async Task FinishAsync(Guid jobId, string? failureReason = null, CancellationToken cancellationToken = default)

@@ -212,7 +212,8 @@ internal static class DemoCommand
                     task.Value = job.CompletedSteps;
                     var loss = await db.TrainingMetrics.AsNoTracking().Where(m => m.TrainingJobId == job.Id && m.Name.EndsWith("loss"))
                         .OrderByDescending(m => m.Step).Select(m => (double?)m.Value).FirstOrDefaultAsync(ct);
-                    task.Description = Markup.Escape($"{stageName}: step {job.CompletedSteps}/{job.PlannedSteps}{(loss is { } l ? $" loss {l:F3}" : "")}");
+                    task.Description = Markup.Escape(job.Status == "waiting" ? $"{stageName}: waiting for {job.FailureReason}" // an outage the Trainer waits out
+                        : $"{stageName}: step {job.CompletedSteps}/{job.PlannedSteps}{(loss is { } l ? $" loss {l:F3}" : "")}");
                     hash = (await stores.Checkpoints.LatestOfJobAsync(stage.JobId, stageName, ct))?.ContentHash;
                 }
                 task.Value = task.MaxValue;

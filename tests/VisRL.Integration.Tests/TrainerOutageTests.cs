@@ -1,0 +1,143 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.Data.Synthetic;
+using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
+using VisRL.Platform.Persistence;
+using VisRL.Training;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>
+/// The Trainer service as a process whose PostgreSQL and Azurite connections run through relays the
+/// test cuts: a job waits each outage out and ends at its planned steps, and a job that cannot run
+/// at all leaves a failed row with the reason.
+/// </summary>
+[Collection(StackCollection.Name)]
+public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
+{
+    private const int SftSteps = 150;
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-outage-{Guid.NewGuid():N}");
+    private readonly string _prefix = $"outage{Guid.NewGuid().ToString("N")[..8]}-";
+    private DatabaseOptions _database = null!;
+    private string _base = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database)) await db.Database.MigrateAsync();
+        var storage = DatasetStorage.Create(_database, stack.Blobs);
+        await new SyntheticDatasetWriter(storage).WriteAsync("outage-ds", "sft", 8, SyntheticSplitSpec.Create(7, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        var folder = Path.Combine(_scratch, "base");
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 5)) _base = ModelCheckpoint.Save(model, folder);
+        await new CheckpointStore(new VisRLDbContextFactory(_database), storage.Blobs, stack.Blobs.CheckpointsContainer).PublishAsync(folder, _base, "base", 0);
+    }
+
+    public Task DisposeAsync()
+    {
+        try { if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AJobWaitsOutBlobStorageAndDatabaseOutagesAndEndsAtItsPlannedSteps_AndAJobThatCannotRunLeavesAFailedRow()
+    {
+        using var postgres = new TcpRelay(TestStack.PostgresPort);
+        using var azurite = new TcpRelay(TestStack.AzuritePort);
+        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch);
+        var environment = fleet.Environment("trainer");
+        environment["VISRL__DATABASE__CONNECTIONSTRING"] = _database.ConnectionString.Replace($"Port={TestStack.PostgresPort}", $"Port={postgres.Port}");
+        environment["VISRL__DATABASE__MAXRETRYCOUNT"] = "0"; // EF's own retries off: every outage reaches the job at once
+        environment["VISRL__BLOBS__CONNECTIONSTRING"] = stack.Blobs.ConnectionString.Replace($"127.0.0.1:{TestStack.AzuritePort}", $"127.0.0.1:{azurite.Port}");
+        fleet.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Trainer", "VisRL.Trainer"), environment));
+        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
+
+        // Blob storage is out of reach when the job starts: it cannot load its scenes, and its row says why it waits.
+        azurite.Cut();
+        var job = Guid.NewGuid();
+        await SendAsync(Sft(job, _base[..12]));
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            fleet.AssertAlive();
+            var row = await JobAsync(job);
+            Assert.NotEqual("failed", row?.Status);
+            return row is { Status: "waiting" } && row.FailureReason!.StartsWith("blob storage: ");
+        }, TimeSpan.FromSeconds(60), $"the job did not wait for blob storage\n{fleet.Output}");
+        azurite.Restore();
+
+        // PostgreSQL goes out of reach mid-job, for longer than a few pauses.
+        int planned = 0, atCut = 0;
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            fleet.AssertAlive();
+            var row = await JobAsync(job);
+            (planned, atCut) = (row?.PlannedSteps ?? 0, row?.CompletedSteps ?? 0);
+            return row is { Status: "running" } && atCut >= 30; // past the first resumable checkpoint
+        }, TimeSpan.FromSeconds(120), $"the job did not go on after blob storage came back\n{fleet.Output}");
+        postgres.Cut();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.True(atCut < planned - 40, $"the cut came at step {atCut} of {planned}: the test proves nothing");
+        fleet.AssertAlive();
+        postgres.Restore();
+
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            fleet.AssertAlive();
+            var row = await JobAsync(job);
+            Assert.NotEqual("failed", row?.Status);
+            return row?.Status == "completed";
+        }, TimeSpan.FromSeconds(180), $"the job did not end\n{fleet.Output}");
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+        {
+            var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job);
+            Assert.Equal((planned, (string?)null), (row.CompletedSteps, row.FailureReason));
+            var checkpoint = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.TrainingJobId == job && c.Stage == "sft");
+            Assert.Equal(planned, checkpoint.Step);
+            // Every step's loss once, the steps the job went through again after the outage included.
+            Assert.Equal(Enumerable.Range(planned - SftSteps + 1, SftSteps), await db.TrainingMetrics.AsNoTracking()
+                .Where(m => m.TrainingJobId == job && m.Name == "sft/loss").OrderBy(m => m.Step).Select(m => m.Step).ToListAsync());
+        }
+        Assert.Contains("waits for blob storage", fleet.Output);
+        Assert.Contains("waits for PostgreSQL", fleet.Output);
+
+        // A job that cannot run (its start checkpoint does not exist) fails before it starts, and still leaves its row.
+        var doomed = Guid.NewGuid();
+        await SendAsync(Sft(doomed, "0123456789ab"));
+        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(doomed))?.Status == "failed", TimeSpan.FromSeconds(60),
+            $"the doomed job left no failed row\n{fleet.Output}");
+        var failed = (await JobAsync(doomed))!;
+        Assert.Equal(("sft", "0123456789ab"), (failed.Stage, failed.StartCheckpoint));
+        Assert.Contains("0123456789ab", failed.FailureReason);
+    }
+
+    private TrainStage Sft(Guid job, string start) => new(job, Guid.NewGuid(), null, TrainingStage.Sft, start, null, JsonSerializer.Serialize(
+        new SupervisedStageSettings("outage-ds", "sft", Options: new ExperimentOptions
+        {
+            Model = TinyModel.Config,
+            Focus = new TrainerConfig { Steps = 2, BatchSize = 2, LogEvery = 1 },
+            Sft = new TrainerConfig { Steps = SftSteps, BatchSize = 2, LogEvery = 1, CheckpointEvery = 25 },
+        }), JsonSerializerOptions.Web));
+
+    private async Task SendAsync(TrainStage stage)
+    {
+        var builder = TestStack.ServiceHost("outage-test");
+        builder.AddVisRLMessaging();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var endpoint = await host.Services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{_prefix}trainer-train-stage"));
+        await endpoint.Send(stage);
+        await host.StopAsync();
+    }
+
+    private async Task<VisRL.Platform.Persistence.Entities.TrainingJob?> JobAsync(Guid job)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        return await db.TrainingJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == job);
+    }
+}
