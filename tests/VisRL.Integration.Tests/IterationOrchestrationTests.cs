@@ -99,13 +99,15 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private IHost StartHost()
+    /// <param name="databasePort">Another way to PostgreSQL (a relay the test cuts), with EF's own retries off.</param>
+    private IHost StartHost(int? databasePort = null)
     {
         // A service name of its own per test run, so no queue is shared with another run.
         var builder = TestStack.ServiceHost($"orch-test-{Guid.NewGuid().ToString()[..8]}", new Dictionary<string, string?>
         {
             ["Messaging:RetryInitialIntervalMs"] = "50",
-            ["Database:ConnectionString"] = _database.ConnectionString,
+            ["Database:ConnectionString"] = databasePort is { } port ? _database.ConnectionString.Replace($"Port={TestStack.PostgresPort}", $"Port={port}") : _database.ConnectionString,
+            ["Database:MaxRetryCount"] = databasePort is null ? "5" : "0",
             ["Log:JsonFile"] = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log"),
         });
         builder.AddVisRLPersistence();
@@ -379,6 +381,36 @@ public class IterationOrchestrationTests : IAsyncLifetime
             Assert.NotNull(iteration.PairSetId);
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             Assert.Equal("train-answer", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnIterationStartedWhileItsDatabaseIsOutOfReachWaitsTheOutageOutAndEndsAsUsual()
+    {
+        var iterationId = Guid.NewGuid();
+        using var postgres = new TcpRelay(TestStack.PostgresPort);
+        using var host = StartHost(postgres.Port);
+        await host.StartAsync();
+        try
+        {
+            postgres.Cut();
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            await Task.Delay(TimeSpan.FromSeconds(4)); // past the quick retries (50, 100, 200 ms), which would have sent it to the error queue
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                Assert.False(await db.Iterations.AnyAsync(i => i.Id == iterationId), "the saga wrote while its database was out of reach");
+            postgres.Restore();
+
+            await WaitForStateAsync(iterationId, "Paired");
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+                Assert.NotEmpty(batches);
+                Assert.All(batches, b => Assert.Equal(("done", 1), (b.Status, b.Attempts))); // each sent once: the outage cost no attempt
+            }
         }
         finally
         {

@@ -30,8 +30,8 @@ public sealed class MessagingOptions
     [Range(1, 600_000)] public int RetryMaxIntervalMs { get; set; } = 5_000;
 
     /// <summary>
-    /// How long long-running work (a training job, an evaluation) waits for a server that went out of
-    /// reach before it gives up; it goes on from its last checkpoint when the server is back.
+    /// How long a consume waits for PostgreSQL or blob storage to come back (trying again after each
+    /// pause) before it gives up; a training job goes on from its last checkpoint when they are back.
     /// </summary>
     [Range(0, 86_400)] public int OutagePatienceSeconds { get; set; } = 600;
 

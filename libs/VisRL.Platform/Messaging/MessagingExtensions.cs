@@ -12,7 +12,9 @@ public static class MessagingExtensions
     /// MassTransit over RabbitMQ (in-memory when Messaging:Transport is InMemory, for unit tests).
     /// Queues are named "{service}-{consumer}", so replicas of one service compete for work while
     /// different services each get their own copy of an event. Failed consumes are retried with
-    /// exponential back-off, then moved to the queue's _error queue, which is kept.
+    /// exponential back-off, then moved to the queue's _error queue, which is kept; a consume that
+    /// failed because PostgreSQL or blob storage is out of reach is tried again until they are back
+    /// (up to Messaging:OutagePatienceSeconds).
     /// </summary>
     public static IHostApplicationBuilder AddVisRLMessaging(this IHostApplicationBuilder builder,
         Action<IBusRegistrationConfigurator>? addConsumers = null)
@@ -76,8 +78,17 @@ public static class MessagingExtensions
     {
         cfg.ConcurrentMessageLimit = messaging.ConcurrentMessageLimit;
         cfg.UseConsumeFilter(typeof(WorkLogContextFilter<>), context);
+        // An outage of PostgreSQL or blob storage is waited out, with the consume tried again after each
+        // pause up to Messaging:OutagePatienceSeconds (the outer filter); any other failure gets the few quick
+        // retries of the inner one, then the _error queue. Either way the message is not lost.
         cfg.UseMessageRetry(retry =>
         {
+            retry.Intervals([.. Outages.Pauses(TimeSpan.FromSeconds(messaging.OutagePatienceSeconds))]);
+            retry.Handle<Exception>(e => Outages.Reason(e) is not null);
+        });
+        cfg.UseMessageRetry(retry =>
+        {
+            retry.Ignore<Exception>(e => Outages.Reason(e) is not null);
             retry.Exponential(messaging.RetryLimit,
                 TimeSpan.FromMilliseconds(messaging.RetryInitialIntervalMs),
                 TimeSpan.FromMilliseconds(messaging.RetryMaxIntervalMs),

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Azure;
 using Npgsql;
 using VisRL.Platform.Hosting;
@@ -7,7 +6,7 @@ using VisRL.Platform.Hosting;
 namespace VisRL.Platform.Messaging;
 
 /// <summary>
-/// Tells a server being out of reach (PostgreSQL, blob storage, the network) from a failure of the
+/// Tells a server of the stack being out of reach (PostgreSQL, blob storage) from a failure of the
 /// work itself, and lets long work wait an outage out: a Trainer job that loses its database for a
 /// minute goes on from its last checkpoint when it is back, instead of failing for good.
 /// </summary>
@@ -37,27 +36,36 @@ public static class Outages
                     return $"blob storage: {FirstLine(e.Message)}";
                 case DependencyUnavailableException:
                     return e.Message;
-                case SocketException or TimeoutException:
-                    return $"network: {FirstLine(e.Message)}";
-                case HttpRequestException http when http.StatusCode is null or >= System.Net.HttpStatusCode.InternalServerError:
-                    return $"network: {FirstLine(e.Message)}";
+                // A model endpoint's network errors are not here: the HTTP backends judge those (EndpointDown).
             }
         }
         return null;
     }
 
+    /// <summary>The pauses between tries while an outage lasts: 1 s, doubling up to 30 s, as many as fit in <paramref name="patience"/>.</summary>
+    public static IEnumerable<TimeSpan> Pauses(TimeSpan patience, TimeSpan? firstPause = null)
+    {
+        var (pause, total) = (firstPause ?? TimeSpan.FromSeconds(1), TimeSpan.Zero);
+        while (total + pause <= patience)
+        {
+            yield return pause;
+            total += pause;
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/> until it succeeds or fails for a reason other than an outage.
-    /// After an outage it pauses (1 s, doubling up to 30 s; <paramref name="onPause"/> hears of each
-    /// pause) and runs the work again, which must therefore be resumable. An outage that lasts longer
-    /// than <paramref name="patience"/> ends it with an <see cref="OutageOutlastedException"/>. Work that
-    /// ran for longer than the longest pause before it failed again has met a new outage.
+    /// After an outage it pauses (<see cref="Pauses"/>; <paramref name="onPause"/> hears of each) and
+    /// runs the work again, which must therefore be resumable. An outage that outlasts the pauses ends
+    /// it with an <see cref="OutageOutlastedException"/>. Work that ran for longer than the longest
+    /// pause before it failed again has met a new outage, with all the pauses again.
     /// </summary>
     public static async Task<T> WaitOutAsync<T>(Func<CancellationToken, Task<T>> work, TimeSpan patience,
         Func<string, TimeSpan, Task> onPause, CancellationToken cancellationToken, TimeSpan? firstPause = null)
     {
         Stopwatch? outage = null;
-        var pause = firstPause ?? TimeSpan.FromSeconds(1);
+        IEnumerator<TimeSpan>? pauses = null;
         while (true)
         {
             var attempt = Stopwatch.StartNew();
@@ -67,17 +75,13 @@ public static class Outages
             }
             catch (Exception e) when (e is not OperationCanceledException && Reason(e) is { } reason)
             {
-                if (outage is null || attempt.Elapsed > LongestPause)
-                {
-                    outage = Stopwatch.StartNew();
-                    pause = firstPause ?? TimeSpan.FromSeconds(1);
-                }
-                if (outage.Elapsed + pause > patience)
-                    throw new OutageOutlastedException($"{reason} (still out of reach after {outage.Elapsed.TotalSeconds:0} s, " +
+                if (pauses is null || attempt.Elapsed > LongestPause)
+                    (outage, pauses) = (Stopwatch.StartNew(), Pauses(patience, firstPause).GetEnumerator());
+                if (!pauses.MoveNext())
+                    throw new OutageOutlastedException($"{reason} (still out of reach after {outage!.Elapsed.TotalSeconds:0} s, " +
                         $"longer than Messaging:OutagePatienceSeconds = {patience.TotalSeconds:0})", e);
-                await onPause(reason, pause);
-                await Task.Delay(pause, cancellationToken);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+                await onPause(reason, pauses.Current);
+                await Task.Delay(pauses.Current, cancellationToken);
             }
         }
     }
