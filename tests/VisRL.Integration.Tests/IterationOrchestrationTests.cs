@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator;
 using VisRL.Orchestrator.Rounds;
@@ -29,12 +30,15 @@ public class IterationOrchestrationTests : IAsyncLifetime
     /// <summary>What the stand-ins do with one batch: (ordinal, attempt) → behaviour.</summary>
     private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal, int Attempt), string> Script = new();
     private static readonly ConcurrentBag<IterationFailed> FailedEvents = [];
+    /// <summary>How often each (batch, attempt) reached the stand-in Sampler.</summary>
+    private static readonly ConcurrentDictionary<(Guid Iteration, Guid Batch, int Attempt), int> SampleCommands = new();
 
     public sealed class StandInSampler(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<SampleBatch>
     {
         public async Task Consume(ConsumeContext<SampleBatch> context)
         {
             var m = context.Message;
+            SampleCommands.AddOrUpdate((m.IterationId, m.BatchId, m.Attempt), 1, (_, n) => n + 1);
             await using (var db = await contexts.CreateDbContextAsync()) await db.MarkBatchStartedAsync(m.BatchId, default); // as the Sampler does
             await (Script.GetValueOrDefault((m.IterationId, m.Ordinal, m.Attempt)) switch
             {
@@ -99,15 +103,16 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <param name="databasePort">Another way to PostgreSQL (a relay the test cuts), with EF's own retries off.</param>
-    private IHost StartHost(int? databasePort = null)
+    /// <param name="databasePort">Another way to PostgreSQL (a relay the test cuts).</param>
+    /// <param name="efRetries">Database:MaxRetryCount (the services' default is 5).</param>
+    private IHost StartHost(int? databasePort = null, int efRetries = 5)
     {
         // A service name of its own per test run, so no queue is shared with another run.
         var builder = TestStack.ServiceHost($"orch-test-{Guid.NewGuid().ToString()[..8]}", new Dictionary<string, string?>
         {
             ["Messaging:RetryInitialIntervalMs"] = "50",
             ["Database:ConnectionString"] = databasePort is { } port ? _database.ConnectionString.Replace($"Port={TestStack.PostgresPort}", $"Port={port}") : _database.ConnectionString,
-            ["Database:MaxRetryCount"] = databasePort is null ? "5" : "0",
+            ["Database:MaxRetryCount"] = efRetries.ToString(),
             ["Log:JsonFile"] = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log"),
         });
         builder.AddVisRLPersistence();
@@ -393,7 +398,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         using var postgres = new TcpRelay(TestStack.PostgresPort);
-        using var host = StartHost(postgres.Port);
+        using var host = StartHost(postgres.Port, efRetries: 0); // an outage reaches MassTransit's retry at once
         await host.StartAsync();
         try
         {
@@ -411,6 +416,46 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 Assert.NotEmpty(batches);
                 Assert.All(batches, b => Assert.Equal(("done", 1), (b.Status, b.Attempts))); // each sent once: the outage cost no attempt
             }
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ASagaTransactionThatLosesItsConnectionIsTriedAgainWithAFreshOutbox_SoEachCommandLeavesOnce()
+    {
+        var iterationId = Guid.NewGuid();
+        using var postgres = new TcpRelay(TestStack.PostgresPort);
+        using var host = StartHost(postgres.Port); // EF's retries on, as in the services
+        await host.StartAsync();
+        try
+        {
+            // Hold the saga at its last write: it has planned the batches and buffered their SampleBatch commands,
+            // and waits to insert the iteration's row. Then its connection breaks.
+            await using var blocker = new NpgsqlConnection(_database.ConnectionString);
+            await blocker.OpenAsync();
+            var hold = await blocker.BeginTransactionAsync();
+            await new NpgsqlCommand("LOCK TABLE iterations IN SHARE MODE", blocker, hold).ExecuteNonQueryAsync();
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            // Asked on a connection of its own: a transaction sees pg_stat_activity as it was at its first look.
+            await using var watcher = new NpgsqlConnection(_database.ConnectionString);
+            await watcher.OpenAsync();
+            var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", watcher);
+            for (var i = 0; i < 100 && (long)(await waiting.ExecuteScalarAsync())! == 0; i++) await Task.Delay(100);
+            Assert.True((long)(await waiting.ExecuteScalarAsync())! > 0, "the saga never waited for the iteration's row: the test proves nothing");
+            postgres.Cut();
+            postgres.Restore();
+            await hold.RollbackAsync();
+
+            await WaitForStateAsync(iterationId, "Paired");
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId && b.Stage == BatchStages.Sample).Select(b => b.Id).ToListAsync();
+            Assert.NotEmpty(batches);
+            // Each batch's command left once, and no other: the broken try's commands were dropped with it.
+            Assert.Equal(batches.Select(b => (b, 1, 1)).Order(), SampleCommands.Where(c => c.Key.Iteration == iterationId)
+                .Select(c => (c.Key.Batch, c.Key.Attempt, c.Value)).Order());
         }
         finally
         {

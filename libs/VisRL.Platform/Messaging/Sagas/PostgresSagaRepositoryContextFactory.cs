@@ -1,6 +1,7 @@
 using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
 
 namespace VisRL.Platform.Messaging.Sagas;
@@ -12,22 +13,21 @@ namespace VisRL.Platform.Messaging.Sagas;
 /// and the state survives any restart. Publish from sagas through the in-memory outbox, so that
 /// nothing leaves before the transaction commits.
 /// </summary>
-public sealed class PostgresSagaRepositoryContextFactory<TSaga>(IDbContextFactory<VisRLDbContext> contexts)
+public sealed class PostgresSagaRepositoryContextFactory<TSaga>(DatabaseOptions database)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISaga
 {
+    // EF's retries are off here: EF would replay a failed transaction in place, under the same outbox, which
+    // would then publish the failed try's commands too. A failure goes to MassTransit's retry instead, which
+    // replays the whole message with a fresh outbox (and waits out an outage of the database).
+    private readonly DatabaseOptions _withoutRetries = new() { ConnectionString = database.ConnectionString, MaxRetryCount = 0 };
+
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next) where T : class
     {
-        await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
-        // With retry on transient failures, a transaction must run inside the execution strategy;
-        // a retry replays the whole message against freshly loaded state.
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
-            await next.Send(new PostgresSagaRepositoryContext<TSaga, T>(db, context));
-            await transaction.CommitAsync(context.CancellationToken);
-        });
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_withoutRetries);
+        await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
+        await next.Send(new PostgresSagaRepositoryContext<TSaga, T>(db, context));
+        await transaction.CommitAsync(context.CancellationToken);
     }
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
@@ -37,7 +37,7 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(IDbContextFactor
     public async Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
         where T : class
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_withoutRetries);
         return await asyncMethod(new PostgresLoadSagaContext<TSaga>(db, cancellationToken));
     }
 

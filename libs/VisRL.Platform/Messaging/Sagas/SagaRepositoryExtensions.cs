@@ -2,6 +2,8 @@ using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
 
 namespace VisRL.Platform.Messaging.Sagas;
@@ -14,7 +16,7 @@ public static class SagaRepositoryExtensions
         saga.Repository(repository =>
         {
             // MassTransit's DI saga repository resolves these per message (in the message's scope).
-            repository.AddSingleton(sp => new PostgresSagaRepositoryContextFactory<TSaga>(sp.GetRequiredService<IDbContextFactory<VisRLDbContext>>()));
+            repository.AddSingleton(sp => new PostgresSagaRepositoryContextFactory<TSaga>(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
             repository.AddSingleton<ISagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
             repository.AddSingleton<IQuerySagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
             repository.AddSingleton<ILoadSagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
