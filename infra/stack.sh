@@ -10,6 +10,8 @@
 #   VISRL_RABBITMQ_PORT    5672    VISRL_RABBITMQ_MGMT_PORT 15672
 #   VISRL_RABBITMQ_DIST_PORT 25672 VISRL_EPMD_PORT          4369
 #   VISRL_POSTGRES_PORT    5432    VISRL_AZURITE_PORT       10000
+#   VISRL_BROKER_FRESH     0       1: RabbitMQ starts with no queues (the test stacks: each test run
+#                                  leaves its own queues, and a broker recovering thousands boots slowly)
 # `up` twice is harmless; `down` stops every process by its PID file and leaves nothing listening.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -70,6 +72,7 @@ rabbit_up() {
   rabbit_env
   if pid_alive "$RABBITMQ_PID_FILE" && port_open "$rabbit_port"; then log "rabbitmq already up on :$rabbit_port"; return; fi
   port_open "$rabbit_port" && die "port $rabbit_port is taken by another process; set VISRL_RABBITMQ_PORT"
+  [ "${VISRL_BROKER_FRESH:-0}" = 1 ] && rm -rf "$dir/rabbitmq/mnesia"
   mkdir -p "$dir/rabbitmq/run" "$dir/rabbitmq/log" "$dir/rabbitmq/mnesia"
   # consumer_timeout: a delivery unacknowledged this long closes its channel and is redelivered. The
   # default (30 min) is shorter than a long TrainStage or Evaluate on the Trainer: 24 h, as compose.

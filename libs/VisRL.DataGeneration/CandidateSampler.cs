@@ -1,4 +1,5 @@
 using VisRL.Contracts.V1;
+using VisRL.Data;
 using VisRL.DataGeneration.Backends;
 using VisRL.Imaging.Geometry;
 using VisRL.Method.Diversity;

@@ -1,5 +1,6 @@
 using VisRL.Contracts.V1;
 using Microsoft.EntityFrameworkCore;
+using VisRL.Data;
 using VisRL.DataGeneration;
 using VisRL.DataGeneration.Backends.Http;
 using VisRL.Imaging.Geometry;

@@ -127,7 +127,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             // Each job's first start stored its precomputed reference once (a second store would break the unique
             // key and fail the job): the box terms of every pair, and in stage 2 the answer terms too. Stage 1's
             // are the start policy's log-probs, which its resumed half read back rather than computed again.
-            var (pairIds, pairs) = await PreferencePairs.LoadAsync(storage, one.PairSetId!.Value, CancellationToken.None);
+            var (pairIds, pairs, _) = await PreferencePairs.LoadAsync(storage, one.PairSetId!.Value, CancellationToken.None);
             var terms = await db.ReferenceLogProbs.AsNoTracking().GroupBy(r => new { r.TrainingJobId, r.Term })
                 .Select(g => new { g.Key.TrainingJobId, g.Key.Term, Count = g.Count() }).ToListAsync();
             Assert.Equal([("box/chosen", pairs.Count), ("box/rejected", pairs.Count)],

@@ -31,6 +31,7 @@ public sealed class TestStack : IAsyncLifetime
         ["VISRL_EPMD_PORT"] = (EpmdPort + offset).ToString(),
         ["VISRL_POSTGRES_PORT"] = (PostgresPort + offset).ToString(),
         ["VISRL_AZURITE_PORT"] = (AzuritePort + offset).ToString(),
+        ["VISRL_BROKER_FRESH"] = "1", // the queues of earlier test runs would only slow the broker's start
     };
 
     public MessagingOptions Messaging => new() { Port = RabbitPort, ManagementPort = ManagementPort };

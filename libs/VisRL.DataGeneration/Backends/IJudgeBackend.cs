@@ -1,3 +1,5 @@
+using VisRL.Data;
+
 namespace VisRL.DataGeneration.Backends;
 
 /// <summary>

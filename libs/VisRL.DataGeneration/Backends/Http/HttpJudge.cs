@@ -1,4 +1,5 @@
 using VisRL.Contracts.V1;
+using VisRL.Data;
 using VisRL.Method.Critique;
 
 namespace VisRL.DataGeneration.Backends.Http;

@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using VisRL.Data;
 using VisRL.Imaging;
 using VisRL.Platform.Blobs;
 using VisRL.Platform.Persistence.Entities;
 
-namespace VisRL.DataGeneration;
+namespace VisRL.Data;
 
 /// <summary>
 /// Items with their images, one at a time in spirit: a missing row, a missing or damaged blob, or an

@@ -1,6 +1,4 @@
-using VisRL.Data;
-
-namespace VisRL.DataGeneration;
+namespace VisRL.Data;
 
 /// <summary>An item that could not be loaded, and why (the decode error names the blob).</summary>
 public sealed record ItemLoadFailure(long ItemId, string Reason);

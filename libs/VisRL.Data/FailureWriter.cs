@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
-namespace VisRL.DataGeneration;
+namespace VisRL.Data;
 
 /// <summary>Records items a stage could not process in <c>work_failures</c>, once per (iteration, item, stage).</summary>
 public static class FailureWriter

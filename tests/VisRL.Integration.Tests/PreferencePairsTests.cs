@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using VisRL.Contracts.V1;
+using VisRL.Data;
+using VisRL.Data.Synthetic;
+using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+using VisRL.Platform.Training;
+using VisRL.Training;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>A DPO stage whose pair set holds an item with a damaged image trains on the other pairs, and records the item.</summary>
+[Collection(StackCollection.Name)]
+public class PreferencePairsTests(TestStack stack) : IAsyncLifetime
+{
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-pairs-{Guid.NewGuid():N}");
+    private DatabaseOptions _database = null!;
+    private DatasetStorage _storage = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestStack.CreateEmptyDatabaseAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        await db.Database.MigrateAsync();
+        _storage = DatasetStorage.Create(_database, stack.Blobs);
+    }
+
+    public Task DisposeAsync()
+    {
+        try { if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AnItemWhoseImageIsDamagedCostsOnlyItsPairs_AndIsRecorded_AndAPairSetWithNoneLeftFailsNamingTheReason()
+    {
+        var (iterationId, pairSetId, items) = await SeedPairSetAsync(itemCount: 3);
+        await _storage.Blobs.PutAsync(_storage.ImagesContainer, items[1].ImageBlobKey, "not a png"u8.ToArray(), "image/png");
+
+        var contexts = new VisRLDbContextFactory(_database);
+        var checkpoints = new CheckpointStore(contexts, _storage.Blobs, stack.Blobs.CheckpointsContainer);
+        var folder = Path.Combine(_scratch, "policy");
+        string policy;
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 3)) policy = ModelCheckpoint.Save(model, folder);
+        await checkpoints.PublishAsync(folder, policy, "sft", 0);
+        var job = Guid.NewGuid();
+        var trained = await new PreferenceTraining(_storage, checkpoints, new TrainingJournal(contexts)).RunAsync(new PreferenceRequest(job, null, iterationId,
+            TrainingStage.DpoBox, policy, pairSetId, new DpoSettings(Epochs: 1, BatchSize: 2), Path.Combine(_scratch, "work")));
+
+        Assert.Equal(1, trained.Step); // ⌈1 epoch × 2 pairs / batch 2⌉: the other two items' pairs
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var failure = await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == iterationId);
+        Assert.Equal((items[1].Id, WorkStages.Train), (failure.ItemId, failure.Stage));
+        Assert.Contains(items[1].ImageBlobKey, failure.Reason);
+        var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job);
+        using var config = JsonDocument.Parse(row.ConfigJson);
+        Assert.Equal(2, config.RootElement.GetProperty("pairs").GetInt32());
+        Assert.Equal(items[1].Id, Assert.Single(config.RootElement.GetProperty("skippedItems").EnumerateArray()).GetProperty("item").GetInt64());
+
+        foreach (var item in items)
+            await _storage.Blobs.PutAsync(_storage.ImagesContainer, item.ImageBlobKey, "not a png"u8.ToArray(), "image/png");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PreferencePairs.LoadAsync(_storage, pairSetId, CancellationToken.None));
+        Assert.Contains($"pair set {pairSetId}: no image of its 3 pairs' items can be loaded", error.Message);
+        Assert.Equal(3, await db.WorkFailures.CountAsync(f => f.IterationId == iterationId && f.Stage == WorkStages.Train));
+    }
+
+    /// <summary>Stored synthetic items, each with one pair: a winner box and a far loser box, both parsed.</summary>
+    private async Task<(Guid Iteration, Guid PairSet, IReadOnlyList<Item> Items)> SeedPairSetAsync(int itemCount)
+    {
+        var name = $"pairs-{Guid.NewGuid():N}"[..20];
+        await new SyntheticDatasetWriter(_storage).WriteAsync(name, "rl", itemCount, SyntheticSplitSpec.Create(41, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        var items = await db.Items.AsNoTracking().Where(i => i.Split == "rl").OrderBy(i => i.Ordinal).ToListAsync();
+        var now = DateTimeOffset.UtcNow;
+        var run = new Run { Id = Guid.NewGuid(), Name = "r", Status = "running", CreatedAt = now, UpdatedAt = now };
+        var iteration = new Iteration { Id = Guid.NewGuid(), RunId = run.Id, Number = 1, DatasetId = items[0].DatasetId, PolicyCheckpoint = "p",
+            JudgeCheckpoint = "j", JudgeId = "j", State = "TrainingBox", CreatedAt = now, UpdatedAt = now };
+        var pairSet = new PairSet { Id = Guid.NewGuid(), IterationId = iteration.Id, ItemCount = itemCount, PairCount = itemCount, CreatedAt = now };
+        db.AddRange(run, iteration, pairSet);
+        var candidates = items.SelectMany(item => new[]
+        {
+            new Candidate { IterationId = iteration.Id, ItemId = item.Id, Attempt = 0, Kind = "own", BoxText = "[0.2, 0.2, 0.5, 0.5]",
+                X1 = .2f, Y1 = .2f, X2 = .5f, Y2 = .5f, Answer = item.StandardAnswer, CreatedAt = now },
+            new Candidate { IterationId = iteration.Id, ItemId = item.Id, Attempt = 0, Kind = "diverse", BoxText = "[0.6, 0.6, 0.9, 0.9]",
+                X1 = .6f, Y1 = .6f, X2 = .9f, Y2 = .9f, Answer = "no", CreatedAt = now },
+        }).ToList();
+        db.Candidates.AddRange(candidates);
+        await db.SaveChangesAsync();
+        db.Pairs.AddRange(items.Select((item, i) => new Pair { PairSetId = pairSet.Id, ItemId = item.Id, ChosenCandidateId = candidates[2 * i].Id, RejectedCandidateId = candidates[2 * i + 1].Id }));
+        await db.SaveChangesAsync();
+        return (iteration.Id, pairSet.Id, items);
+    }
+}
