@@ -25,6 +25,10 @@ epmd_port="${VISRL_EPMD_PORT:-4369}"
 pg_port="${VISRL_POSTGRES_PORT:-5432}"
 azurite_port="${VISRL_AZURITE_PORT:-10000}"
 
+# Every replica keeps its own pool of connections (and a test run one per test database): 100, the
+# default, ran out in the integration tests.
+pg_max_connections=300
+
 # Local development credentials: the only defaults in the project (loopback-only servers).
 pg_user=visrl; pg_password=visrl; pg_db=visrl
 azurite_account=devstoreaccount1
@@ -127,7 +131,7 @@ pg_up() {
     rm -f "$pw"
   fi
   runuser -u postgres -- "$bin/pg_ctl" -D "$data" -w -t 60 -l "$dir/postgres/server.log" \
-    -o "-k $dir/postgres/run -p $pg_port -c listen_addresses=127.0.0.1" start >/dev/null 9>&- \
+    -o "-k $dir/postgres/run -p $pg_port -c listen_addresses=127.0.0.1 -c max_connections=$pg_max_connections" start >/dev/null 9>&- \
     || die "postgres did not start (see $dir/postgres/server.log)"
   # The application role may create and drop databases (tests make throwaway ones).
   PGPASSWORD=postgres psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<SQL >/dev/null
