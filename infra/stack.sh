@@ -12,7 +12,8 @@
 #   VISRL_POSTGRES_PORT    5432    VISRL_AZURITE_PORT       10000
 #   VISRL_BROKER_FRESH     0       1: RabbitMQ starts with no queues (the test stacks: each test run
 #                                  leaves its own queues, and a broker recovering thousands boots slowly)
-# `up` twice is harmless; `down` stops every process by its PID file and leaves nothing listening.
+# `up` twice is harmless; `down` stops every process by its PID file and leaves nothing listening (a
+# server that will not stop fails `down`, naming it, after the others have stopped).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -205,12 +206,23 @@ status() {
   return $ok
 }
 
+# Every server is stopped, side by side, even when another one will not stop; those that would not
+# are named, and the exit is non-zero.
+stack_down() {
+  local server pids=() failed=()
+  for server in rabbit azurite pg; do ( "${server}_down" ) & pids+=($!); done
+  local names=(rabbitmq azurite postgres) i
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=("${names[$i]}"); done
+  [ ${#failed[@]} -eq 0 ] || die "not stopped: ${failed[*]}"
+  log "down"
+}
+
 # Servers are started with fd 9 closed so that they do not inherit (and keep) the lock.
 with_lock() { mkdir -p "$dir"; exec 9>"$dir/.lock"; flock -w 300 9 || die "another stack command holds $dir/.lock"; }
 
 case "${1:-}" in
   up)     with_lock; pg_up; azurite_up; rabbit_up; stack_env > "$dir/stack.env"; log "ready ($dir/stack.env)" ;;
-  down)   with_lock; rabbit_down; azurite_down; pg_down; log "down" ;;
+  down)   with_lock; stack_down ;;
   status) status ;;
   env)    stack_env ;;
   *)      echo "usage: infra/stack.sh up|down|status|env" >&2; exit 2 ;;

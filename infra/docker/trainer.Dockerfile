@@ -1,5 +1,5 @@
 # The Trainer on CUDA: a CUDA build of libtorch (from PyTorch's wheel) behind the same native shim,
-# selected at build time with LIBTORCH_DIR. Run with a GPU reservation (see docker-compose.yml).
+# selected at build time with LIBTORCH_DIR. docker-compose.gpu.yml runs it with a GPU reserved.
 ARG CUDA_TAG=12.4.1-cudnn-devel-ubuntu22.04
 ARG CUDA_RUNTIME_TAG=12.4.1-cudnn-runtime-ubuntu22.04
 ARG TORCH_VERSION=2.4.1

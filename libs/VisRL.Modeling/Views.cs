@@ -12,7 +12,8 @@ public static class Views
     /// <summary>
     /// The crop of <paramref name="box"/> with Imaging's reference semantics (<see cref="Crop.Normalized"/>),
     /// from the full-resolution scene, resized to the input. A box whose crop is empty (zero area,
-    /// outside the image) is widened to at least 8 px around its center, so every box yields a view.
+    /// outside the image) is widened to 8 px around its center (the whole side of a scene narrower than
+    /// that), so every box of every scene yields a view.
     /// </summary>
     public static RgbImage Crop(RgbImage scene, Box box, int size)
     {
@@ -22,8 +23,9 @@ public static class Views
             const int min = 8;
             var b = box.Clamp();
             int cx = (int)(b.CenterX * scene.Width), cy = (int)(b.CenterY * scene.Height);
-            int x = Math.Clamp(cx - min / 2, 0, scene.Width - min), y = Math.Clamp(cy - min / 2, 0, scene.Height - min);
-            crop = VisRL.Imaging.Geometry.Crop.Pixels(scene, new PixelRect(x, y, min, min));
+            int width = Math.Min(min, scene.Width), height = Math.Min(min, scene.Height);
+            int x = Math.Clamp(cx - width / 2, 0, scene.Width - width), y = Math.Clamp(cy - height / 2, 0, scene.Height - height);
+            crop = VisRL.Imaging.Geometry.Crop.Pixels(scene, new PixelRect(x, y, width, height));
         }
         return Fit(crop, size);
     }

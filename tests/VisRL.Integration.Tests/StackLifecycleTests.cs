@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 
 namespace VisRL.Integration.Tests;
@@ -65,6 +66,38 @@ public class StackLifecycleTests(TestStack stack)
         catch (SocketException)
         {
             return false;
+        }
+    }
+}
+
+/// <summary>infra/stack.sh down with servers that will not stop; no stack runs for it.</summary>
+public class StackDownTests
+{
+    /// <summary>
+    /// A server that will not stop (here: a stranger holding its port) fails `down` by name, and the
+    /// servers after it in the list are still stopped: each port is waited on, and both failures named.
+    /// </summary>
+    [Fact]
+    public async Task DownStopsEveryServerAndNamesEachThatWouldNot()
+    {
+        var variables = TestStack.StackVariables("stubborn", 20); // nothing of this stack runs
+        int rabbitPort = int.Parse(variables["VISRL_RABBITMQ_PORT"]), postgresPort = int.Parse(variables["VISRL_POSTGRES_PORT"]);
+        var strangers = new[] { rabbitPort, postgresPort }.Select(port => new TcpListener(IPAddress.Loopback, port)).ToList();
+        strangers.ForEach(s => s.Start());
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var down = await TestStack.RunScriptAsync("infra/stack.sh", ["down"], variables, TimeSpan.FromMinutes(2));
+            Assert.NotEqual(0, down.ExitCode);
+            Assert.Contains($"rabbitmq still listens on 127.0.0.1:{rabbitPort}", down.Output);
+            Assert.Contains($"postgres still listens on 127.0.0.1:{postgresPort}", down.Output);
+            Assert.Contains("not stopped: rabbitmq postgres", down.Output);
+            // Side by side: both 20 s waits together, not one after the other.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(35), $"down took {clock.Elapsed}");
+        }
+        finally
+        {
+            strangers.ForEach(s => s.Stop());
         }
     }
 }

@@ -3,14 +3,15 @@ using System.Text.RegularExpressions;
 
 namespace VisRL.Platform.Tests;
 
-/// <summary>docker-compose.yml is checked by Debian's docker-compose 1.29.2 (infra/validate-compose.sh).</summary>
+/// <summary>docker-compose.yml, alone and with the GPU overlay, is checked by Debian's docker-compose 1.29.2 (infra/validate-compose.sh).</summary>
 public class ComposeFileTests
 {
     private static readonly string ComposeFile = Path.Combine(RepositoryPaths.Root, "docker-compose.yml");
+    private static readonly string GpuOverlay = Path.Combine(RepositoryPaths.Root, "docker-compose.gpu.yml");
 
-    private static (int ExitCode, string Output) Validate(string file)
+    private static (int ExitCode, string Output) Validate(params string[] files)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.Root, "infra", "validate-compose.sh"), file])
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.Root, "infra", "validate-compose.sh"), .. files])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
@@ -26,6 +27,44 @@ public class ComposeFileTests
     {
         var (exitCode, output) = Validate(ComposeFile);
         Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
+    public void TheGpuOverlayIsValidOverTheComposeFile()
+    {
+        var (exitCode, output) = Validate(ComposeFile, GpuOverlay);
+        Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
+    public void AnInvalidOverlayIsRejectedWithItsReason()
+    {
+        var broken = Path.Combine(Path.GetTempPath(), $"compose-gpu-{Guid.NewGuid():N}.yml");
+        File.WriteAllText(broken, File.ReadAllText(GpuOverlay).Replace("capabilities: [gpu]", "capabilities: gpu"));
+        try
+        {
+            var (exitCode, output) = Validate(ComposeFile, broken);
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("capabilities contains an invalid type", output);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    /// <summary>The base file runs on any Docker host; only the overlay asks for a GPU and the CUDA image.</summary>
+    [Fact]
+    public void OnlyTheGpuOverlayReservesAGpu()
+    {
+        var text = File.ReadAllText(ComposeFile);
+        Assert.DoesNotContain("driver: nvidia", text);
+        Assert.DoesNotContain("trainer.Dockerfile", text);
+        Assert.Matches(@"(?m)^\s+VISRL__TORCH__DEVICE: cpu$", text);
+        var overlay = File.ReadAllText(GpuOverlay);
+        Assert.Contains("capabilities: [gpu]", overlay);
+        Assert.Contains("dockerfile: infra/docker/trainer.Dockerfile", overlay);
+        Assert.Matches(@"(?m)^\s+VISRL__TORCH__DEVICE: cuda:0$", overlay);
     }
 
     [Theory]
@@ -54,15 +93,15 @@ public class ComposeFileTests
     public void EveryServiceHasAnImageAndEveryDockerfileExists()
     {
         var text = File.ReadAllText(ComposeFile);
+        var everyFile = text + File.ReadAllText(GpuOverlay);
         foreach (var service in Directory.GetDirectories(Path.Combine(RepositoryPaths.Root, "services"))
                      .Select(Path.GetFileName).Where(n => n != "VisRL.Cli"))
         {
             var name = service!["VisRL.".Length..].ToLowerInvariant();
             Assert.Matches(new Regex($"^  {name}:$", RegexOptions.Multiline), text);
         }
-        foreach (Match m in Regex.Matches(text, @"dockerfile: (\S+?)[,} ]"))
+        foreach (Match m in Regex.Matches(everyFile, @"dockerfile: (\S+?)[,} ]"))
             Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, m.Groups[1].Value)), $"missing {m.Groups[1].Value}");
-        Assert.Contains("capabilities: [gpu]", text);
     }
 }
 
