@@ -229,7 +229,6 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         try { config = RoundConfig.Parse(start.ConfigJson); }
         catch (ArgumentException e) { throw new RoundRejectedException(e.Message); }
         iteration.ConfigJson = config.ToJson(); // the full configuration, defaults included
-        iteration.JudgeId = JudgeIds.Of(config.Judge, start.JudgeCheckpoint);
     }
 
     private static void Touch(Iteration iteration) => iteration.UpdatedAt = DateTimeOffset.UtcNow;

@@ -98,8 +98,15 @@ public class IterationOrchestrationTests : IAsyncLifetime
         db.Datasets.Add(dataset);
         for (var i = 0; i < 25; i++)
             db.Items.Add(new Item { DatasetId = dataset.Id, Split = "rl", Ordinal = i, ImageBlobKey = $"k/{i}.png", Question = "q?", StandardAnswer = "A" });
+        // The rows a round's checkpoints resolve to (the stand-ins never load them).
+        db.Checkpoints.Add(new Checkpoint { Id = JudgeCheckpointId, ContentHash = JudgeHash, BlobKey = $"{JudgeHash}/", Stage = "base", CreatedAt = DateTimeOffset.UtcNow });
+        db.Checkpoints.Add(new Checkpoint { Id = Guid.NewGuid(), ContentHash = PolicyHash, BlobKey = $"{PolicyHash}/", Stage = "sft", CreatedAt = DateTimeOffset.UtcNow });
         await db.SaveChangesAsync();
     }
+
+    private const string PolicyHash = "a1a1a1a1" + "00000000000000000000000000000000000000000000000000000001";
+    private const string JudgeHash = "c3c3c3c3" + "00000000000000000000000000000000000000000000000000000002";
+    private static readonly Guid JudgeCheckpointId = Guid.NewGuid();
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -143,7 +150,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
     }
 
     private static StartIteration Start(Guid iterationId, string dataset, string config) =>
-        new(Guid.NewGuid(), iterationId, 1, dataset, "policy-hash", "judge-hash", 20, config);
+        new(Guid.NewGuid(), iterationId, 1, dataset, PolicyHash, JudgeHash, 20, config);
 
     [Fact]
     public async Task ARoundFansOutRetriesAFailedBatchAndReachesPairs()
@@ -304,6 +311,59 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await Task.Delay(100);
         }
         throw new TimeoutException($"{stage} batch {ordinal} of iteration {iterationId} did not become {status}");
+    }
+
+    /// <summary>
+    /// A message may name its checkpoints by hash prefix or id: the round pins them to their content hashes,
+    /// so the batches carry the hash and the judge id is the hash the Critic stores its scores under.
+    /// </summary>
+    [Fact]
+    public async Task CheckpointsNamedByPrefixOrIdArePinnedToTheirContentHashes()
+    {
+        var iterationId = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1}") with
+            {
+                PolicyCheckpoint = PolicyHash[..8].ToUpperInvariant(), JudgeCheckpoint = JudgeCheckpointId.ToString(),
+            };
+            await host.Services.GetRequiredService<IBus>().Publish(start);
+            var iteration = await WaitForStateAsync(iterationId, "Paired");
+            Assert.Equal((PolicyHash, JudgeHash, JudgeHash), (iteration.PolicyCheckpoint, iteration.JudgeCheckpoint, iteration.JudgeId));
+            var batches = SampleCommands.Keys.Where(k => k.Iteration == iterationId).ToList();
+            Assert.Equal(2, batches.Count);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("policy", "deadbeefdeadbeef", "policy checkpoint: no checkpoint matches 'deadbeefdeadbeef'")]
+    [InlineData("judge", "c3c3", "judge checkpoint: checkpoint 'c3c3': give a content hash (8+ characters) or an id")]
+    public async Task AnUnknownCheckpointFailsTheRoundBeforeAnythingIsSampled(string role, string reference, string reason)
+    {
+        var iterationId = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var start = Start(iterationId, "round-ds", "{}");
+            start = role == "policy" ? start with { PolicyCheckpoint = reference } : start with { JudgeCheckpoint = reference };
+            await host.Services.GetRequiredService<IBus>().Publish(start);
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Equal(reason, iteration.FailureReason);
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            Assert.False(await db.Batches.AnyAsync(b => b.IterationId == iterationId));
+            Assert.DoesNotContain(SampleCommands.Keys, k => k.Iteration == iterationId);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     [Fact]

@@ -14,7 +14,11 @@ public sealed record StartRun(
     Guid? IWorkMessage.IterationId => null;
 }
 
-/// <summary>Command: start one iteration (round) sampling from <paramref name="PolicyCheckpoint"/>.</summary>
+/// <summary>
+/// Command: start one iteration (round) sampling from <paramref name="PolicyCheckpoint"/>. Either
+/// checkpoint may be named by content hash, unique hash prefix (8+ characters) or checkpoint id; the
+/// Orchestrator pins both to their content hashes (ignored where the round config's endpoint is http).
+/// </summary>
 public sealed record StartIteration(
     Guid RunId,
     Guid IterationId,

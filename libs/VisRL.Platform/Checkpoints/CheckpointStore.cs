@@ -46,6 +46,14 @@ public sealed class CheckpointStore(IDbContextFactory<VisRLDbContext> contexts, 
     public async Task<CheckpointRef> ResolveAsync(string reference, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await ResolveAsync(db, reference, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ResolveAsync(string, CancellationToken)"/>, in the caller's context (a saga's transaction).</summary>
+    /// <exception cref="KeyNotFoundException">No checkpoint matches.</exception>
+    /// <exception cref="ArgumentException">Too short to be a prefix, or ambiguous.</exception>
+    public static async Task<CheckpointRef> ResolveAsync(VisRLDbContext db, string reference, CancellationToken cancellationToken = default)
+    {
         var query = Guid.TryParse(reference, out var id)
             ? db.Checkpoints.Where(c => c.Id == id)
             : reference.Length >= 8 ? db.Checkpoints.Where(c => c.ContentHash.StartsWith(reference.ToLowerInvariant()))

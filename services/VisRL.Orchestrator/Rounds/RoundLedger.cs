@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
+using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
@@ -22,6 +23,9 @@ public sealed class RoundLedger(VisRLDbContext db)
         var query = db.Items.AsNoTracking().Where(i => i.DatasetId == dataset.Id && i.Split == config.Split).OrderBy(i => i.Ordinal).Select(i => i.Id);
         var itemIds = await (start.ItemLimit is { } limit ? query.Take(limit) : query).ToListAsync(cancellationToken);
         if (itemIds.Count == 0) throw new RoundRejectedException($"dataset '{start.Dataset}' has no items in split '{config.Split}'");
+        iteration.PolicyCheckpoint = await PinAsync("policy", config.Policy, start.PolicyCheckpoint, cancellationToken);
+        iteration.JudgeCheckpoint = await PinAsync("judge", config.Judge, start.JudgeCheckpoint, cancellationToken);
+        iteration.JudgeId = JudgeIds.Of(config.Judge, iteration.JudgeCheckpoint);
 
         iteration.DatasetId = dataset.Id;
         iteration.ItemCount = itemIds.Count;
@@ -29,6 +33,24 @@ public sealed class RoundLedger(VisRLDbContext db)
         iteration.BatchCount = batches.Count;
         db.Batches.AddRange(batches);
         return batches.Select(b => SampleCommand(iteration, b, config)).ToList();
+    }
+
+    /// <summary>
+    /// A local model's checkpoint as its content hash, whatever the message named it by (a hash prefix, an
+    /// id): every batch then loads the same checkpoint, and the round's judge id is the hash its scores are
+    /// stored under. A checkpoint that does not exist rejects the round before anything is sampled.
+    /// </summary>
+    private async Task<string> PinAsync(string role, ModelEndpoint? endpoint, string reference, CancellationToken cancellationToken)
+    {
+        if (endpoint?.IsHttp() == true) return reference; // the endpoint plays the role; the checkpoint is not used
+        try
+        {
+            return (await CheckpointStore.ResolveAsync(db, reference, cancellationToken)).ContentHash;
+        }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException)
+        {
+            throw new RoundRejectedException($"{role} checkpoint: {e.Message}");
+        }
     }
 
     /// <summary>
