@@ -26,10 +26,11 @@ public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal 
         var stage = TrainStageRunner.StageName(m.Stage);
         try
         {
-            var checkpoint = await Outages.WaitOutAsync(
+            var checkpoint = await journal.WaitOutOutagesAsync(m.JobId,
                 token => Task.Run(() => runner.RunAsync(m, metrics => Progress(context, metrics), token), token),
                 TimeSpan.FromSeconds(messaging.Value.OutagePatienceSeconds),
-                (reason, pause) => WaitingAsync(m, reason, pause),
+                (reason, pause) => logger.LogWarning("{Stage} job {JobId} waits for {Reason}; it goes on from its last checkpoint in {Pause} s",
+                    m.Stage, m.JobId, reason, pause.TotalSeconds),
                 context.CancellationToken);
             logger.LogInformation("{Stage} job {JobId}: checkpoint {Hash} at step {Step}", m.Stage, m.JobId, checkpoint.ContentHash[..12], checkpoint.Step);
             await context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, checkpoint.ContentHash, checkpoint.BlobPrefix, checkpoint.Step));
@@ -48,13 +49,6 @@ public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal 
             }
             await context.Publish(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, $"{m.Stage}: {e.Message}"));
         }
-    }
-
-    private async Task WaitingAsync(TrainStage m, string reason, TimeSpan pause)
-    {
-        logger.LogWarning("{Stage} job {JobId} waits for {Reason}; it goes on from its last checkpoint in {Pause} s", m.Stage, m.JobId, reason, pause.TotalSeconds);
-        try { await journal.MarkWaitingAsync(m.JobId, reason); }
-        catch (Exception e) when (Outages.Reason(e) is not null) { } // the database may be the server that is out of reach
     }
 
     // Progress is for watchers; a broker hiccup must not cost the job.

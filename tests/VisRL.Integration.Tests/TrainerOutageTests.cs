@@ -116,13 +116,49 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         Assert.Contains("0123456789ab", failed.FailureReason);
     }
 
-    private TrainStage Sft(Guid job, string start) => new(job, Guid.NewGuid(), null, TrainingStage.Sft, start, null, JsonSerializer.Serialize(
-        new SupervisedStageSettings("outage-ds", "sft", Options: new ExperimentOptions
+    /// <summary>`visrl train` runs a job in-process, and waits an outage out as the Trainer does.</summary>
+    [Fact]
+    public async Task VisrlTrainWaitsOutABlobStorageOutageAndEndsAtItsPlannedSteps()
+    {
+        using var azurite = new TcpRelay(TestStack.AzuritePort);
+        var config = Path.Combine(_scratch, "experiment.json");
+        Directory.CreateDirectory(_scratch);
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(Options(sftSteps: 20), JsonSerializerOptions.Web));
+        var environment = new Dictionary<string, string>
         {
-            Model = TinyModel.Config,
-            Focus = new TrainerConfig { Steps = 2, BatchSize = 2, LogEvery = 1 },
-            Sft = new TrainerConfig { Steps = SftSteps, BatchSize = 2, LogEvery = 1, CheckpointEvery = 25 },
-        }), JsonSerializerOptions.Web));
+            ["VISRL_STACK_DIR"] = Path.Combine(_scratch, "no-stack"), // the settings below are all there is
+            ["VISRL__DATABASE__CONNECTIONSTRING"] = _database.ConnectionString,
+            ["VISRL__BLOBS__CONNECTIONSTRING"] = stack.Blobs.ConnectionString.Replace($"127.0.0.1:{TestStack.AzuritePort}", $"127.0.0.1:{azurite.Port}"),
+        };
+        var job = Guid.NewGuid();
+        azurite.Cut();
+        using var cli = ChildProcess.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment,
+            "train", "sft", "--dataset", "outage-ds", "--from", _base[..12], "--config", config, "--job", job.ToString(), "--threads", "1"));
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            Assert.False(cli.Process.HasExited, $"visrl train ended while blob storage was out of reach:\n{cli.Output}");
+            return await JobAsync(job) is { Status: "waiting" } row && row.FailureReason!.StartsWith("blob storage: ");
+        }, TimeSpan.FromSeconds(60), $"the job did not wait for blob storage\n{cli.Output}");
+        azurite.Restore();
+
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120))) await cli.Process.WaitForExitAsync(timeout.Token);
+        cli.Process.WaitForExit(); // and its output read to the end
+        Assert.True(cli.Process.ExitCode == 0, cli.Output);
+        Assert.Contains($"sft job {job} waits for blob storage: ", cli.Output);
+        var done = (await JobAsync(job))!;
+        Assert.Equal(("completed", (string?)null), (done.Status, done.FailureReason));
+        Assert.Equal(done.PlannedSteps, done.CompletedSteps);
+    }
+
+    private static ExperimentOptions Options(int sftSteps) => new()
+    {
+        Model = TinyModel.Config,
+        Focus = new TrainerConfig { Steps = 2, BatchSize = 2, LogEvery = 1 },
+        Sft = new TrainerConfig { Steps = sftSteps, BatchSize = 2, LogEvery = 1, CheckpointEvery = 25 },
+    };
+
+    private TrainStage Sft(Guid job, string start) => new(job, Guid.NewGuid(), null, TrainingStage.Sft, start, null, JsonSerializer.Serialize(
+        new SupervisedStageSettings("outage-ds", "sft", Options: Options(SftSteps)), JsonSerializerOptions.Web));
 
     private async Task SendAsync(TrainStage stage)
     {

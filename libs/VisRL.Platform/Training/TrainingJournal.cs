@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
@@ -94,6 +95,20 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
         }
         return result;
     }
+
+    /// <summary>
+    /// Runs a resumable job and runs it again after each PostgreSQL or blob storage outage (<see cref="Outages.WaitOutAsync{T}"/>),
+    /// up to <paramref name="patience"/> per outage. While it waits its row says so, and <paramref name="onWait"/>
+    /// hears the reason and the pause (the Trainer logs them, `visrl train` shows them).
+    /// </summary>
+    public Task<T> WaitOutOutagesAsync<T>(Guid jobId, Func<CancellationToken, Task<T>> job, TimeSpan patience, Action<string, TimeSpan> onWait,
+        CancellationToken cancellationToken) =>
+        Outages.WaitOutAsync(job, patience, async (reason, pause) =>
+        {
+            onWait(reason, pause);
+            try { await MarkWaitingAsync(jobId, reason); }
+            catch (Exception e) when (Outages.Reason(e) is not null) { } // the database may be the server that is out of reach
+        }, cancellationToken);
 
     /// <summary>A job paused by an outage says so while it waits (where the database can be reached); its next start marks it running.</summary>
     public async Task MarkWaitingAsync(Guid jobId, string reason, CancellationToken cancellationToken = default)

@@ -42,12 +42,20 @@ internal static class TrainCommand
                 .StartAsync(async progress =>
                 {
                     var task = progress.AddTask($"{name}: loading data", maxValue: 1);
-                    return await Task.Run(() => training.RunAsync(request, m =>
-                    {
-                        task.MaxValue = m.TotalSteps;
-                        task.Value = m.Step;
-                        task.Description = $"{m.Phase} loss {m.Loss:F3} ({m.SamplesPerSecond:F0} samples/s)";
-                    }, ct), ct);
+                    // As the Trainer service: an outage of PostgreSQL or blob storage is waited out, and the job
+                    // goes on from its last checkpoint.
+                    return await stores.Journal.WaitOutOutagesAsync(request.JobId, token => Task.Run(() => training.RunAsync(request, m =>
+                        {
+                            task.MaxValue = m.TotalSteps;
+                            task.Value = m.Step;
+                            task.Description = $"{m.Phase} loss {m.Loss:F3} ({m.SamplesPerSecond:F0} samples/s)";
+                        }, token), token),
+                        stores.OutagePatience,
+                        (reason, pause) =>
+                        {
+                            task.Description = Markup.Escape($"waiting for {reason} (again in {pause.TotalSeconds:0} s)");
+                            AnsiConsole.MarkupLine(Markup.Escape($"{name} job {request.JobId} waits for {reason}; it goes on from its last checkpoint in {pause.TotalSeconds:0} s"));
+                        }, ct);
                 });
             AnsiConsole.MarkupLine($"[green]{name} checkpoint[/] {result.ContentHash} (step {result.Step})");
             return 0;

@@ -14,6 +14,8 @@ internal sealed class CliStores
     public DatasetStorage Datasets { get; }
     public CheckpointStore Checkpoints { get; }
     public TrainingJournal Journal { get; }
+    /// <summary>How long a job waits out one outage of PostgreSQL or blob storage (Messaging:OutagePatienceSeconds, as the services).</summary>
+    public TimeSpan OutagePatience { get; }
 
     /// <summary>
     /// Local working folder for checkpoints being trained or fetched: .visrl/work (git-ignored) in a
@@ -33,5 +35,6 @@ internal sealed class CliStores
         var contexts = new VisRLDbContextFactory(database);
         Checkpoints = new CheckpointStore(contexts, Datasets.Blobs, blobs.CheckpointsContainer);
         Journal = new TrainingJournal(contexts);
+        OutagePatience = TimeSpan.FromSeconds(settings.GetVisRLSettings<MessagingOptions>().OutagePatienceSeconds);
     }
 }
