@@ -105,6 +105,10 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         }
         Assert.Contains("waits for blob storage", fleet.Output);
         Assert.Contains("waits for PostgreSQL", fleet.Output);
+        // An outage waited out reads as one warning per pause: EF Core's echoes of the failed connections and queries are
+        // Debug lines (only a command the cut broke mid-way keeps its error line, which names its SQL).
+        var errors = fleet.Output.Split('\n').Where(l => l.Contains(" ERR] ")).ToList();
+        Assert.All(errors, l => Assert.Contains("Microsoft.EntityFrameworkCore.Database.Command: Failed executing DbCommand", l));
 
         // A job that cannot run (its start checkpoint does not exist) fails before it starts, and still leaves its row.
         var doomed = Guid.NewGuid();

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Hosting;
 
@@ -85,6 +86,7 @@ public static class MessagingExtensions
         {
             retry.Intervals([.. Outages.Pauses(TimeSpan.FromSeconds(messaging.OutagePatienceSeconds))]);
             retry.Handle<Exception>(e => Outages.Reason(e) is not null);
+            retry.ConnectRetryObserver(new OutageRetryObserver(context.GetRequiredService<ILoggerFactory>().CreateLogger("VisRL.Outages")));
         });
         cfg.UseMessageRetry(retry =>
         {

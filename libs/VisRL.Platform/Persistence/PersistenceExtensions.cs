@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using VisRL.Platform.Configuration;
@@ -43,7 +44,14 @@ public static class PersistenceExtensions
             // there is no model snapshot to compare with; a test checks schema against model instead.
             // A Take without an OrderBy returns whichever rows the plan gives: a bug here, so it throws.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)
-                .Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
+                .Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning)
+                // EF's echoes of an exception its caller gets: a connection that fails or breaks, a query or a
+                // save that fails (with its stack). The caller reports it, once: an outage as one warning per
+                // pause while it is waited out, anything else as its own error. A failing command keeps its
+                // error log, which names the SQL.
+                .Log((RelationalEventId.ConnectionError, LogLevel.Debug),
+                    (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+                    (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
 
     /// <summary>A context outside any host (CLI commands, tests).</summary>
     public static VisRLDbContext CreateVisRLDbContext(DatabaseOptions database) =>
