@@ -7,23 +7,34 @@ namespace VisRL.Data;
 
 /// <summary>
 /// Items with their images, one at a time in spirit: a missing row, a missing or damaged blob, or an
-/// image that does not decode fails that item only, with the reason, and the rest load.
+/// image that does not decode fails that item only, with the reason, and the rest load. Images are
+/// fetched 4 at a time. An outage of the database or blob storage is not an item's failure: it is thrown.
 /// </summary>
 public static class ItemLoader
 {
+    /// <summary>Items by id, in the order given (each id once).</summary>
     public static async Task<ItemLoad> LoadAsync(DatasetStorage storage, IReadOnlyCollection<long> itemIds, CancellationToken cancellationToken = default)
     {
         List<Item> rows;
         await using (var db = storage.CreateDb())
             rows = await db.Items.AsNoTracking().Where(i => itemIds.Contains(i.Id)).ToListAsync(cancellationToken);
         var byId = rows.ToDictionary(r => r.Id);
-        var ordered = itemIds.Distinct().ToList();
-        var loaded = new StoredItem?[ordered.Count];
-        var reasons = new string?[ordered.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, ordered.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
+        var position = itemIds.Distinct().Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+        var images = await ImagesAsync(storage, [.. position.Keys.Where(byId.ContainsKey).Select(id => byId[id])], cancellationToken);
+        return new ItemLoad(images.Loaded,
+            [.. position.Keys.Where(id => !byId.ContainsKey(id)).Select(id => new ItemLoadFailure(id, $"no item with id {id}")).Concat(images.Failed)
+                .OrderBy(f => position[f.ItemId])]);
+    }
+
+    /// <summary>The images of item rows, in the rows' order.</summary>
+    public static async Task<ItemLoad> ImagesAsync(DatasetStorage storage, IReadOnlyList<Item> rows, CancellationToken cancellationToken = default)
+    {
+        var loaded = new StoredItem?[rows.Count];
+        var reasons = new string?[rows.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
             async (i, token) =>
             {
-                if (!byId.TryGetValue(ordered[i], out var row)) { reasons[i] = $"no item with id {ordered[i]}"; return; }
+                var row = rows[i];
                 try
                 {
                     var bytes = await storage.Blobs.GetAsync(storage.ImagesContainer, row.ImageBlobKey, token);
@@ -36,6 +47,6 @@ public static class ItemLoader
             });
         return new ItemLoad(
             [.. loaded.OfType<StoredItem>()],
-            [.. ordered.Select((id, i) => (id, reason: reasons[i])).Where(x => x.reason is not null).Select(x => new ItemLoadFailure(x.id, x.reason!))]);
+            [.. rows.Select((row, i) => (row.Id, reason: reasons[i])).Where(x => x.reason is not null).Select(x => new ItemLoadFailure(x.Id, x.reason!))]);
     }
 }

@@ -12,6 +12,7 @@ public static class StoredItems
 {
     /// <summary>The split's items in ordinal order (the first <paramref name="limit"/> when given), images fetched 4 at a time.</summary>
     /// <exception cref="DatasetNotFoundException">No such dataset, or the split is empty.</exception>
+    /// <exception cref="InvalidDataException">An item's image is missing or does not decode.</exception>
     public static async Task<IReadOnlyList<StoredItem>> LoadAsync(DatasetStorage storage, string dataset, string split, int? limit,
         CancellationToken cancellationToken = default)
     {
@@ -24,31 +25,23 @@ public static class StoredItems
             rows = await (limit is { } n ? query.Take(n) : query).ToListAsync(cancellationToken);
         }
         if (rows.Count == 0) throw new DatasetNotFoundException($"dataset '{dataset}' has no items in split '{split}'");
-        return await WithImagesAsync(storage, rows, cancellationToken);
+        return Every(await ItemLoader.ImagesAsync(storage, rows, cancellationToken));
     }
 
     /// <summary>Items by id, in the order given.</summary>
+    /// <exception cref="DatasetNotFoundException">An id names no item.</exception>
+    /// <exception cref="InvalidDataException">An item's image is missing or does not decode.</exception>
     public static async Task<IReadOnlyList<StoredItem>> LoadByIdAsync(DatasetStorage storage, IReadOnlyCollection<long> itemIds,
         CancellationToken cancellationToken = default)
     {
-        List<Item> rows;
-        await using (var db = storage.CreateDb())
-            rows = await db.Items.AsNoTracking().Where(i => itemIds.Contains(i.Id)).ToListAsync(cancellationToken);
-        var missing = itemIds.Except(rows.Select(r => r.Id)).ToList();
-        if (missing.Count > 0) throw new DatasetNotFoundException($"no item with id {string.Join(", ", missing)}");
-        var byId = rows.ToDictionary(r => r.Id);
-        return await WithImagesAsync(storage, [.. itemIds.Select(id => byId[id])], cancellationToken);
+        var load = await ItemLoader.LoadAsync(storage, itemIds, cancellationToken);
+        if (load.Failed.FirstOrDefault(f => f.Reason.StartsWith("no item with id ", StringComparison.Ordinal)) is { } missing)
+            throw new DatasetNotFoundException(missing.Reason);
+        return Every(load);
     }
 
-    private static async Task<IReadOnlyList<StoredItem>> WithImagesAsync(DatasetStorage storage, IReadOnlyList<Item> rows, CancellationToken cancellationToken)
-    {
-        var items = new StoredItem[rows.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                var bytes = await storage.Blobs.GetAsync(storage.ImagesContainer, rows[i].ImageBlobKey, token);
-                items[i] = new StoredItem(rows[i], ImageCodec.Decode(bytes, rows[i].ImageBlobKey));
-            });
-        return items;
-    }
+    /// <summary>Where every item is needed (a training split, one item to generate for): all of them, or an error naming each one that failed.</summary>
+    private static IReadOnlyList<StoredItem> Every(ItemLoad load) => load.Failed.Count == 0 ? load.Loaded
+        : throw new InvalidDataException($"{load.Failed.Count} item(s) cannot be loaded: "
+            + string.Join("; ", load.Failed.Take(5).Select(f => $"item {f.ItemId}: {f.Reason}")) + (load.Failed.Count > 5 ? "; …" : ""));
 }

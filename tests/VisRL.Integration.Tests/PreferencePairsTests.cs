@@ -68,6 +68,31 @@ public class PreferencePairsTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(3, await db.WorkFailures.CountAsync(f => f.IterationId == iterationId && f.Stage == WorkStages.Train));
     }
 
+    [Fact]
+    public async Task ItemLoaderLoadsTheOthersAndNamesTheDamagedOne_WhereEveryItemIsNeededTheLoadFailsNamingIt()
+    {
+        var (_, _, items) = await SeedPairSetAsync(itemCount: 3);
+        await _storage.Blobs.PutAsync(_storage.ImagesContainer, items[2].ImageBlobKey, "not a png"u8.ToArray(), "image/png");
+        var ids = new[] { items[2].Id, 999_999L, items[0].Id, items[1].Id };
+
+        var load = await ItemLoader.LoadAsync(_storage, ids);
+        Assert.Equal([items[0].Id, items[1].Id], load.Loaded.Select(i => i.Row.Id));
+        Assert.Equal([items[2].Id, 999_999L], load.Failed.Select(f => f.ItemId)); // in the order asked
+        Assert.Contains(items[2].ImageBlobKey, load.Failed[0].Reason);
+        Assert.Equal("no item with id 999999", load.Failed[1].Reason);
+
+        var missing = await Assert.ThrowsAsync<DatasetNotFoundException>(() => StoredItems.LoadByIdAsync(_storage, ids));
+        Assert.Equal("no item with id 999999", missing.Message);
+        var damaged = await Assert.ThrowsAsync<InvalidDataException>(() => StoredItems.LoadByIdAsync(_storage, [items[0].Id, items[2].Id]));
+        Assert.StartsWith($"1 item(s) cannot be loaded: item {items[2].Id}: ", damaged.Message);
+        string dataset;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            dataset = await db.Datasets.Where(d => d.Id == items[0].DatasetId).Select(d => d.Name).SingleAsync();
+        var split = await Assert.ThrowsAsync<InvalidDataException>(() => StoredItems.LoadAsync(_storage, dataset, "rl", null));
+        Assert.Contains(items[2].ImageBlobKey, split.Message);
+        Assert.Equal(2, (await StoredItems.LoadAsync(_storage, dataset, "rl", limit: 2)).Count); // the damaged item is not among the first two
+    }
+
     /// <summary>Stored synthetic items, each with one pair: a winner box and a far loser box, both parsed.</summary>
     private async Task<(Guid Iteration, Guid PairSet, IReadOnlyList<Item> Items)> SeedPairSetAsync(int itemCount)
     {

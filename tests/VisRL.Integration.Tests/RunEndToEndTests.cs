@@ -196,6 +196,16 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
                 .ToString("+0.0;-0.0;0.0", System.Globalization.CultureInfo.InvariantCulture);
         }
         Assert.Contains($"Iter1 stage 1 (+RL1) → Iter1 stage 2 (+RL1+RL2)</td><td>{answerChange} [", System.Net.WebUtility.HtmlDecode(html));
+
+        // An item whose image was damaged since costs its gallery card, not the report.
+        VisRL.Platform.Persistence.Entities.Item damaged;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            damaged = await db.Items.AsNoTracking().SingleAsync(i => i.Id == db.Pairs.OrderBy(p => p.ItemId).Select(p => p.ItemId).First());
+        await storage.Blobs.PutAsync(storage.ImagesContainer, damaged.ImageBlobKey, "not a png"u8.ToArray(), "image/png");
+        var (againCode, againOutput) = await ChildProcess.RunAsync(Cli("report", "--run", runId.ToString(), "--out", reports), TimeSpan.FromSeconds(120));
+        Assert.True(againCode == 0, againOutput);
+        Assert.Contains($"item {damaged.Id}: no image ({damaged.ImageBlobKey}", System.Net.WebUtility.HtmlDecode(await File.ReadAllTextAsync(Path.Combine(reports, "report.html"))));
+
         var (missingCode, missing) = await ChildProcess.RunAsync(Cli("report", "--run", Guid.NewGuid().ToString()), TimeSpan.FromSeconds(60));
         Assert.Equal(1, missingCode);
         Assert.Contains("does not exist", missing);

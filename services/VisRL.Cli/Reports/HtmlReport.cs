@@ -138,9 +138,13 @@ internal static class HtmlReport
             .ToListAsync(cancellationToken);
         var scores = await db.Scores.Where(s => pairs.Select(p => p.chosen.Id).Contains(s.CandidateId) || pairs.Select(p => p.rejected.Id).Contains(s.CandidateId))
             .ToListAsync(cancellationToken);
-        var items = pairs.Count == 0 ? [] : (await StoredItems.LoadByIdAsync(storage, [.. pairs.Select(p => p.ItemId).Distinct()], cancellationToken)).ToDictionary(i => i.Row.Id);
+        // An item whose image cannot be had (its blob gone or damaged since) costs its card, not the report.
+        var load = await ItemLoader.LoadAsync(storage, [.. pairs.Select(p => p.ItemId).Distinct()], cancellationToken);
+        var items = load.Loaded.ToDictionary(i => i.Row.Id);
         var html = new StringBuilder();
-        foreach (var pair in pairs)
+        foreach (var failure in load.Failed)
+            html.Append("<div class=\"card\">item ").Append(failure.ItemId).Append(": no image (").Append(Encode(failure.Reason)).Append(")</div>");
+        foreach (var pair in pairs.Where(p => items.ContainsKey(p.ItemId)))
         {
             var item = items[pair.ItemId];
             var boxes = new List<(Box, Rgb)>();
