@@ -6,7 +6,8 @@ namespace VisRL.Platform.Tests;
 
 public class DependencyGateTests
 {
-    private static int ClosedPort()
+    /// <summary>A port no server listens on.</summary>
+    internal static int ClosedPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -86,22 +85,12 @@ public class OutageLoggingTests
         }
     }
 
-    /// <summary>No server listens on this port.</summary>
-    private static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task EfCoresEchoesOfAFailedConnectionAreDebugLinesAndTheCallerGetsTheOutage()
     {
         var logs = new CapturedLogs();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        var database = new DatabaseOptions { ConnectionString = $"Host=127.0.0.1;Port={ClosedPort()};Database=x;Username=x;Password=x", MaxRetryCount = 0 };
+        var database = new DatabaseOptions { ConnectionString = $"Host=127.0.0.1;Port={DependencyGateTests.ClosedPort()};Database=x;Username=x;Password=x", MaxRetryCount = 0 };
         var options = new DbContextOptionsBuilder<VisRLDbContext>().UseVisRLDatabase(database).UseLoggerFactory(factory).Options;
         await using var db = new VisRLDbContext(options);
 
