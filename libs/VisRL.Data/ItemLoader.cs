@@ -22,7 +22,7 @@ public static class ItemLoader
         var position = itemIds.Distinct().Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
         var images = await ImagesAsync(storage, [.. position.Keys.Where(byId.ContainsKey).Select(id => byId[id])], cancellationToken);
         return new ItemLoad(images.Loaded,
-            [.. position.Keys.Where(id => !byId.ContainsKey(id)).Select(id => new ItemLoadFailure(id, $"no item with id {id}")).Concat(images.Failed)
+            [.. position.Keys.Where(id => !byId.ContainsKey(id)).Select(id => new ItemLoadFailure(id, $"no item with id {id}") { RowMissing = true }).Concat(images.Failed)
                 .OrderBy(f => position[f.ItemId])]);
     }
 

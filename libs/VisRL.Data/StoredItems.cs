@@ -35,7 +35,7 @@ public static class StoredItems
         CancellationToken cancellationToken = default)
     {
         var load = await ItemLoader.LoadAsync(storage, itemIds, cancellationToken);
-        if (load.Failed.FirstOrDefault(f => f.Reason.StartsWith("no item with id ", StringComparison.Ordinal)) is { } missing)
+        if (load.Failed.FirstOrDefault(f => f.RowMissing) is { } missing)
             throw new DatasetNotFoundException(missing.Reason);
         return Every(load);
     }
