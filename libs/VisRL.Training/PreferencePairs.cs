@@ -19,8 +19,11 @@ public static class PreferencePairs
     /// The pair set's pairs in (item, ordinal) order. An item whose image cannot be had (its blob gone
     /// or damaged since it was sampled) costs its own pairs, not the stage: it is left out and recorded
     /// in work_failures (stage "train"); only a pair set with no pair left fails.
+    /// A resumed job passes the pairs it started on (<paramref name="pinnedPairIds"/>) and gets exactly
+    /// those, in that order: its planned steps, data order and stored reference depend on them, so one
+    /// that can no longer be had fails the load, naming it, instead of the job going on with other pairs.
     /// </summary>
-    public static async Task<PairSetPairs> LoadAsync(DatasetStorage storage, Guid pairSetId, CancellationToken cancellationToken)
+    public static async Task<PairSetPairs> LoadAsync(DatasetStorage storage, Guid pairSetId, IReadOnlyList<long>? pinnedPairIds, CancellationToken cancellationToken)
     {
         await using var db = storage.CreateDb();
         var iterationId = await db.PairSets.Where(s => s.Id == pairSetId).Select(s => (Guid?)s.IterationId).SingleOrDefaultAsync(cancellationToken)
@@ -30,9 +33,20 @@ public static class PreferencePairs
             .Join(db.Candidates, x => x.RejectedCandidateId, c => c.Id, (x, rejected) => new { x.Id, x.ItemId, x.Chosen, Rejected = rejected })
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) throw new InvalidOperationException($"pair set {pairSetId} holds no pairs: there is nothing to learn from");
+        if (pinnedPairIds is not null)
+        {
+            var byId = rows.ToDictionary(r => r.Id);
+            var gone = pinnedPairIds.Where(id => !byId.ContainsKey(id)).ToList();
+            if (gone.Count > 0)
+                throw new InvalidOperationException($"pair set {pairSetId} no longer holds pair(s) {string.Join(", ", gone)} that the job started on: it cannot go on with other pairs");
+            rows = [.. pinnedPairIds.Select(id => byId[id])];
+        }
 
         var load = await ItemLoader.LoadAsync(storage, [.. rows.Select(r => r.ItemId).Distinct()], cancellationToken);
         await FailureWriter.WriteAsync(db, iterationId, WorkStages.Train, load.Failed, cancellationToken);
+        if (pinnedPairIds is not null && load.Failed.Count > 0)
+            throw new InvalidOperationException($"pair set {pairSetId}: the job started on {pinnedPairIds.Count} pairs, and the image of {load.Failed.Count} of their items " +
+                $"cannot be had now ({string.Join("; ", load.Failed.Select(f => $"item {f.ItemId}: {f.Reason}"))}): it cannot go on with other pairs");
         var items = load.Loaded.ToDictionary(i => i.Row.Id);
         var kept = rows.Where(r => items.ContainsKey(r.ItemId)).ToList();
         if (kept.Count == 0)

@@ -43,12 +43,13 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
         var stage = StageName(request.Stage);
         var s = Validate(request.Settings);
         var start = await checkpoints.ResolveAsync(request.StartCheckpoint, cancellationToken);
-        var (pairIds, pairs, skipped) = await PreferencePairs.LoadAsync(storage, request.PairSetId, cancellationToken);
+        var pinned = await journal.PinnedPairsAsync(request.JobId, cancellationToken); // a resumed job goes on with the pairs it started on
+        var (pairIds, pairs, skipped) = await PreferencePairs.LoadAsync(storage, request.PairSetId, pinned, cancellationToken);
         var config = TrainerConfigFor(stage, s, pairs.Count);
         await journal.StartAsync(request.JobId, stage, JsonSerializer.Serialize(new { stage, start = start.ContentHash, request.PairSetId, pairs = pairs.Count,
                 skippedItems = skipped.Select(f => new { item = f.ItemId, reason = f.Reason }), settings = s, trainer = config }),
             config.Steps, start.ContentHash, request.RunId, request.IterationId, request.PairSetId, TrainingMachine.Current(request.Device).ToJson(),
-            cancellationToken);
+            pairIds, cancellationToken);
         try
         {
             var startFolder = await checkpoints.FetchAsync(start, Path.Combine(request.WorkFolder, "cache"), cancellationToken);

@@ -13,7 +13,10 @@ using VisRL.Training;
 
 namespace VisRL.Integration.Tests;
 
-/// <summary>A DPO stage whose pair set holds an item with a damaged image trains on the other pairs, and records the item.</summary>
+/// <summary>
+/// A DPO stage whose pair set holds an item with a damaged image trains on the other pairs, and records the item; a
+/// resumed stage goes on with exactly the pairs it started on.
+/// </summary>
 [Collection(StackCollection.Name)]
 public class PreferencePairsTests(TestStack stack) : IAsyncLifetime
 {
@@ -41,14 +44,9 @@ public class PreferencePairsTests(TestStack stack) : IAsyncLifetime
         var (iterationId, pairSetId, items) = await SeedPairSetAsync(itemCount: 3);
         await _storage.Blobs.PutAsync(_storage.ImagesContainer, items[1].ImageBlobKey, "not a png"u8.ToArray(), "image/png");
 
-        var contexts = new VisRLDbContextFactory(_database);
-        var checkpoints = new CheckpointStore(contexts, _storage.Blobs, stack.Blobs.CheckpointsContainer);
-        var folder = Path.Combine(_scratch, "policy");
-        string policy;
-        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 3)) policy = ModelCheckpoint.Save(model, folder);
-        await checkpoints.PublishAsync(folder, policy, "sft", 0);
+        var (training, _, policy) = await PublishPolicyAsync();
         var job = Guid.NewGuid();
-        var trained = await new PreferenceTraining(_storage, checkpoints, new TrainingJournal(contexts)).RunAsync(new PreferenceRequest(job, null, iterationId,
+        var trained = await training.RunAsync(new PreferenceRequest(job, null, iterationId,
             TrainingStage.DpoBox, policy, pairSetId, new DpoSettings(Epochs: 1, BatchSize: 2), Path.Combine(_scratch, "work")));
 
         Assert.Equal(1, trained.Step); // ⌈1 epoch × 2 pairs / batch 2⌉: the other two items' pairs
@@ -60,12 +58,51 @@ public class PreferencePairsTests(TestStack stack) : IAsyncLifetime
         using var config = JsonDocument.Parse(row.ConfigJson);
         Assert.Equal(2, config.RootElement.GetProperty("pairs").GetInt32());
         Assert.Equal(items[1].Id, Assert.Single(config.RootElement.GetProperty("skippedItems").EnumerateArray()).GetProperty("item").GetInt64());
+        Assert.Equal(await PairIdsAsync(pairSetId, items[0], items[2]), row.PairIds);
 
         foreach (var item in items)
             await _storage.Blobs.PutAsync(_storage.ImagesContainer, item.ImageBlobKey, "not a png"u8.ToArray(), "image/png");
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PreferencePairs.LoadAsync(_storage, pairSetId, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PreferencePairs.LoadAsync(_storage, pairSetId, null, CancellationToken.None));
         Assert.Contains($"pair set {pairSetId}: no image of its 3 pairs' items can be loaded", error.Message);
         Assert.Equal(3, await db.WorkFailures.CountAsync(f => f.IterationId == iterationId && f.Stage == WorkStages.Train));
+    }
+
+    [Theory]
+    [InlineData("precomputed")] // before pinning: failed, the stored reference has no log-prob for the third pair
+    [InlineData("frozen")] // before pinning: failed, its resume checkpoint belongs to a 4-step plan and 3 pairs plan 6
+    public async Task AResumedJobGoesOnWithThePairsItStartedOn_AndFailsNamingAnItemItCanNoLongerHave(string reference)
+    {
+        var (iterationId, pairSetId, items) = await SeedPairSetAsync(itemCount: 3);
+        var (training, checkpoints, policy) = await PublishPolicyAsync();
+        PreferenceRequest Request(Guid job) => new(job, null, iterationId, TrainingStage.DpoBox, policy, pairSetId,
+            new DpoSettings(Reference: reference, Epochs: 2, BatchSize: 1, CheckpointEvery: 1), Path.Combine(_scratch, "work"));
+        async Task CrashAfterStep2Async(Guid job)
+        {
+            using var crash = new CancellationTokenSource();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(Request(job), m => { if (m.Step == 2) crash.Cancel(); }, crash.Token));
+        }
+
+        // Item 1's image is damaged when the job starts, so it trains on the other two pairs; repaired before the job
+        // resumes, it must not join them: 2 pairs plan 2 epochs × 2 = 4 steps, 3 would plan 6.
+        var image = await _storage.Blobs.GetAsync(_storage.ImagesContainer, items[1].ImageBlobKey);
+        await _storage.Blobs.PutAsync(_storage.ImagesContainer, items[1].ImageBlobKey, "not a png"u8.ToArray(), "image/png");
+        var job = Guid.NewGuid();
+        await CrashAfterStep2Async(job);
+        await _storage.Blobs.PutAsync(_storage.ImagesContainer, items[1].ImageBlobKey, image, "image/png");
+        var trained = await training.RunAsync(Request(job));
+        Assert.Equal(4, trained.Step);
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        Assert.Equal(await PairIdsAsync(pairSetId, items[0], items[2]), (await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job)).PairIds);
+        Assert.True(await db.TrainingMetrics.AnyAsync(m => m.TrainingJobId == job && m.Name == "resumed_from_step"), "the job did not resume: the test proves nothing");
+
+        // A job that started on all three pairs cannot go on once an item's image is damaged: it fails naming the item.
+        var second = Guid.NewGuid();
+        await CrashAfterStep2Async(second);
+        await _storage.Blobs.PutAsync(_storage.ImagesContainer, items[2].ImageBlobKey, "not a png"u8.ToArray(), "image/png");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => training.RunAsync(Request(second)));
+        Assert.Contains($"the job started on 3 pairs, and the image of 1 of their items cannot be had now (item {items[2].Id}: ", error.Message);
+        Assert.EndsWith("it cannot go on with other pairs", error.Message);
+        Assert.Null(await checkpoints.LatestOfJobAsync(second, "dpo-box"));
     }
 
     [Fact]
@@ -91,6 +128,25 @@ public class PreferencePairsTests(TestStack stack) : IAsyncLifetime
         var split = await Assert.ThrowsAsync<InvalidDataException>(() => StoredItems.LoadAsync(_storage, dataset, "rl", null));
         Assert.Contains(items[2].ImageBlobKey, split.Message);
         Assert.Equal(2, (await StoredItems.LoadAsync(_storage, dataset, "rl", limit: 2)).Count); // the damaged item is not among the first two
+    }
+
+    /// <summary>A DPO stage runner and a published VisRL-Tiny policy to start it from.</summary>
+    private async Task<(PreferenceTraining Training, CheckpointStore Checkpoints, string Policy)> PublishPolicyAsync()
+    {
+        var contexts = new VisRLDbContextFactory(_database);
+        var checkpoints = new CheckpointStore(contexts, _storage.Blobs, stack.Blobs.CheckpointsContainer);
+        var folder = Path.Combine(_scratch, "policy");
+        string policy;
+        using (var model = VisRLTiny.Create(TinyModel.Config, seed: 3)) policy = ModelCheckpoint.Save(model, folder);
+        await checkpoints.PublishAsync(folder, policy, "sft", 0);
+        return (new PreferenceTraining(_storage, checkpoints, new TrainingJournal(contexts)), checkpoints, policy);
+    }
+
+    private async Task<long[]> PairIdsAsync(Guid pairSetId, params Item[] items)
+    {
+        var ids = items.Select(i => i.Id).ToList();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        return await db.Pairs.Where(p => p.PairSetId == pairSetId && ids.Contains(p.ItemId)).OrderBy(p => p.ItemId).Select(p => p.Id).ToArrayAsync();
     }
 
     /// <summary>Stored synthetic items, each with one pair: a winner box and a far loser box, both parsed.</summary>

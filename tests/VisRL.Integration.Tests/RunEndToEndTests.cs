@@ -127,7 +127,9 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             // Each job's first start stored its precomputed reference once (a second store would break the unique
             // key and fail the job): the box terms of every pair, and in stage 2 the answer terms too. Stage 1's
             // are the start policy's log-probs, which its resumed half read back rather than computed again.
-            var (pairIds, pairs, _) = await PreferencePairs.LoadAsync(storage, one.PairSetId!.Value, CancellationToken.None);
+            var pinned = (await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == boxJob)).PairIds;
+            var (pairIds, pairs, _) = await PreferencePairs.LoadAsync(storage, one.PairSetId!.Value, null, CancellationToken.None);
+            Assert.Equal(pairIds, pinned); // the resumed half trained on the pairs the first start pinned
             var terms = await db.ReferenceLogProbs.AsNoTracking().GroupBy(r => new { r.TrainingJobId, r.Term })
                 .Select(g => new { g.Key.TrainingJobId, g.Key.Term, Count = g.Count() }).ToListAsync();
             Assert.Equal([("box/chosen", pairs.Count), ("box/rejected", pairs.Count)],

@@ -13,10 +13,13 @@ namespace VisRL.Platform.Training;
 /// </summary>
 public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
 {
-    /// <summary>Creates the job row, or marks a resumed job running again; either way records the machine it runs on now.</summary>
+    /// <summary>
+    /// Creates the job row, or marks a resumed job running again; either way records the machine it runs on now.
+    /// A DPO job's <paramref name="pairIds"/> are kept from its first start (see <see cref="PinnedPairsAsync"/>).
+    /// </summary>
     public async Task<TrainingJob> StartAsync(Guid jobId, string stage, string configJson, int plannedSteps,
         string? startCheckpoint = null, Guid? runId = null, Guid? iterationId = null, Guid? pairSetId = null,
-        string machineJson = "{}", CancellationToken cancellationToken = default)
+        string machineJson = "{}", IReadOnlyList<long>? pairIds = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var job = await db.TrainingJobs.SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
@@ -26,7 +29,7 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
             job = new TrainingJob
             {
                 Id = jobId, Stage = stage, ConfigJson = configJson, PlannedSteps = plannedSteps, StartCheckpoint = startCheckpoint,
-                RunId = runId, IterationId = iterationId, PairSetId = pairSetId, MachineJson = machineJson, Status = "running",
+                RunId = runId, IterationId = iterationId, PairSetId = pairSetId, PairIds = pairIds?.ToArray(), MachineJson = machineJson, Status = "running",
                 CreatedAt = now, UpdatedAt = now,
             };
             db.TrainingJobs.Add(job);
@@ -34,12 +37,20 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
         else
         {
             job.Status = "running"; // resumed (after a crash, or an outage it waited out)
+            job.PairIds ??= pairIds?.ToArray(); // a job that failed before it started has none yet
             job.FailureReason = null;
             job.MachineJson = machineJson;
             job.UpdatedAt = now;
         }
         await db.SaveChangesAsync(cancellationToken);
         return job;
+    }
+
+    /// <summary>The pairs a DPO job started on, in training order; null when it has not started (or predates migration 0008).</summary>
+    public async Task<long[]?> PinnedPairsAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => j.PairIds).SingleOrDefaultAsync(cancellationToken);
     }
 
     public async Task RecordAsync(Guid jobId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default)

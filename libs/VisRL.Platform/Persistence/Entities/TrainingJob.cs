@@ -9,6 +9,8 @@ public sealed class TrainingJob
     public required string Stage { get; set; }
     public string? StartCheckpoint { get; set; }
     public Guid? PairSetId { get; set; }
+    /// <summary>A DPO job's pairs (pairs.id) in training order, fixed at its first start, so a resumed job trains on the same ones.</summary>
+    public long[]? PairIds { get; set; }
     public string ConfigJson { get; set; } = "{}";
     /// <summary>Where the job last ran (CPU, vector kernels, libtorch threads, device): the last digits of its numbers depend on it.</summary>
     public string MachineJson { get; set; } = "{}";
