@@ -14,7 +14,8 @@ namespace VisRL.Trainer;
 /// EvaluationCompleted; a checkpoint or dataset that cannot be had, or a server out of reach for longer
 /// than Messaging:OutagePatienceSeconds → EvaluationFailed with the reason.
 /// </summary>
-public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvider services, IOptions<MessagingOptions> messaging, ILogger<EvaluateConsumer> logger) : IConsumer<Evaluate>
+public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvider services, IOptions<MessagingOptions> messaging,
+    IHostApplicationLifetime lifetime, ILogger<EvaluateConsumer> logger) : IConsumer<Evaluate>
 {
     public async Task Consume(ConsumeContext<Evaluate> context)
     {
@@ -31,7 +32,7 @@ public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvide
                     logger.LogWarning("Evaluation {EvaluationId} waits for {Reason}; it runs again in {Pause} s", m.EvaluationId, reason, pause.TotalSeconds);
                     return Task.CompletedTask;
                 },
-                context.CancellationToken);
+                lifetime.ApplicationStopping); // as a training job: a lost broker connection does not cancel the work
         }
         catch (Exception e) when (e is KeyNotFoundException or ArgumentException or CheckpointException or DatasetNotFoundException or InvalidOperationException
             or OutageOutlastedException)

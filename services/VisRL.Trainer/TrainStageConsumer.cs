@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using VisRL.Contracts.V1;
 using VisRL.Modeling;
+using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Training;
@@ -17,26 +18,32 @@ namespace VisRL.Trainer;
 /// than Messaging:OutagePatienceSeconds) ends as TrainingFailed with the reason, and its job row,
 /// created if the job never started, says so.
 /// </summary>
-public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal journal, IOptions<MessagingOptions> messaging,
-    ILogger<TrainStageConsumer> logger) : IConsumer<TrainStage>
+public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal journal, IBus bus, IOptions<MessagingOptions> messaging,
+    IHostApplicationLifetime lifetime, ILogger<TrainStageConsumer> logger) : IConsumer<TrainStage>
 {
     public async Task Consume(ConsumeContext<TrainStage> context)
     {
         var m = context.Message;
         var stage = TrainStageRunner.StageName(m.Stage);
+        // Progress is for watchers: sent beside the job, so neither a broker hiccup nor an outage holds a step back or costs the job.
+        var progress = new LatestReport<TrainingProgress>(p => bus.Publish(p),
+            (p, e) => logger.LogWarning("{Stage} job {JobId}: progress of step {Step} not published: {Reason}", m.Stage, m.JobId, p.Step, e.Message));
+        CheckpointRef checkpoint;
         try
         {
-            var checkpoint = await journal.WaitOutOutagesAsync(m.JobId,
-                token => Task.Run(() => runner.RunAsync(m, metrics => Progress(context, metrics), token), token),
+            checkpoint = await journal.WaitOutOutagesAsync(m.JobId,
+                token => Task.Run(() => runner.RunAsync(m, metrics => progress.Report(
+                    new TrainingProgress(m.JobId, m.RunId, m.IterationId, m.Stage, metrics.Step, metrics.TotalSteps, metrics.Loss)), token), token),
                 TimeSpan.FromSeconds(messaging.Value.OutagePatienceSeconds),
                 (reason, pause) => logger.LogWarning("{Stage} job {JobId} waits for {Reason}; it goes on from its last checkpoint in {Pause} s",
                     m.Stage, m.JobId, reason, pause.TotalSeconds),
-                context.CancellationToken);
-            logger.LogInformation("{Stage} job {JobId}: checkpoint {Hash} at step {Step}", m.Stage, m.JobId, checkpoint.ContentHash[..12], checkpoint.Step);
-            await context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, checkpoint.ContentHash, checkpoint.BlobPrefix, checkpoint.Step));
+                // Not the consume's token: MassTransit cancels that once the broker connection is lost, and a broker
+                // outage is no reason to give up steps. The job stops when the service does, and resumes on redelivery.
+                lifetime.ApplicationStopping);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            progress.Stop();
             logger.LogError(e, "{Stage} job {JobId} failed: {Reason}", m.Stage, m.JobId, e.Message);
             try
             {
@@ -48,20 +55,12 @@ public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal 
                 logger.LogError("{Stage} job {JobId}: its failure is not recorded in training_jobs: {Reason}", m.Stage, m.JobId, journalError.Message);
             }
             await context.Publish(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, $"{m.Stage}: {e.Message}"));
+            return;
         }
-    }
-
-    // Progress is for watchers; a broker hiccup must not cost the job.
-    private void Progress(ConsumeContext<TrainStage> context, TrainingMetrics metrics)
-    {
-        var m = context.Message;
-        try
-        {
-            context.Publish(new TrainingProgress(m.JobId, m.RunId, m.IterationId, m.Stage, metrics.Step, metrics.TotalSteps, metrics.Loss)).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning("{Stage} job {JobId}: progress of step {Step} not published: {Reason}", m.Stage, m.JobId, metrics.Step, e.Message);
-        }
+        progress.Stop();
+        logger.LogInformation("{Stage} job {JobId}: checkpoint {Hash} at step {Step}", m.Stage, m.JobId, checkpoint.ContentHash[..12], checkpoint.Step);
+        // Outside the try: the job is done and recorded, so failing to announce it is the broker's trouble, not the job's.
+        // The consume then fails unacknowledged, and the command, delivered again, finds the job done and announces it.
+        await context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, checkpoint.ContentHash, checkpoint.BlobPrefix, checkpoint.Step));
     }
 }

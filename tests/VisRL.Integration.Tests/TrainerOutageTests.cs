@@ -120,6 +120,53 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         Assert.Contains("0123456789ab", failed.FailureReason);
     }
 
+    /// <summary>
+    /// The broker out of reach from the Trainer mid-job, until after the job has trained its last step: the job
+    /// is not the broker's casualty (before, its progress reports blocked the steps and the lost connection
+    /// cancelled it). It ends completed, and its CheckpointReady goes out once the broker is back.
+    /// </summary>
+    [Fact]
+    public async Task AJobTrainsThroughABrokerOutage_AndAnnouncesItsCheckpointOnceTheBrokerIsBack()
+    {
+        using var rabbit = new TcpRelay(TestStack.RabbitPort);
+        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch);
+        var environment = fleet.Environment("trainer");
+        environment["VISRL__MESSAGING__PORT"] = rabbit.Port.ToString();
+        fleet.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Trainer", "VisRL.Trainer"), environment));
+        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
+        var watching = TestStack.ServiceHost($"outage-watch-{Guid.NewGuid().ToString()[..8]}");
+        watching.AddVisRLMessaging(bus => bus.AddConsumer<TrainingWatcher>());
+        using var watcher = watching.Build();
+        await watcher.StartAsync();
+
+        var job = Guid.NewGuid();
+        await SendAsync(Sft(job, _base[..12], steps: 400));
+        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(job))?.CompletedSteps >= 30, TimeSpan.FromSeconds(120), "the job did not get going");
+        rabbit.Cut();
+        var atCut = (await JobAsync(job))!;
+        Assert.True(atCut.Status == "running" && atCut.CompletedSteps < atCut.PlannedSteps - 40, $"the cut came at step {atCut.CompletedSteps} of {atCut.PlannedSteps}: the test proves nothing");
+        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(job))?.Status is "completed" or "failed", TimeSpan.FromSeconds(120),
+            "the job did not end while the broker was out of reach");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var atRestore = (await JobAsync(job))!;
+        rabbit.Restore();
+
+        await ServiceFleet.WaitUntilAsync(() => Task.FromResult(TrainingWatcher.Heard.Any(m => m is CheckpointReady r && r.JobId == job)),
+            TimeSpan.FromSeconds(90), $"no CheckpointReady after the broker came back\n{fleet.Output}");
+        await watcher.StopAsync();
+        Assert.Equal(("completed", (string?)null), (atRestore.Status, atRestore.FailureReason));
+        var done = (await JobAsync(job))!;
+        Assert.Equal(("completed", (string?)null, done.PlannedSteps), (done.Status, done.FailureReason, done.CompletedSteps));
+        Assert.DoesNotContain(TrainingWatcher.Heard, m => m is TrainingFailed f && f.JobId == job);
+    }
+
+    public sealed class TrainingWatcher : IConsumer<CheckpointReady>, IConsumer<TrainingFailed>
+    {
+        public static readonly System.Collections.Concurrent.ConcurrentBag<object> Heard = [];
+        public Task Consume(ConsumeContext<CheckpointReady> context) { Heard.Add(context.Message); return Task.CompletedTask; }
+        public Task Consume(ConsumeContext<TrainingFailed> context) { Heard.Add(context.Message); return Task.CompletedTask; }
+    }
+
     /// <summary>`visrl train` runs a job in-process, and waits an outage out as the Trainer does.</summary>
     [Fact]
     public async Task VisrlTrainWaitsOutABlobStorageOutageAndEndsAtItsPlannedSteps()
@@ -161,8 +208,8 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         Sft = new TrainerConfig { Steps = sftSteps, BatchSize = 2, LogEvery = 1, CheckpointEvery = 25 },
     };
 
-    private TrainStage Sft(Guid job, string start) => new(job, Guid.NewGuid(), null, TrainingStage.Sft, start, null, JsonSerializer.Serialize(
-        new SupervisedStageSettings("outage-ds", "sft", Options: Options(SftSteps)), JsonSerializerOptions.Web));
+    private TrainStage Sft(Guid job, string start, int steps = SftSteps) => new(job, Guid.NewGuid(), null, TrainingStage.Sft, start, null, JsonSerializer.Serialize(
+        new SupervisedStageSettings("outage-ds", "sft", Options: Options(steps)), JsonSerializerOptions.Web));
 
     private async Task SendAsync(TrainStage stage)
     {
