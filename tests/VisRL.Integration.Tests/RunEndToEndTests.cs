@@ -72,7 +72,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             runId = await db.Runs.AsNoTracking().Select(r => r.Id).SingleOrDefaultAsync();
             return runId != Guid.Empty;
-        }, TimeSpan.FromSeconds(60), $"no run was recorded\n{cli.Output}");
+        }, TimeSpan.FromSeconds(60), () => $"no run was recorded\n{cli.Output}");
 
         // Kill the Trainer right after stage 1 stored its first resumable checkpoint.
         var first = WorkflowIds.Iteration(runId, 1);
@@ -84,7 +84,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             _fleet.AssertAlive();
             await FailOnFailedIterationAsync(runId);
             return await checkpoints.LatestOfJobAsync(boxJob, "dpo-box-resume") is not null;
-        }, TimeSpan.FromSeconds(180), $"stage 1 stored no resumable checkpoint\n{_fleet.Output}");
+        }, TimeSpan.FromSeconds(180), () => $"stage 1 stored no resumable checkpoint\n{_fleet.Output}");
         await _fleet.KillAsync(trainer);
         int plannedSteps, stepsAtKill;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
@@ -101,7 +101,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             await FailOnFailedIterationAsync(runId, allowSecond: true);
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             return await db.Runs.AsNoTracking().AnyAsync(r => r.Id == runId && r.Status != "running");
-        }, TimeSpan.FromSeconds(420), $"the run did not end\n{_fleet.Output}");
+        }, TimeSpan.FromSeconds(420), () => $"the run did not end\n{_fleet.Output}");
 
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
         {

@@ -92,12 +92,15 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
     /// <summary>Queue name → consumer count, from the RabbitMQ management API.</summary>
     public static Task<Dictionary<string, int>> QueuesAsync() => BrokerQueues.ConsumersAsync(TestStack.ManagementPort);
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => WaitUntilAsync(condition, timeout, () => what);
+
+    /// <summary>Polls until the condition holds; <paramref name="what"/> is read at the timeout, so the services' output it names is the latest.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
     {
         var until = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            if (DateTime.UtcNow > until) throw new TimeoutException(what);
+            if (DateTime.UtcNow > until) throw new TimeoutException(what());
             await Task.Delay(200);
         }
     }

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
 using Serilog.Formatting.Json;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Hosting;
@@ -12,6 +15,9 @@ public static class LoggingExtensions
 {
     private const string ConsoleTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service}{Work} {SourceContext}: {Message:lj}{NewLine}{Exception}";
+    // MassTransit warns at every attempt to reach a broker that is away, each time with the same stack: one line says it.
+    private const string BrokerAwayTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service}{Work} {SourceContext}: {Message:lj} ({BrokerAway}){NewLine}";
 
     /// <summary>Serilog to the console (and a JSON file when Log:JsonFile is set), with work ids in context.</summary>
     public static IHostApplicationBuilder AddVisRLLogging(this IHostApplicationBuilder builder)
@@ -25,7 +31,8 @@ public static class LoggingExtensions
         return builder;
     }
 
-    public static Serilog.ILogger CreateLogger(LoggingOptions options, string service)
+    /// <param name="console">Where the console lines go; by default the console (warnings and above to stderr).</param>
+    public static Serilog.ILogger CreateLogger(LoggingOptions options, string service, TextWriter? console = null)
     {
         if (!Enum.TryParse<LogEventLevel>(options.MinimumLevel, ignoreCase: true, out var level))
             throw new Microsoft.Extensions.Options.OptionsValidationException("Log", typeof(LoggingOptions),
@@ -42,10 +49,25 @@ public static class LoggingExtensions
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Service", service)
             .Enrich.With<WorkContextEnricher>()
-            .WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Warning);
+            .Enrich.With<BrokerAwayEnricher>()
+            .WriteTo.Logger(all => WriteConsole(all.Filter.ByExcluding(BrokerAwayEnricher.IsBrokerAway).WriteTo, ConsoleTemplate, console))
+            .WriteTo.Logger(away => WriteConsole(away.Filter.ByIncludingOnly(BrokerAwayEnricher.IsBrokerAway).WriteTo, BrokerAwayTemplate, console));
         if (!string.IsNullOrWhiteSpace(options.JsonFile))
             config = config.WriteTo.File(new JsonFormatter(renderMessage: true), options.JsonFile);
         return config.CreateLogger();
+    }
+
+    private static LoggerConfiguration WriteConsole(Serilog.Configuration.LoggerSinkConfiguration sink, string template, TextWriter? console) =>
+        console is null
+            ? sink.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Warning)
+            : sink.Sink(new WriterSink(console, new MessageTemplateTextFormatter(template)));
+
+    private sealed class WriterSink(TextWriter writer, ITextFormatter formatter) : ILogEventSink
+    {
+        public void Emit(LogEvent logEvent)
+        {
+            lock (writer) formatter.Format(logEvent, writer);
+        }
     }
 
     private static bool IsReportedStartupFailure(Exception? e) =>
