@@ -189,10 +189,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             var victim = samplers[0];
             await ServiceFleet.WaitUntilAsync(() => Task.FromResult(BatchesDone(victim) >= 1), TimeSpan.FromSeconds(90), "the first replica finished no batch");
             await _fleet.KillAsync(victim);
-            int sampledAtKill;
-            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
-                sampledAtKill = await db.Batches.CountAsync(b => b.IterationId == start.IterationId && b.Stage == "sample" && b.Status == "done");
-            Assert.True(sampledAtKill < items, "the kill came after the round's sampling had ended; the test proves nothing");
+            Assert.True(await SampledBatchesAsync(start.IterationId) < items, "the kill came after the round's sampling had ended; the test proves nothing");
 
             // The broker redelivers the killed replica's message; stuck redispatch is the safety net.
             await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120), redispatchAfter: TimeSpan.FromSeconds(15));
@@ -203,6 +200,45 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task ARoundGoesOnThroughABrokerOutage_AndLosesAndDuplicatesNothing()
+    {
+        // Every service reaches RabbitMQ through a relay the test cuts for a few seconds mid-sampling: their
+        // unacknowledged batches go back to the queues, and what they publish meanwhile waits for the broker.
+        const int items = 24;
+        using var rabbit = new TcpRelay(TestStack.RabbitPort);
+        _fleet.BrokerPort = rabbit.Port;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 1, items);
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(1));
+            await bus.Publish(start);
+            await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 3, TimeSpan.FromSeconds(90),
+                () => $"no batch was sampled\n{_fleet.Output}");
+            rabbit.Cut();
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Assert.True(await SampledBatchesAsync(start.IterationId) < items, "the cut came after the round's sampling had ended; the test proves nothing");
+            rabbit.Restore();
+
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120)); // no stuck-batch redispatch: the broker's redelivery is enough
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            Assert.Contains("(Connection refused)", _fleet.Output); // the services did lose the broker
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private async Task<int> SampledBatchesAsync(Guid iterationId)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        return await db.Batches.CountAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Status == "done");
     }
 
     [Fact]

@@ -17,12 +17,16 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
 
     public string Prefix => prefix;
 
+    /// <summary>The port the services reach RabbitMQ on (a <see cref="TcpRelay"/>'s, for an outage test); the stack's by default.</summary>
+    public int BrokerPort { get; set; } = TestStack.RabbitPort;
+
     public Dictionary<string, string> Environment(string service)
     {
         var environment = stack.ServiceEnvironment(database);
         environment["VISRL__SERVICE__NAME"] = prefix + service;
         environment["VISRL__SERVICE__HEALTHPORT"] = "0";
         environment["VISRL__MESSAGING__RETRYINITIALINTERVALMS"] = "50";
+        environment["VISRL__MESSAGING__PORT"] = BrokerPort.ToString();
         if (service is "sampler" or "critic" or "trainer")
         {
             environment["VISRL__TORCH__THREADS"] = "1";

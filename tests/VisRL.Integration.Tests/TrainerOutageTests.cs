@@ -129,10 +129,8 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
     public async Task AJobTrainsThroughABrokerOutage_AndAnnouncesItsCheckpointOnceTheBrokerIsBack()
     {
         using var rabbit = new TcpRelay(TestStack.RabbitPort);
-        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch);
-        var environment = fleet.Environment("trainer");
-        environment["VISRL__MESSAGING__PORT"] = rabbit.Port.ToString();
-        fleet.Start(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Trainer", "VisRL.Trainer"), environment));
+        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch) { BrokerPort = rabbit.Port };
+        fleet.Start("trainer");
         await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
         var watching = TestStack.ServiceHost($"outage-watch-{Guid.NewGuid().ToString()[..8]}");
         watching.AddVisRLMessaging(bus => bus.AddConsumer<TrainingWatcher>());
