@@ -39,7 +39,9 @@ public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal 
                     m.Stage, m.JobId, reason, pause.TotalSeconds),
                 // Not the consume's token: MassTransit cancels that once the broker connection is lost, and a broker
                 // outage is no reason to give up steps. The job stops when the service does, and resumes on redelivery.
-                lifetime.ApplicationStopping);
+                lifetime.ApplicationStopping,
+                () => logger.LogWarning("{Stage} job {JobId} is running elsewhere (an earlier delivery, or another process); this delivery waits for it",
+                    m.Stage, m.JobId));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.Data.Synthetic;
@@ -132,9 +133,7 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch) { BrokerPort = rabbit.Port };
         fleet.Start("trainer");
         await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
-        var watching = TestStack.ServiceHost($"outage-watch-{Guid.NewGuid().ToString()[..8]}");
-        watching.AddVisRLMessaging(bus => bus.AddConsumer<TrainingWatcher>());
-        using var watcher = watching.Build();
+        using var watcher = StartWatcher();
         await watcher.StartAsync();
 
         var job = Guid.NewGuid();
@@ -159,6 +158,52 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         // Each attempt to reach the broker reads as one line, not MassTransit's warning with the same stack each time.
         Assert.Contains($"Connection Failed: rabbitmq://127.0.0.1:{rabbit.Port}/ (Connection refused)", fleet.Output);
         Assert.DoesNotContain("BrokerUnreachableException", fleet.Output);
+    }
+
+    /// <summary>
+    /// Two Trainer replicas. The one training a job loses the broker, which hands the job's command to the other:
+    /// that one waits for the job (its lease, a PostgreSQL advisory lock) instead of training it a second time beside
+    /// the first, then finds it done and announces its checkpoint.
+    /// </summary>
+    [Fact]
+    public async Task AJobHandedToASecondReplicaWhileTheFirstStillTrainsItIsNotTrainedTwice()
+    {
+        using var rabbit = new TcpRelay(TestStack.RabbitPort);
+        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch) { BrokerPort = rabbit.Port };
+        fleet.Start("trainer");
+        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
+        using var watcher = StartWatcher();
+        await watcher.StartAsync();
+
+        var job = Guid.NewGuid();
+        await SendAsync(Sft(job, _base[..12], steps: 1500));
+        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(job))?.CompletedSteps >= 30, TimeSpan.FromSeconds(120), () => $"the job did not get going\n{fleet.Output}");
+        fleet.BrokerPort = TestStack.RabbitPort;
+        var second = fleet.Start("trainer");
+        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 2 });
+        rabbit.Cut(); // the broker requeues the first replica's unacknowledged command for the second
+
+        await ServiceFleet.WaitUntilAsync(() => Task.FromResult(second.Output.Contains($"job {job} is running elsewhere")), TimeSpan.FromSeconds(60),
+            () => $"the second replica did not wait for the job\n{fleet.Output}");
+        var whenHanded = (await JobAsync(job))!;
+        Assert.True(whenHanded.Status == "running" && whenHanded.CompletedSteps < whenHanded.PlannedSteps - 100,
+            $"the job was at step {whenHanded.CompletedSteps} of {whenHanded.PlannedSteps} when handed over: the test proves nothing");
+        await ServiceFleet.WaitUntilAsync(() => Task.FromResult(TrainingWatcher.Heard.Any(m => m is CheckpointReady r && r.JobId == job)),
+            TimeSpan.FromSeconds(120), () => $"no CheckpointReady\n{fleet.Output}");
+        await watcher.StopAsync();
+
+        var done = (await JobAsync(job))!;
+        Assert.Equal(("completed", done.PlannedSteps), (done.Status, done.CompletedSteps));
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        Assert.False(await db.TrainingMetrics.AnyAsync(m => m.TrainingJobId == job && m.Name == "resumed_from_step"), "the second replica trained the job again");
+        Assert.Equal(1, await db.Checkpoints.CountAsync(c => c.TrainingJobId == job && c.Stage == "sft"));
+    }
+
+    private IHost StartWatcher()
+    {
+        var watching = TestStack.ServiceHost($"outage-watch-{Guid.NewGuid().ToString()[..8]}");
+        watching.AddVisRLMessaging(bus => bus.AddConsumer<TrainingWatcher>());
+        return watching.Build();
     }
 
     public sealed class TrainingWatcher : IConsumer<CheckpointReady>, IConsumer<TrainingFailed>

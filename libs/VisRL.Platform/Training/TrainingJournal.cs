@@ -108,18 +108,49 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
     }
 
     /// <summary>
-    /// Runs a resumable job and runs it again after each PostgreSQL or blob storage outage (<see cref="Outages.WaitOutAsync{T}"/>),
-    /// up to <paramref name="patience"/> per outage. While it waits its row says so, and <paramref name="onWait"/>
-    /// hears the reason and the pause (the Trainer logs them, `visrl train` shows them).
+    /// Runs a resumable job holding its lease (<see cref="HoldingLeaseAsync{T}"/>), and runs it again after each PostgreSQL
+    /// or blob storage outage (<see cref="Outages.WaitOutAsync{T}"/>), up to <paramref name="patience"/> per outage. While
+    /// it waits its row says so, and <paramref name="onWait"/> hears the reason and the pause (the Trainer logs them,
+    /// `visrl train` shows them).
     /// </summary>
     public Task<T> WaitOutOutagesAsync<T>(Guid jobId, Func<CancellationToken, Task<T>> job, TimeSpan patience, Action<string, TimeSpan> onWait,
-        CancellationToken cancellationToken) =>
-        Outages.WaitOutAsync(job, patience, async (reason, pause) =>
+        CancellationToken cancellationToken, Action? onHeldElsewhere = null) =>
+        Outages.WaitOutAsync(token => HoldingLeaseAsync(jobId, job, onHeldElsewhere, token), patience, async (reason, pause) =>
         {
             onWait(reason, pause);
             try { await MarkWaitingAsync(jobId, reason); }
             catch (Exception e) when (Outages.Reason(e) is not null) { } // the database may be the server that is out of reach
         }, cancellationToken);
+
+    /// <summary>
+    /// Runs the job holding its lease: a PostgreSQL advisory lock on the job id, on a connection of its own. So a job
+    /// runs in one place at a time: a command delivered again while its first delivery still trains (the broker
+    /// requeues it when a Trainer loses its connection, and that job trains on), or a second `visrl train --job`,
+    /// waits for the first (<paramref name="onHeldElsewhere"/> hears it), then finds the job done or resumes it.
+    /// A lock lives no longer than its session, so a runner that dies or loses the database frees it.
+    /// </summary>
+    public async Task<T> HoldingLeaseAsync<T>(Guid jobId, Func<CancellationToken, Task<T>> job, Action? onHeldElsewhere, CancellationToken cancellationToken)
+    {
+        var bytes = jobId.ToByteArray();
+        var key = BitConverter.ToInt64(bytes, 0) ^ BitConverter.ToInt64(bytes, 8);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({key}) AS \"Value\"").SingleAsync(cancellationToken))
+        {
+            onHeldElsewhere?.Invoke();
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_lock({key})", cancellationToken);
+        }
+        try
+        {
+            return await job(cancellationToken);
+        }
+        finally
+        {
+            // Explicitly: a pooled connection's session, and its lock, would outlive the context.
+            try { await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_unlock({key})", CancellationToken.None); }
+            catch (Exception e) when (Outages.Reason(e) is not null) { } // the session, and with it the lock, is gone
+        }
+    }
 
     /// <summary>A job paused by an outage says so while it waits (where the database can be reached); its next start marks it running.</summary>
     public async Task MarkWaitingAsync(Guid jobId, string reason, CancellationToken cancellationToken = default)

@@ -55,7 +55,12 @@ internal static class TrainCommand
                         {
                             task.Description = Markup.Escape($"waiting for {reason} (again in {pause.TotalSeconds:0} s)");
                             AnsiConsole.MarkupLine(Markup.Escape($"{name} job {request.JobId} waits for {reason}; it goes on from its last checkpoint in {pause.TotalSeconds:0} s"));
-                        }, ct);
+                        }, ct,
+                        () =>
+                        {
+                            task.Description = "waiting for the job's other run";
+                            AnsiConsole.MarkupLine(Markup.Escape($"{name} job {request.JobId} is running elsewhere; waiting for it to end, then going on from where it got"));
+                        });
                 });
             AnsiConsole.MarkupLine($"[green]{name} checkpoint[/] {result.ContentHash} (step {result.Step})");
             return 0;
