@@ -130,15 +130,9 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
     public async Task AJobTrainsThroughABrokerOutage_AndAnnouncesItsCheckpointOnceTheBrokerIsBack()
     {
         using var rabbit = new TcpRelay(TestStack.RabbitPort);
-        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch) { BrokerPort = rabbit.Port };
-        fleet.Start("trainer");
-        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
-        using var watcher = StartWatcher();
-        await watcher.StartAsync();
-
-        var job = Guid.NewGuid();
-        await SendAsync(Sft(job, _base[..12], steps: 400));
-        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(job))?.CompletedSteps >= 30, TimeSpan.FromSeconds(120), () => $"the job did not get going\n{fleet.Output}");
+        var (fleet, watcher, job) = await StartJobBehindARelayAsync(rabbit, steps: 400);
+        using var _ = fleet;
+        using var __ = watcher;
         rabbit.Cut();
         var atCut = (await JobAsync(job))!;
         Assert.True(atCut.Status == "running" && atCut.CompletedSteps < atCut.PlannedSteps - 40, $"the cut came at step {atCut.CompletedSteps} of {atCut.PlannedSteps}: the test proves nothing");
@@ -169,15 +163,9 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
     public async Task AJobHandedToASecondReplicaWhileTheFirstStillTrainsItIsNotTrainedTwice()
     {
         using var rabbit = new TcpRelay(TestStack.RabbitPort);
-        using var fleet = new ServiceFleet(stack, _database, _prefix, _scratch) { BrokerPort = rabbit.Port };
-        fleet.Start("trainer");
-        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
-        using var watcher = StartWatcher();
-        await watcher.StartAsync();
-
-        var job = Guid.NewGuid();
-        await SendAsync(Sft(job, _base[..12], steps: 1500));
-        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(job))?.CompletedSteps >= 30, TimeSpan.FromSeconds(120), () => $"the job did not get going\n{fleet.Output}");
+        var (fleet, watcher, job) = await StartJobBehindARelayAsync(rabbit, steps: 2500);
+        using var _ = fleet;
+        using var __ = watcher;
         fleet.BrokerPort = TestStack.RabbitPort;
         var second = fleet.Start("trainer");
         await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 2 });
@@ -199,11 +187,20 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(1, await db.Checkpoints.CountAsync(c => c.TrainingJobId == job && c.Stage == "sft"));
     }
 
-    private IHost StartWatcher()
+    /// <summary>A Trainer that reaches RabbitMQ through <paramref name="rabbit"/>, a started watcher of its announcements, and an SFT job of its own 30 steps in.</summary>
+    private async Task<(ServiceFleet Fleet, IHost Watcher, Guid Job)> StartJobBehindARelayAsync(TcpRelay rabbit, int steps)
     {
+        var fleet = new ServiceFleet(stack, _database, _prefix, _scratch) { BrokerPort = rabbit.Port };
+        fleet.Start("trainer");
+        await fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["trainer-train-stage"] = 1 });
         var watching = TestStack.ServiceHost($"outage-watch-{Guid.NewGuid().ToString()[..8]}");
         watching.AddVisRLMessaging(bus => bus.AddConsumer<TrainingWatcher>());
-        return watching.Build();
+        var watcher = watching.Build();
+        await watcher.StartAsync();
+        var job = Guid.NewGuid();
+        await SendAsync(Sft(job, _base[..12], steps));
+        await ServiceFleet.WaitUntilAsync(async () => (await JobAsync(job))?.CompletedSteps >= 30, TimeSpan.FromSeconds(120), () => $"the job did not get going\n{fleet.Output}");
+        return (fleet, watcher, job);
     }
 
     public sealed class TrainingWatcher : IConsumer<CheckpointReady>, IConsumer<TrainingFailed>
