@@ -16,7 +16,8 @@ public class TrainingLeaseTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestStack.CreateEmptyDatabaseAsync();
-        _journal = new TrainingJournal(new VisRLDbContextFactory(_database));
+        // A 1 s command timeout: a run waits for a job longer than any one command may take.
+        _journal = new TrainingJournal(new VisRLDbContextFactory(new DatabaseOptions { ConnectionString = _database.ConnectionString + ";Command Timeout=1" }));
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -37,6 +38,7 @@ public class TrainingLeaseTests : IAsyncLifetime
             () => Assert.Fail("another job waited"), default).WaitAsync(Patience));
         using (var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _journal.HoldingLeaseAsync(job, _ => Task.FromResult("third"), null, giveUp.Token));
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the first run goes on past the command timeout
         Assert.False(secondRan);
 
         endFirst.SetResult();

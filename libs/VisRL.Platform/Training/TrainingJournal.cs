@@ -135,10 +135,14 @@ public sealed class TrainingJournal(IDbContextFactory<VisRLDbContext> contexts)
         var key = BitConverter.ToInt64(bytes, 0) ^ BitConverter.ToInt64(bytes, 8);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({key}) AS \"Value\"").SingleAsync(cancellationToken))
+        Task<bool> TryLockAsync() => db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({key}) AS \"Value\"").SingleAsync(cancellationToken);
+        if (!await TryLockAsync())
         {
             onHeldElsewhere?.Invoke();
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_lock({key})", cancellationToken);
+            // Asked again each second rather than waited for in one command: a job may take longer than any command
+            // timeout, and a connection that silently went away fails the next ask instead of hanging the wait.
+            do await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            while (!await TryLockAsync());
         }
         try
         {
