@@ -14,9 +14,11 @@ namespace VisRL.Trainer;
 /// TrainStage → the stage runs (resuming the job when it crashed before) → CheckpointReady, with
 /// TrainingProgress at every logged step. When PostgreSQL or blob storage goes out of reach the job
 /// waits (its row says "waiting" and why) and goes on from its last checkpoint once the server is
-/// back. A stage that cannot run (no pairs, a missing checkpoint, a bad config, an outage longer
-/// than Messaging:OutagePatienceSeconds) ends as TrainingFailed with the reason, and its job row,
-/// created if the job never started, says so.
+/// back. A RabbitMQ outage does not stop it: it trains on, and announces its checkpoint once the
+/// broker is back. A job runs in one place at a time (its lease in PostgreSQL), so a command handed
+/// to another replica meanwhile waits for it. A stage that cannot run (no pairs, a missing
+/// checkpoint, a bad config, an outage longer than Messaging:OutagePatienceSeconds) ends as
+/// TrainingFailed with the reason, and its job row, created if the job never started, says so.
 /// </summary>
 public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal journal, IBus bus, IOptions<MessagingOptions> messaging,
     IHostApplicationLifetime lifetime, ILogger<TrainStageConsumer> logger) : IConsumer<TrainStage>
