@@ -235,6 +235,47 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ASamplerReplicaCutOffSilently_IsTakenForDeadByItsHeartbeats_AndTheOtherFinishesTheRound()
+    {
+        // One of two Sampler replicas reaches RabbitMQ through a relay that goes silent as the round starts, as a
+        // network partition does: no reset, no close. The broker still deals that replica a batch (it cannot
+        // know), so the round can be paired only once missed heartbeats have told the broker the replica is gone
+        // and the batch goes to the other; without them (the broker's 60 s, and the Orchestrator's stuck-batch
+        // check after minutes) it could not be paired while the partition lasts.
+        const int items = 24;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 1, items);
+        using var relay = new TcpRelay(TestStack.RabbitPort);
+        _fleet.BrokerPort = relay.Port;
+        var partitioned = _fleet.Start("sampler", new Dictionary<string, string> { ["VISRL__MESSAGING__HEARTBEATSECONDS"] = "2" });
+        _fleet.BrokerPort = TestStack.RabbitPort;
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 2 });
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(2));
+            relay.Freeze();
+            await bus.Publish(start);
+
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(40));
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            Assert.Equal(0, BatchesDone(partitioned)); // the batch dealt to it never reached it
+            await ServiceFleet.WaitUntilAsync(async () => (await ServiceFleet.QueuesAsync()).GetValueOrDefault(_prefix + "sampler-sample-batch") == 1,
+                TimeSpan.FromSeconds(30), "the broker still counts the silent replica among the queue's consumers"); // the API's counts lag by seconds
+
+            // The partition heals: the replica, alive all along, comes back to its queue.
+            relay.Restore();
+            await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 2 });
+            _fleet.AssertAlive();
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     private async Task<int> SampledBatchesAsync(Guid iterationId)
     {
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);

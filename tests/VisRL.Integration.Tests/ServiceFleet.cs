@@ -37,10 +37,13 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
         return environment;
     }
 
-    public ChildProcess.Running Start(string service)
+    /// <summary>Starts a replica of the service; <paramref name="settings"/> (environment variables) are this replica's own.</summary>
+    public ChildProcess.Running Start(string service, IReadOnlyDictionary<string, string>? settings = null)
     {
         var project = char.ToUpperInvariant(service[0]) + service[1..];
-        return Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), Environment(service)));
+        var environment = Environment(service);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        return Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), environment));
     }
 
     /// <summary>Any other process of the test (e.g. `visrl serve`), watched and stopped with the services.</summary>

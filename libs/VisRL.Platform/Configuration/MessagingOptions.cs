@@ -35,6 +35,14 @@ public sealed class MessagingOptions
     /// </summary>
     [Range(0, 86_400)] public int OutagePatienceSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Seconds between heartbeats on the broker connection. A connection that goes silent (a network
+    /// partition or a frozen host: no reset, no close) is taken for dead after about two missed beats, so
+    /// its unacknowledged messages go back to their queues for other replicas; the broker's own 60 s
+    /// would leave a round waiting minutes for them.
+    /// </summary>
+    [Range(1, 600)] public int HeartbeatSeconds { get; set; } = 10;
+
     /// <summary>How long a starting service waits for the broker before it gives up.</summary>
     [Range(1, 600)] public int StartupTimeoutSeconds { get; set; } = 10;
 }

@@ -62,6 +62,7 @@ public static class MessagingExtensions
                     h.Username(messaging.Username);
                     h.Password(messaging.Password);
                     h.RequestedConnectionTimeout(TimeSpan.FromSeconds(messaging.StartupTimeoutSeconds));
+                    h.Heartbeat((ushort)messaging.HeartbeatSeconds);
                 });
                 cfg.PrefetchCount = messaging.PrefetchCount;
                 ApplyPolicy(cfg, messaging, context);
