@@ -85,6 +85,7 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
             }
             catch (Npgsql.PostgresException) { return false; }
         }, TimeSpan.FromSeconds(60), "the orchestrator did not migrate the database");
+        Assert.DoesNotContain(" ERR] ", orchestrator.Output); // a first start is no error
         return orchestrator;
     }
 

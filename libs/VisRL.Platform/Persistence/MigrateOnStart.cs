@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,6 +16,9 @@ internal sealed class MigrateOnStart(IDbContextFactory<VisRLDbContext> contexts,
     {
         if (!options.Value.MigrateOnStart) return;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // EF Core reads the history table without first asking whether it exists, and on a fresh database logs
+        // the failed read as an error before it migrates (dotnet/efcore#37328): with the table there, a first start logs none.
+        await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count == 0) return;
         logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, pending);
