@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using Serilog.Extensions.Logging;
 using VisRL.Platform.Configuration;
@@ -7,7 +9,7 @@ using VisRL.Platform.Logging;
 
 namespace VisRL.Platform.Tests;
 
-/// <summary>The services' console log: a broker that is away reads as one line per attempt, any other failure keeps its stack.</summary>
+/// <summary>The services' console log: a broker that is away reads as one line per attempt or cut-short message, any other failure keeps its stack.</summary>
 public class ConsoleLogTests
 {
     [Fact]
@@ -29,6 +31,35 @@ public class ConsoleLogTests
         Assert.StartsWith("System.InvalidOperationException: the consumer broke", lines[2]);
         Assert.Contains(lines[3..], l => l.TrimStart().StartsWith("at ")); // its stack
         Assert.DoesNotContain(lines, l => l.Contains("BrokerUnreachableException"));
+    }
+
+    [Fact]
+    public void AMessageALostConnectionCutShortReadsAsOneLine_AndABrokerErrorOfAnotherKindKeepsItsStack()
+    {
+        var console = new StringWriter();
+        using (var factory = new SerilogLoggerFactory(LoggingExtensions.CreateLogger(new LoggingOptions(), "sampler", console), dispose: true))
+        {
+            var transport = factory.CreateLogger("MassTransit.ReceiveTransport");
+            // As logged when the relay of RoundEndToEndTests cut the connection: a publish on it, and the message in flight.
+            transport.LogError(Thrown(new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, 0, "End of stream"))),
+                "S-FAULT {Address}", "rabbitmq://127.0.0.1:5672/VisRL.Contracts.V1:BatchSampled");
+            transport.LogError(Thrown(new AggregateException("ReceiveLock.Faulted threw an exception",
+                    new OperationInterruptedException(new ShutdownEventArgs(ShutdownInitiator.Peer, 491,
+                        "Channel is already closed: AMQP close-reason, initiated by Library, code=0, text='End of stream', classId=0, methodId=0")),
+                    new OperationCanceledException())),
+                "T-FAULT {Address}", "rabbitmq://127.0.0.1:5672/sampler-sample-batch");
+            transport.LogError(Thrown(new OperationInterruptedException(new ShutdownEventArgs(ShutdownInitiator.Peer, 406,
+                "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'sampler-sample-batch'"))), "T-FAULT {Address}", "sampler-sample-batch");
+        }
+
+        var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("ERR] sampler MassTransit.ReceiveTransport: S-FAULT rabbitmq://127.0.0.1:5672/VisRL.Contracts.V1:BatchSampled (broker connection lost: End of stream)",
+            lines[0].TrimEnd());
+        Assert.EndsWith("ERR] sampler MassTransit.ReceiveTransport: T-FAULT rabbitmq://127.0.0.1:5672/sampler-sample-batch (broker connection lost: End of stream)",
+            lines[1].TrimEnd());
+        Assert.EndsWith("ERR] sampler MassTransit.ReceiveTransport: T-FAULT sampler-sample-batch", lines[2].TrimEnd());
+        Assert.Contains("PRECONDITION_FAILED", lines[3]);
+        Assert.Contains(lines[4..], l => l.TrimStart().StartsWith("at ")); // its stack
     }
 
     private static Exception Thrown(Exception e)

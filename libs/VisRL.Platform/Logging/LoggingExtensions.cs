@@ -15,7 +15,8 @@ public static class LoggingExtensions
 {
     private const string ConsoleTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service}{Work} {SourceContext}: {Message:lj}{NewLine}{Exception}";
-    // MassTransit warns at every attempt to reach a broker that is away, each time with the same stack: one line says it.
+    // While the broker is away MassTransit logs each attempt to reach it, and each message a lost connection cut short,
+    // every time with the same stack: one line says it (BrokerAwayEnricher).
     private const string BrokerAwayTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service}{Work} {SourceContext}: {Message:lj} ({BrokerAway}){NewLine}";
 
