@@ -6,29 +6,25 @@ namespace VisRL.DataGeneration;
 
 /// <summary>
 /// Inserts the candidates whose (iteration, item, attempt, kind) is not stored yet, so a redelivered
-/// batch duplicates nothing. A concurrent replica's insert surfaces as a unique violation; the
-/// message is retried and then finds the rows.
+/// batch, or one that two replicas run at once, duplicates nothing (<see cref="MissingRows"/>).
 /// </summary>
 public static class CandidateWriter
 {
     /// <returns>The number of rows inserted.</returns>
-    public static async Task<int> WriteAsync(VisRLDbContext db, Guid iterationId, IReadOnlyList<SampledCandidate> candidates, CancellationToken cancellationToken = default)
-    {
-        var itemIds = candidates.Select(c => c.ItemId).Distinct().ToList();
-        var existing = (await db.Candidates.AsNoTracking()
-                .Where(c => c.IterationId == iterationId && itemIds.Contains(c.ItemId))
-                .Select(c => new { c.ItemId, c.Attempt, c.Kind }).ToListAsync(cancellationToken))
-            .Select(c => (c.ItemId, c.Attempt, c.Kind)).ToHashSet();
-        var now = DateTimeOffset.UtcNow;
-        var missing = candidates.Where(c => !existing.Contains((c.ItemId, c.Attempt, c.Kind))).Select(c => new Candidate
+    public static Task<int> WriteAsync(VisRLDbContext db, Guid iterationId, IReadOnlyList<SampledCandidate> candidates, CancellationToken cancellationToken = default) =>
+        db.InsertMissingAsync(async ct =>
         {
-            IterationId = iterationId, ItemId = c.ItemId, Attempt = c.Attempt, Kind = c.Kind, BoxText = c.BoxText,
-            X1 = (float?)c.Box?.X1, Y1 = (float?)c.Box?.Y1, X2 = (float?)c.Box?.X2, Y2 = (float?)c.Box?.Y2,
-            BoxParseError = c.BoxParseError, Answer = c.Answer, BoxLogProb = c.BoxLogProb, AnswerLogProb = c.AnswerLogProb, CreatedAt = now,
-        }).ToList();
-        if (missing.Count == 0) return 0;
-        db.Candidates.AddRange(missing);
-        await db.SaveChangesAsync(cancellationToken);
-        return missing.Count;
-    }
+            var itemIds = candidates.Select(c => c.ItemId).Distinct().ToList();
+            var existing = (await db.Candidates.AsNoTracking()
+                    .Where(c => c.IterationId == iterationId && itemIds.Contains(c.ItemId))
+                    .Select(c => new { c.ItemId, c.Attempt, c.Kind }).ToListAsync(ct))
+                .Select(c => (c.ItemId, c.Attempt, c.Kind)).ToHashSet();
+            var now = DateTimeOffset.UtcNow;
+            return candidates.Where(c => !existing.Contains((c.ItemId, c.Attempt, c.Kind))).Select(c => new Candidate
+            {
+                IterationId = iterationId, ItemId = c.ItemId, Attempt = c.Attempt, Kind = c.Kind, BoxText = c.BoxText,
+                X1 = (float?)c.Box?.X1, Y1 = (float?)c.Box?.Y1, X2 = (float?)c.Box?.X2, Y2 = (float?)c.Box?.Y2,
+                BoxParseError = c.BoxParseError, Answer = c.Answer, BoxLogProb = c.BoxLogProb, AnswerLogProb = c.AnswerLogProb, CreatedAt = now,
+            }).ToList();
+        }, "ix_candidates_iteration_id_item_id_attempt_kind", cancellationToken);
 }

@@ -8,20 +8,17 @@ namespace VisRL.DataGeneration;
 public static class ScoreWriter
 {
     /// <returns>The number of rows inserted.</returns>
-    public static async Task<int> WriteAsync(VisRLDbContext db, string judgeId, IReadOnlyList<CriticResult> results, CancellationToken cancellationToken = default)
-    {
-        var candidateIds = results.Select(r => r.CandidateId).Distinct().ToList();
-        var existing = (await db.Scores.AsNoTracking()
-            .Where(s => s.JudgeId == judgeId && candidateIds.Contains(s.CandidateId))
-            .Select(s => s.CandidateId).ToListAsync(cancellationToken)).ToHashSet();
-        var now = DateTimeOffset.UtcNow;
-        var missing = results.Where(r => existing.Add(r.CandidateId)).Select(r => new Score
+    public static Task<int> WriteAsync(VisRLDbContext db, string judgeId, IReadOnlyList<CriticResult> results, CancellationToken cancellationToken = default) =>
+        db.InsertMissingAsync(async ct =>
         {
-            CandidateId = r.CandidateId, JudgeId = judgeId, AnswerScore = r.AnswerScore, BoxScore = r.BoxScore, Error = r.Error, RawReply = r.RawReply, CreatedAt = now,
-        }).ToList();
-        if (missing.Count == 0) return 0;
-        db.Scores.AddRange(missing);
-        await db.SaveChangesAsync(cancellationToken);
-        return missing.Count;
-    }
+            var candidateIds = results.Select(r => r.CandidateId).Distinct().ToList();
+            var existing = (await db.Scores.AsNoTracking()
+                .Where(s => s.JudgeId == judgeId && candidateIds.Contains(s.CandidateId))
+                .Select(s => s.CandidateId).ToListAsync(ct)).ToHashSet();
+            var now = DateTimeOffset.UtcNow;
+            return results.Where(r => existing.Add(r.CandidateId)).Select(r => new Score
+            {
+                CandidateId = r.CandidateId, JudgeId = judgeId, AnswerScore = r.AnswerScore, BoxScore = r.BoxScore, Error = r.Error, RawReply = r.RawReply, CreatedAt = now,
+            }).ToList();
+        }, "ix_scores_candidate_id_judge_id", cancellationToken);
 }

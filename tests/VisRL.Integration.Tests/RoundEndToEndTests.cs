@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using MassTransit;
+using Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -270,6 +271,48 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             relay.Restore();
             await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 2 });
             _fleet.AssertAlive();
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ASamplerWhoseDatabaseGoesSilentWaitsItOut_AndTheRoundLosesAndDuplicatesNothing()
+    {
+        // The only Sampler reaches PostgreSQL through a relay that goes silent mid-round: its commands get no
+        // reply (no reset, no close) and time out (after 2 s here, 30 s by default). A timeout is an outage too,
+        // waited out like a refused connection (by EF's retries, then the consume's), not a failed batch.
+        const int items = 16;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
+        using var postgres = new TcpRelay(TestStack.PostgresPort);
+        var database = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { Port = postgres.Port, CommandTimeout = 2, Timeout = 2 };
+        var sampler = _fleet.Start("sampler", new Dictionary<string, string> { ["VISRL__DATABASE__CONNECTIONSTRING"] = database.ConnectionString });
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(2));
+            await bus.Publish(start);
+            await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 2, TimeSpan.FromSeconds(90),
+                () => $"no batch was sampled\n{_fleet.Output}");
+            postgres.Freeze();
+            var sampledAtFreeze = await SampledBatchesAsync(start.IterationId);
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Assert.True(await SampledBatchesAsync(start.IterationId) <= sampledAtFreeze + 1, "the Sampler went on while its database was silent");
+            postgres.Restore();
+
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            Assert.Contains("Failed executing DbCommand", sampler.Output); // the silence did cut a command short
+            // Nor did a save whose commit the silence hid (the database made it once the relay let it through) collide with itself when tried again.
+            Assert.DoesNotContain("23505", sampler.Output);
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId).ToListAsync(), b => Assert.Equal(1, b.Attempts));
+            Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
         }
         finally
         {

@@ -17,6 +17,8 @@ public class OutagesTests
         { DatabaseDown, "PostgreSQL: Failed to connect to 127.0.0.1:5432" },
         // EF's own retries gave up; the server is still the reason.
         { new RetryLimitExceededException("The maximum number of retries (5) was exceeded", DatabaseDown), "PostgreSQL: Failed to connect" },
+        // A server gone silent (a network partition): the command timed out waiting for its reply.
+        { new NpgsqlException("Exception while reading from stream", new TimeoutException("Timeout during reading attempt")), "PostgreSQL: Exception while reading" },
         { new RequestFailedException(503, "Service Unavailable\nStatus: 503"), "blob storage: Service Unavailable" },
         { new RequestFailedException("Connection refused (127.0.0.1:10000)"), "blob storage: Connection refused" },
         // The Azure SDK's "Retry failed after 4 tries" wraps each try's failure.
