@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using VisRL.Platform.Blobs;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
 
 namespace VisRL.Integration.Tests;
 
@@ -32,6 +34,29 @@ public class BlobStoreTests(TestStack stack)
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task AStoreThatGoesSilentFailsAReadAsAnOutage_AfterItsTriesEachWaitedTheNetworkTimeout()
+    {
+        using var azurite = new TcpRelay(TestStack.AzuritePort);
+        var options = new BlobOptions
+        {
+            ConnectionString = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{azurite.Port}/", StringComparison.Ordinal),
+            NetworkTimeoutSeconds = 1,
+        };
+        var store = BlobExtensions.CreateStore(options);
+        var written = await store.PutAsync("checkpoints", $"test/{Guid.NewGuid():N}.bin", new byte[100], "application/octet-stream");
+
+        azurite.Freeze();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var silence = await Assert.ThrowsAnyAsync<Exception>(() => store.GetAsync(written.Container, written.Key));
+        clock.Stop();
+        azurite.Restore();
+
+        Assert.StartsWith("blob storage: The operation was cancelled because it exceeded the configured timeout", Outages.Reason(silence));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 3, 20); // three tries of 1 s and the SDK's pauses between them, not six of 100 s
+        Assert.Equal(100, (await store.GetAsync(written.Container, written.Key)).Length); // back once the network is
     }
 
     [Fact]

@@ -320,6 +320,48 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ASamplerWhoseBlobStorageGoesSilentWaitsItOut_AndTheRoundLosesAndDuplicatesNothing()
+    {
+        // As above, with the images: blob requests that get no reply time out (three tries of 2 s here, 30 s by
+        // default) and count as an outage of blob storage, not as items whose image cannot be had.
+        const int items = 16;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
+        using var azurite = new TcpRelay(TestStack.AzuritePort);
+        var blobs = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{azurite.Port}/", StringComparison.Ordinal);
+        var sampler = _fleet.Start("sampler", new Dictionary<string, string>
+        {
+            ["VISRL__BLOBS__CONNECTIONSTRING"] = blobs, ["VISRL__BLOBS__NETWORKTIMEOUTSECONDS"] = "2",
+        });
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(2));
+            await bus.Publish(start);
+            await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 2, TimeSpan.FromSeconds(90),
+                () => $"no batch was sampled\n{_fleet.Output}");
+            azurite.Freeze();
+            var sampledAtFreeze = await SampledBatchesAsync(start.IterationId);
+            await Task.Delay(TimeSpan.FromSeconds(12));
+            Assert.True(await SampledBatchesAsync(start.IterationId) <= sampledAtFreeze + 1, "the Sampler went on while its blob storage was silent");
+            azurite.Restore();
+
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            Assert.Contains("waits for blob storage", sampler.Output); // an outage, said so and waited out
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId).ToListAsync(), b => Assert.Equal(1, b.Attempts));
+            Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     private async Task<int> SampledBatchesAsync(Guid iterationId)
     {
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);

@@ -19,6 +19,10 @@ public class OutagesTests
         { new RetryLimitExceededException("The maximum number of retries (5) was exceeded", DatabaseDown), "PostgreSQL: Failed to connect" },
         // A server gone silent (a network partition): the command timed out waiting for its reply.
         { new NpgsqlException("Exception while reading from stream", new TimeoutException("Timeout during reading attempt")), "PostgreSQL: Exception while reading" },
+        // The Azure SDK's retries, each cut short by its network timeout: blob storage went silent.
+        { new AggregateException("Retry failed after 6 tries.", Enumerable.Repeat(new TaskCanceledException(
+            "The operation was cancelled because it exceeded the configured timeout of 0:00:02. Network timeout can be adjusted in ClientOptions.Retry.NetworkTimeout."), 6)),
+            "blob storage: The operation was cancelled because it exceeded the configured timeout" },
         { new RequestFailedException(503, "Service Unavailable\nStatus: 503"), "blob storage: Service Unavailable" },
         { new RequestFailedException("Connection refused (127.0.0.1:10000)"), "blob storage: Connection refused" },
         // The Azure SDK's "Retry failed after 4 tries" wraps each try's failure.
@@ -42,6 +46,7 @@ public class OutagesTests
         // A model endpoint's network errors are the HTTP backends' to judge (EndpointDown), not an outage of the stack.
         new HttpRequestException("Connection refused", new SocketException((int)SocketError.ConnectionRefused)),
         new TimeoutException("The operation timed out"),
+        new TaskCanceledException("The operation was canceled."), // the work's own cancellation, not a silent server
         new AggregateException(new RequestFailedException(0, "refused"), new ArgumentException("bad")), // not every try an outage
         new OutageOutlastedException("PostgreSQL: refused (still out of reach after 600 s)", DatabaseDown), // waited out already
     };

@@ -27,7 +27,7 @@ public static class BlobExtensions
     {
         try
         {
-            return new BlobServiceClient(blobs.ConnectionString, clientOptions);
+            return new BlobServiceClient(blobs.ConnectionString, clientOptions ?? DefaultClientOptions(blobs));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {
@@ -35,6 +35,13 @@ public static class BlobExtensions
                 [$"Setting {SettingKey.Describe("Blobs:ConnectionString")} is not a valid storage connection string: {e.Message}"]);
         }
     }
+
+    /// <summary>
+    /// Three tries of each request (the SDK's storage default is six), each cut off after Blobs:NetworkTimeoutSeconds
+    /// of silence: a store that is away soon reaches the consume's outage handling, which says so and waits it out.
+    /// </summary>
+    public static BlobClientOptions DefaultClientOptions(BlobOptions blobs) =>
+        new() { Retry = { MaxRetries = 2, NetworkTimeout = TimeSpan.FromSeconds(blobs.NetworkTimeoutSeconds) } };
 
     public static IBlobStore CreateStore(BlobOptions blobs, BlobClientOptions? clientOptions = null) =>
         new AzureBlobStore(CreateServiceClient(blobs, clientOptions), Options.Create(blobs));

@@ -15,6 +15,13 @@ public sealed class BlobOptions
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
         "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
 
+    /// <summary>
+    /// Seconds a blob request may wait for the server's next bytes before the SDK tries it again (three tries in
+    /// all). A store that goes silent (a network partition: no reset, no close) then counts as an outage after
+    /// about three times this, not the SDK's 100 s for each of six tries; a slow transfer that keeps moving is not cut.
+    /// </summary>
+    [Range(1, 3_600)] public int NetworkTimeoutSeconds { get; set; } = 30;
+
     [Required] public string ImagesContainer { get; set; } = "images";
     [Required] public string CheckpointsContainer { get; set; } = "checkpoints";
     [Required] public string ExportsContainer { get; set; } = "exports";

@@ -34,6 +34,9 @@ public static class Outages
                     return $"PostgreSQL: {FirstLine(e.Message)}";
                 case RequestFailedException blob when blob.Status is 0 or 408 or 429 or >= 500:
                     return $"blob storage: {FirstLine(e.Message)}";
+                // The Azure SDK's own timeout: the store sent nothing for Blobs:NetworkTimeoutSeconds (a silent network).
+                case TaskCanceledException when e.Message.Contains("ClientOptions.Retry.NetworkTimeout", StringComparison.Ordinal):
+                    return $"blob storage: {FirstLine(e.Message)}";
                 case DependencyUnavailableException:
                     return e.Message;
                 // A model endpoint's network errors are not here: the HTTP backends judge those (EndpointDown).
