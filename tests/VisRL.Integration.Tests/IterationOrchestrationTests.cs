@@ -56,14 +56,21 @@ public class IterationOrchestrationTests : IAsyncLifetime
             context.Publish(new BatchScored(context.Message.RunId, context.Message.IterationId, context.Message.BatchId, context.Message.ItemIds.Count * 6, 0));
     }
 
+    /// <summary>How often each iteration's BuildPairs reached the stand-in Filter.</summary>
+    private static readonly ConcurrentDictionary<Guid, int> FilterCommands = new();
+
     public sealed class StandInFilter : IConsumer<BuildPairs>
     {
         // (iteration, -1, 0) scripts "no pairs" or "throw".
-        public Task Consume(ConsumeContext<BuildPairs> context) => Script.GetValueOrDefault((context.Message.IterationId, -1, 0)) switch
+        public Task Consume(ConsumeContext<BuildPairs> context)
         {
-            "throw" => throw new InvalidOperationException("stand-in filter lost its database"),
-            var script => context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20, script == "no pairs" ? 0 : 7)),
-        };
+            FilterCommands.AddOrUpdate(context.Message.IterationId, 1, (_, n) => n + 1);
+            return Script.GetValueOrDefault((context.Message.IterationId, -1, 0)) switch
+            {
+                "throw" => throw new InvalidOperationException("stand-in filter lost its database"),
+                var script => context.Publish(new PairsReady(context.Message.RunId, context.Message.IterationId, Guid.NewGuid(), 20, script == "no pairs" ? 0 : 7)),
+            };
+        }
     }
 
     /// <summary>Stage 1 succeeds with a made-up checkpoint (or throws, where (iteration, -2, 0) scripts it); stage 2 fails with a reason.</summary>
@@ -112,13 +119,16 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     /// <param name="databasePort">Another way to PostgreSQL (a relay the test cuts).</param>
     /// <param name="efRetries">Database:MaxRetryCount (the services' default is 5).</param>
-    private IHost StartHost(int? databasePort = null, int efRetries = 5)
+    /// <param name="commandTimeout">Seconds a command waits for its reply (Npgsql's default is 30).</param>
+    private IHost StartHost(int? databasePort = null, int efRetries = 5, int commandTimeout = 30)
     {
+        var database = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { CommandTimeout = commandTimeout };
+        if (databasePort is { } port) database.Port = port;
         // A service name of its own per test run, so no queue is shared with another run.
         var builder = TestStack.ServiceHost($"orch-test-{Guid.NewGuid().ToString()[..8]}", new Dictionary<string, string?>
         {
             ["Messaging:RetryInitialIntervalMs"] = "50",
-            ["Database:ConnectionString"] = databasePort is { } port ? _database.ConnectionString.Replace($"Port={TestStack.PostgresPort}", $"Port={port}") : _database.ConnectionString,
+            ["Database:ConnectionString"] = database.ConnectionString,
             ["Database:MaxRetryCount"] = efRetries.ToString(),
             ["Log:JsonFile"] = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log"),
         });
@@ -516,6 +526,50 @@ public class IterationOrchestrationTests : IAsyncLifetime
             // Each batch's command left once, and no other: the broken try's commands were dropped with it.
             Assert.Equal(batches.Select(b => (b, 1, 1)).Order(), SampleCommands.Where(c => c.Key.Iteration == iterationId)
                 .Select(c => (c.Key.Batch, c.Key.Attempt, c.Value)).Order());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ASagaCommitWhoseReplyWasLostIsAskedAbout_SoTheCommandItSendsLeavesOnce()
+    {
+        // The transition to Filtering commits, but the reply never reaches the Orchestrator (the relay holds the
+        // server's replies), so it cannot tell whether BuildPairs may leave. Tried again, the last BatchScored would
+        // meet an iteration already in Filtering and be ignored, and without BuildPairs the round would wait there
+        // for ever. A deferred trigger makes that commit take 1 s, long enough to hold its reply and then break the
+        // connection on purpose.
+        var iterationId = Guid.NewGuid();
+        await using (var setup = new NpgsqlConnection(_database.ConnectionString))
+        {
+            await setup.OpenAsync();
+            await new NpgsqlCommand("""
+                CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON iterations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+                    WHEN (NEW.state = 'Filtering' AND OLD.state <> 'Filtering') EXECUTE FUNCTION slow_commit();
+                """, setup).ExecuteNonQueryAsync();
+        }
+        using var postgres = new TcpRelay(TestStack.PostgresPort);
+        using var host = StartHost(postgres.Port);
+        await host.StartAsync();
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            await using var watcher = new NpgsqlConnection(_database.ConnectionString);
+            await watcher.OpenAsync();
+            var committing = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event = 'PgSleep' AND datname = current_database()", watcher);
+            for (var i = 0; i < 400 && (long)(await committing.ExecuteScalarAsync())! == 0; i++) await Task.Delay(25);
+            Assert.True((long)(await committing.ExecuteScalarAsync())! > 0, "the commit into Filtering was never seen: the test proves nothing");
+            postgres.Deafen();
+            for (var i = 0; i < 200 && (long)(await committing.ExecuteScalarAsync())! > 0; i++) await Task.Delay(25);
+            postgres.Cut(); // the commit is made and its reply waits in the relay: the connection breaks before it arrives
+            postgres.Restore();
+
+            await WaitForStateAsync(iterationId, "Paired");
+            Assert.Equal(1, FilterCommands.GetValueOrDefault(iterationId));
         }
         finally
         {

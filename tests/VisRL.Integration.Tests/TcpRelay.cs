@@ -8,15 +8,17 @@ namespace VisRL.Integration.Tests;
 /// the server through <see cref="Port"/>, while the server itself and every other client go on.
 /// <see cref="Cut"/> makes the server out of reach for it (open connections are reset, new ones
 /// refused); <see cref="Freeze"/> makes it silent, as a network partition does (nothing passes either
-/// way and nothing is closed: open connections hang, new ones are accepted and go nowhere); both last
-/// until <see cref="Restore"/>.
+/// way and nothing is closed: open connections hang, new ones are accepted and go nowhere);
+/// <see cref="Deafen"/> holds only the server's replies, so what a client sends is done but it never
+/// hears so (a commit whose outcome a client cannot know). Each lasts until <see cref="Restore"/>.
 /// </summary>
 public sealed class TcpRelay : IDisposable
 {
     private readonly int _target;
     private readonly List<TcpClient> _open = [];
     private TcpListener? _listener;
-    private TaskCompletionSource _flowing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _toServer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _toClient = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TcpRelay(int targetPort)
     {
@@ -34,7 +36,8 @@ public sealed class TcpRelay : IDisposable
     {
         lock (_open)
         {
-            _flowing.TrySetResult();
+            _toServer.TrySetResult();
+            _toClient.TrySetResult();
             if (_listener is not null) return;
             _listener = new TcpListener(IPAddress.Loopback, Port);
             _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
@@ -63,16 +66,25 @@ public sealed class TcpRelay : IDisposable
     {
         lock (_open)
         {
-            if (_flowing.Task.IsCompleted) _flowing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_toServer.Task.IsCompleted) _toServer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_toClient.Task.IsCompleted) _toClient = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void Deafen()
+    {
+        lock (_open)
+        {
+            if (_toClient.Task.IsCompleted) _toClient = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
     public void Dispose() => Cut();
 
-    /// <summary>Completes at once unless frozen, then at <see cref="Restore"/>.</summary>
-    private Task Flowing()
+    /// <summary>Completes at once while bytes flow that way, else at <see cref="Restore"/>.</summary>
+    private Task Flowing(bool toServer)
     {
-        lock (_open) return _flowing.Task;
+        lock (_open) return toServer ? _toServer.Task : _toClient.Task;
     }
 
     private async Task AcceptAsync(TcpListener listener)
@@ -88,7 +100,7 @@ public sealed class TcpRelay : IDisposable
 
     private async Task ConnectAsync(TcpListener listener, TcpClient client)
     {
-        await Flowing();
+        await Flowing(toServer: true);
         var server = new TcpClient();
         try { await server.ConnectAsync(IPAddress.Loopback, _target); }
         catch (SocketException) { client.Dispose(); server.Dispose(); return; }
@@ -98,11 +110,11 @@ public sealed class TcpRelay : IDisposable
             _open.Add(client);
             _open.Add(server);
         }
-        _ = PumpAsync(client, server);
-        _ = PumpAsync(server, client);
+        _ = PumpAsync(client, server, toServer: true);
+        _ = PumpAsync(server, client, toServer: false);
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to)
+    private async Task PumpAsync(TcpClient from, TcpClient to, bool toServer)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -110,7 +122,7 @@ public sealed class TcpRelay : IDisposable
             while (true)
             {
                 var read = await from.GetStream().ReadAsync(buffer);
-                await Flowing(); // frozen: the bytes, and the close, wait here
+                await Flowing(toServer); // held: the bytes, and the close, wait here
                 if (read == 0) return;
                 await to.GetStream().WriteAsync(buffer.AsMemory(0, read));
             }

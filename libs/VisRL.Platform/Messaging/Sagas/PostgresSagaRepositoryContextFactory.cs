@@ -11,7 +11,8 @@ namespace VisRL.Platform.Messaging.Sagas;
 /// package cannot be had here). Each message runs in one transaction that locks the instance's
 /// row (SELECT … FOR UPDATE), so replicas of a service never advance the same instance at once,
 /// and the state survives any restart. Publish from sagas through the in-memory outbox, so that
-/// nothing leaves before the transaction commits.
+/// nothing leaves before the transaction commits; a commit whose reply was lost is asked about
+/// (<see cref="CommitOutcome"/>), so that what a made commit sends leaves too.
 /// </summary>
 public sealed class PostgresSagaRepositoryContextFactory<TSaga>(DatabaseOptions database)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
@@ -26,9 +27,21 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(DatabaseOptions 
     {
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_withoutRetries);
         await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
+        var transactionId = await CommitOutcome.TransactionIdAsync(db, context.CancellationToken);
         await next.Send(new PostgresSagaRepositoryContext<TSaga, T>(db, context));
-        await transaction.CommitAsync(context.CancellationToken);
+        try
+        {
+            await transaction.CommitAsync(context.CancellationToken);
+        }
+        catch (Exception e) when (Outages.Reason(e) is not null)
+        {
+            // The commit's reply was lost. If the database made it, the outbox must send this message's commands now:
+            // tried again, the message would meet the state it already moved to and be ignored, and its commands with it.
+            if (!await CommitOutcome.CommittedAsync(_withoutRetries, transactionId, CommitPatience, context.CancellationToken)) throw;
+        }
     }
+
+    private static readonly TimeSpan CommitPatience = TimeSpan.FromMinutes(2);
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
         where T : class =>
