@@ -28,9 +28,7 @@ public class DatasetStoreTests(TestStack stack)
 
     private async Task<(DatabaseOptions Database, DatasetStorage Storage)> FreshStorageAsync()
     {
-        var database = await TestStack.CreateEmptyDatabaseAsync();
-        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
-            await db.Database.MigrateAsync();
+        var database = await TestStack.CreateMigratedDatabaseAsync();
         return (database, DatasetStorage.Create(database, stack.Blobs));
     }
 

@@ -14,9 +14,7 @@ public class MigrationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestStack.CreateEmptyDatabaseAsync();
-        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-        await db.Database.MigrateAsync();
+        _database = await TestStack.CreateMigratedDatabaseAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -19,9 +19,7 @@ public class MissingRowsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestStack.CreateEmptyDatabaseAsync();
-        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-        await db.Database.MigrateAsync();
+        _database = await TestStack.CreateMigratedDatabaseAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -40,9 +40,7 @@ public class PreferenceStatisticsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestStack.CreateEmptyDatabaseAsync();
-        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
-            await db.Database.MigrateAsync();
+        _database = await TestStack.CreateMigratedDatabaseAsync();
         await SeedAsync();
     }
 

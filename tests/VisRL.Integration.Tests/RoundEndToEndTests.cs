@@ -281,43 +281,15 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     [Fact]
     public async Task ASamplerWhoseDatabaseRepliesAreLostWaitsItOut_AndTheRoundLosesAndDuplicatesNothing()
     {
-        // The only Sampler reaches PostgreSQL through a relay that stops passing the server's replies mid-round:
-        // its commands are done, commits included, but it never hears so, and they time out (after 2 s here, 30 s
-        // by default). A timeout is an outage, waited out like a refused connection (by EF's retries, then the
-        // consume's), not a failed batch; and the saves tried again meet their own rows without harm.
-        const int items = 16;
-        var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
+        // The relay stops passing PostgreSQL's replies mid-round: the Sampler's commands are done, but it never
+        // hears so, and they time out (after 2 s here, 30 s by default). A timeout is an outage, waited out like a
+        // refused connection (by EF's retries, then the consume's), not a failed batch.
         using var postgres = new TcpRelay(TestStack.PostgresPort);
         var database = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { Port = postgres.Port, CommandTimeout = 2, Timeout = 2 };
-        var sampler = _fleet.Start("sampler", new Dictionary<string, string> { ["VISRL__DATABASE__CONNECTIONSTRING"] = database.ConnectionString });
-        await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
-        using var host = StartBus();
-        await host.StartAsync();
-        try
-        {
-            var bus = host.Services.GetRequiredService<IBus>();
-            var start = Start(seed, items, RoundConfig(2));
-            await bus.Publish(start);
-            await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 2, TimeSpan.FromSeconds(90),
-                () => $"no batch was sampled\n{_fleet.Output}");
-            postgres.Deafen();
-            var sampledAtFreeze = await SampledBatchesAsync(start.IterationId);
-            await Task.Delay(TimeSpan.FromSeconds(8));
-            Assert.True(await SampledBatchesAsync(start.IterationId) <= sampledAtFreeze + 1, "the Sampler went on while it heard nothing from its database");
-            postgres.Restore();
-
-            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
-            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
-            Assert.Contains("Failed executing DbCommand", sampler.Output); // the silence did cut a command short
-            Assert.DoesNotContain("23505", sampler.Output); // no save tried again collided with its own rows
-            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-            Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId).ToListAsync(), b => Assert.Equal(1, b.Attempts));
-            Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        var sampler = await SampleThroughAnOutageAsync(postgres, postgres.Deafen, TimeSpan.FromSeconds(8),
+            new Dictionary<string, string> { ["VISRL__DATABASE__CONNECTIONSTRING"] = database.ConnectionString });
+        Assert.Contains("Failed executing DbCommand", sampler.Output); // the silence did cut a command short
+        Assert.DoesNotContain("23505", sampler.Output); // no save tried again collided with its own rows
     }
 
     [Fact]
@@ -325,14 +297,25 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     {
         // As above, with the images: blob requests that get no reply time out (three tries of 2 s here, 30 s by
         // default) and count as an outage of blob storage, not as items whose image cannot be had.
-        const int items = 16;
-        var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
         using var azurite = new TcpRelay(TestStack.AzuritePort);
         var blobs = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{azurite.Port}/", StringComparison.Ordinal);
-        var sampler = _fleet.Start("sampler", new Dictionary<string, string>
-        {
-            ["VISRL__BLOBS__CONNECTIONSTRING"] = blobs, ["VISRL__BLOBS__NETWORKTIMEOUTSECONDS"] = "2",
-        });
+        var sampler = await SampleThroughAnOutageAsync(azurite, azurite.Freeze, TimeSpan.FromSeconds(12),
+            new Dictionary<string, string> { ["VISRL__BLOBS__CONNECTIONSTRING"] = blobs, ["VISRL__BLOBS__NETWORKTIMEOUTSECONDS"] = "2" });
+        Assert.Contains("waits for blob storage", sampler.Output); // an outage, said so and waited out
+    }
+
+    /// <summary>
+    /// A round of 16 items whose only Sampler reaches a server through <paramref name="relay"/>, which
+    /// <paramref name="silence"/> holds for <paramref name="outage"/> once two batches are in: the Sampler does
+    /// not go on meanwhile, and afterwards the round is paired with exact counts, each batch sent once, and no
+    /// item failed. Returns the Sampler for its log.
+    /// </summary>
+    private async Task<ChildProcess.Running> SampleThroughAnOutageAsync(TcpRelay relay, Action silence, TimeSpan outage,
+        IReadOnlyDictionary<string, string> samplerSettings)
+    {
+        const int items = 16;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
+        var sampler = _fleet.Start("sampler", samplerSettings);
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
         using var host = StartBus();
         await host.StartAsync();
@@ -343,18 +326,18 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             await bus.Publish(start);
             await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 2, TimeSpan.FromSeconds(90),
                 () => $"no batch was sampled\n{_fleet.Output}");
-            azurite.Freeze();
-            var sampledAtFreeze = await SampledBatchesAsync(start.IterationId);
-            await Task.Delay(TimeSpan.FromSeconds(12));
-            Assert.True(await SampledBatchesAsync(start.IterationId) <= sampledAtFreeze + 1, "the Sampler went on while its blob storage was silent");
-            azurite.Restore();
+            silence();
+            var sampledBefore = await SampledBatchesAsync(start.IterationId);
+            await Task.Delay(outage);
+            Assert.True(await SampledBatchesAsync(start.IterationId) <= sampledBefore + 1, "the Sampler went on while its server was silent");
+            relay.Restore();
 
             await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
             await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
-            Assert.Contains("waits for blob storage", sampler.Output); // an outage, said so and waited out
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId).ToListAsync(), b => Assert.Equal(1, b.Attempts));
             Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
+            return sampler;
         }
         finally
         {

@@ -47,9 +47,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestStack.CreateEmptyDatabaseAsync();
-        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-        await db.Database.MigrateAsync();
+        _database = await TestStack.CreateMigratedDatabaseAsync();
         _storage = DatasetStorage.Create(_database, stack.Blobs);
         Directory.CreateDirectory(_scratch);
     }

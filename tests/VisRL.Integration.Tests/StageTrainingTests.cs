@@ -34,9 +34,7 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestStack.CreateEmptyDatabaseAsync();
-        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-        await db.Database.MigrateAsync();
+        _database = await TestStack.CreateMigratedDatabaseAsync();
         _storage = DatasetStorage.Create(_database, stack.Blobs);
         await new SyntheticDatasetWriter(_storage).WriteAsync("train-ds", "sft", 8, SyntheticSplitSpec.Create(5, sceneSize: 224, minObjects: 4, maxObjects: 6));
         await new SyntheticDatasetWriter(_storage).WriteAsync("train-ds", "test", 6, SyntheticSplitSpec.Create(6, sceneSize: 224, minObjects: 4, maxObjects: 6));

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
 
 namespace VisRL.Integration.Tests;
 
@@ -75,6 +77,15 @@ public sealed class TestStack : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>A new, empty database (the role may create them), so each test owns its schema.</summary>
+    /// <summary>A fresh database with every migration applied.</summary>
+    public static async Task<DatabaseOptions> CreateMigratedDatabaseAsync()
+    {
+        var database = await CreateEmptyDatabaseAsync();
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
+        await db.Database.MigrateAsync();
+        return database;
+    }
+
     public static async Task<DatabaseOptions> CreateEmptyDatabaseAsync()
     {
         var name = $"visrl_test_{Guid.NewGuid():N}"[..30];

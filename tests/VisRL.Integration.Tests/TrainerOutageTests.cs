@@ -31,8 +31,7 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestStack.CreateEmptyDatabaseAsync();
-        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database)) await db.Database.MigrateAsync();
+        _database = await TestStack.CreateMigratedDatabaseAsync();
         var storage = DatasetStorage.Create(_database, stack.Blobs);
         await new SyntheticDatasetWriter(storage).WriteAsync("outage-ds", "sft", 8, SyntheticSplitSpec.Create(7, sceneSize: 224, minObjects: 4, maxObjects: 6));
         var folder = Path.Combine(_scratch, "base");
