@@ -230,6 +230,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
             Assert.Contains("(Connection refused)", _fleet.Output); // the services did lose the broker
             Assert.DoesNotContain("at RabbitMQ.Client.", _fleet.Output); // each said so in one line, without the client's stack
+            Assert.Contains($"{_prefix}sampler-sample-batch: lost the broker (Connection refused)", _fleet.Output);
+            Assert.Contains($"{_prefix}sampler-sample-batch: consuming again", _fleet.Output);
         }
         finally
         {

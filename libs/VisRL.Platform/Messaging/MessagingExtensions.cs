@@ -37,6 +37,7 @@ public static class MessagingExtensions
             o.WaitUntilStarted = true;
             o.StartTimeout = TimeSpan.FromSeconds(messaging.StartupTimeoutSeconds * 3);
         });
+        services.AddReceiveEndpointObserver<BrokerLinkObserver>();
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service.Name, includeNamespace: false));
