@@ -119,10 +119,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     /// <param name="databasePort">Another way to PostgreSQL (a relay the test cuts).</param>
     /// <param name="efRetries">Database:MaxRetryCount (the services' default is 5).</param>
-    /// <param name="commandTimeout">Seconds a command waits for its reply (Npgsql's default is 30).</param>
-    private IHost StartHost(int? databasePort = null, int efRetries = 5, int commandTimeout = 30)
+    private IHost StartHost(int? databasePort = null, int efRetries = 5)
     {
-        var database = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { CommandTimeout = commandTimeout };
+        var database = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
         if (databasePort is { } port) database.Port = port;
         // A service name of its own per test run, so no queue is shared with another run.
         var builder = TestStack.ServiceHost($"orch-test-{Guid.NewGuid().ToString()[..8]}", new Dictionary<string, string?>

@@ -250,9 +250,10 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         const int items = 24;
         var (_, seed) = await StartRoundServicesAsync(samplers: 1, items);
         using var relay = new TcpRelay(TestStack.RabbitPort);
-        _fleet.BrokerPort = relay.Port;
-        var partitioned = _fleet.Start("sampler", new Dictionary<string, string> { ["VISRL__MESSAGING__HEARTBEATSECONDS"] = "2" });
-        _fleet.BrokerPort = TestStack.RabbitPort;
+        var partitioned = _fleet.Start("sampler", new Dictionary<string, string>
+        {
+            ["VISRL__MESSAGING__PORT"] = relay.Port.ToString(), ["VISRL__MESSAGING__HEARTBEATSECONDS"] = "2",
+        });
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 2 });
         using var host = StartBus();
         await host.StartAsync();

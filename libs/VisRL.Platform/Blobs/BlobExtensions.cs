@@ -40,7 +40,7 @@ public static class BlobExtensions
     /// Three tries of each request (the SDK's storage default is six), each cut off after Blobs:NetworkTimeoutSeconds
     /// of silence: a store that is away soon reaches the consume's outage handling, which says so and waits it out.
     /// </summary>
-    public static BlobClientOptions DefaultClientOptions(BlobOptions blobs) =>
+    private static BlobClientOptions DefaultClientOptions(BlobOptions blobs) =>
         new() { Retry = { MaxRetries = 2, NetworkTimeout = TimeSpan.FromSeconds(blobs.NetworkTimeoutSeconds) } };
 
     public static IBlobStore CreateStore(BlobOptions blobs, BlobClientOptions? clientOptions = null) =>
