@@ -69,6 +69,15 @@ public class CrossProcessMessagingTests(TestStack stack)
             var checks = report.RootElement.GetProperty("checks");
             foreach (var name in new[] { "database", "blobs", "masstransit-bus" })
                 Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
+
+            // Stopped on purpose (SIGTERM, as `docker compose stop` does), it ends cleanly and does not take its
+            // own stop for a lost broker.
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", orchestrator.Process.Id.ToString()]))
+                await kill.WaitForExitAsync();
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await orchestrator.Process.WaitForExitAsync(stopped.Token);
+            Assert.True(orchestrator.Process.ExitCode == 0, $"orchestrator exited {orchestrator.Process.ExitCode}:\n{orchestrator.Output}");
+            Assert.DoesNotContain("lost the broker", orchestrator.Output);
         }
         finally
         {
