@@ -60,6 +60,52 @@ public class BlobStoreTests(TestStack stack)
     }
 
     [Fact]
+    public async Task ASlowButMovingLinkCarriesBlobsThatTakeLongerThanTheNetworkTimeout()
+    {
+        // Blobs:NetworkTimeoutSeconds is for a store that says nothing, not for a big checkpoint on a slow link. The
+        // timeout bounds each request as a whole, so a blob sent in one request was cut off on every try.
+        using var azurite = new TcpRelay(TestStack.AzuritePort);
+        var options = new BlobOptions
+        {
+            ConnectionString = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{azurite.Port}/", StringComparison.Ordinal),
+            NetworkTimeoutSeconds = 1,
+        };
+        var store = BlobExtensions.CreateStore(options);
+        var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(file, content);
+            azurite.Throttle(512 * 1024); // per connection and direction: 4 s for the whole blob on one, 2 s on two
+
+            var put = await TimedAsync(() => store.PutAsync("checkpoints", $"test/{Guid.NewGuid():N}.bin", content, "application/octet-stream"));
+            var putFile = await TimedAsync(() => store.PutFileAsync("checkpoints", $"test/{Guid.NewGuid():N}.bin", file, "application/octet-stream"));
+            var get = await TimedAsync(() => store.GetAsync(put.Result.Container, put.Result.Key));
+            var download = await TimedAsync(async () =>
+            {
+                await store.DownloadToFileAsync(putFile.Result.Container, putFile.Result.Key, file);
+                return await File.ReadAllBytesAsync(file);
+            });
+
+            Assert.Equal(content, get.Result);
+            Assert.Equal(content, download.Result);
+            foreach (var (what, seconds) in new[] { ("put", put.Seconds), ("put file", putFile.Seconds), ("get", get.Seconds), ("download", download.Seconds) })
+                Assert.True(seconds > 1.5, $"{what} took {seconds:F1} s: not longer than the timeout, so the test proves nothing");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<(T Result, double Seconds)> TimedAsync<T>(Func<Task<T>> work)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await work();
+        return (result, clock.Elapsed.TotalSeconds);
+    }
+
+    [Fact]
     public async Task ADamagedBlobIsAnErrorNamingItAndBothHashes()
     {
         var store = Store;

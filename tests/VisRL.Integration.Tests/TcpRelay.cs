@@ -11,6 +11,7 @@ namespace VisRL.Integration.Tests;
 /// way and nothing is closed: open connections hang, new ones are accepted and go nowhere);
 /// <see cref="Deafen"/> holds only the server's replies, so what a client sends is done but it never
 /// hears so (a commit whose outcome a client cannot know). Each lasts until <see cref="Restore"/>.
+/// <see cref="Throttle"/> makes the link slow but moving, both ways, until it is called with 0.
 /// </summary>
 public sealed class TcpRelay : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class TcpRelay : IDisposable
     private TcpListener? _listener;
     private TaskCompletionSource _toServer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _toClient = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile int _bytesPerSecond;
 
     public TcpRelay(int targetPort)
     {
@@ -79,6 +81,9 @@ public sealed class TcpRelay : IDisposable
         }
     }
 
+    /// <summary>Each direction of each connection passes at most <paramref name="bytesPerSecond"/> (0: no limit).</summary>
+    public void Throttle(int bytesPerSecond) => _bytesPerSecond = bytesPerSecond;
+
     public void Dispose() => Cut();
 
     /// <summary>Completes at once while bytes flow that way, else at <see cref="Restore"/>.</summary>
@@ -124,7 +129,15 @@ public sealed class TcpRelay : IDisposable
                 var read = await from.GetStream().ReadAsync(buffer);
                 await Flowing(toServer); // held: the bytes, and the close, wait here
                 if (read == 0) return;
-                await to.GetStream().WriteAsync(buffer.AsMemory(0, read));
+                for (var sent = 0; sent < read;)
+                {
+                    // A twentieth of a second's worth at a time, so the bytes keep moving at the rate.
+                    var rate = _bytesPerSecond;
+                    var chunk = rate == 0 ? read - sent : Math.Min(read - sent, Math.Max(1, rate / 20));
+                    await to.GetStream().WriteAsync(buffer.AsMemory(sent, chunk));
+                    sent += chunk;
+                    if (rate != 0) await Task.Delay(50);
+                }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException) { }
