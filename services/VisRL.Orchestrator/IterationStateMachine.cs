@@ -283,7 +283,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
 
     private static async Task RedispatchStuck(BehaviorContext<Iteration, RedispatchStuckBatches> context)
     {
-        var commands = await Ledger(context).RedispatchStuckAsync(context.Saga, Config(context.Saga), DateTimeOffset.UtcNow, context.CancellationToken);
+        var commands = await Ledger(context).RedispatchStuckAsync(context.Saga, Config(context.Saga), context.CancellationToken);
         foreach (var command in commands) await context.Publish(command, command.GetType());
     }
 

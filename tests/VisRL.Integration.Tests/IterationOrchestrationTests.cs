@@ -218,9 +218,13 @@ public class IterationOrchestrationTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task WhileABatchIsStuckTheSampledOnesAreScoredOnceAndTheStuckOneIsDispatchedAgain()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(600)] // the database's clock ten minutes ahead of the services': before, its workers' start stamps never grew old
+    [InlineData(-600)] // ... and behind
+    public async Task WhileABatchIsStuckTheSampledOnesAreScoredOnceAndTheStuckOneIsDispatchedAgain(int databaseClockAheadSeconds)
     {
+        if (databaseClockAheadSeconds != 0) await TestStack.SkewClockAsync(_database, TimeSpan.FromSeconds(databaseClockAheadSeconds));
         var iterationId = Guid.NewGuid();
         Script[(iterationId, 0, 1)] = "drop"; // batch 0's worker dies holding it, so sampling cannot finish
         using var host = StartHost();
@@ -295,7 +299,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         var config = RoundConfig.Parse("{\"stuckAfterSeconds\":60}");
 
         // All three were dispatched ten minutes ago; batch 2 started 5 s ago, so the queue moves and batch 1 waits its turn.
-        var commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, now, default);
+        var commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, default, at: now);
         Assert.Equal([held.Id], commands.Cast<SampleBatch>().Select(c => c.BatchId));
         Assert.Equal((2, (DateTimeOffset?)null), (held.Attempts, held.StartedAt));
         Assert.Contains("no answer within 60 s of its start", held.LastError);
@@ -304,7 +308,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         // Later: batch 2 ran from six to five minutes ago and nothing has moved since, so batch 1's message was lost.
         (running.Status, running.StartedAt, running.CompletedAt) = ("done", now.AddMinutes(-6), now.AddMinutes(-5));
         await db.SaveChangesAsync();
-        commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, now, default);
+        commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, default, at: now);
         Assert.Equal([queued.Id], commands.Cast<SampleBatch>().Select(c => c.BatchId));
         Assert.Contains("not taken from the queue, which has not moved for 60 s", queued.LastError);
     }

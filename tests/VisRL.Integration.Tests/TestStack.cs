@@ -96,6 +96,26 @@ public sealed class TestStack : IAsyncLifetime
         return new DatabaseOptions { ConnectionString = ConnectionString(name) };
     }
 
+    /// <summary>
+    /// Sets the database's clock (its now()) <paramref name="ahead"/> of this machine's, as on a database host whose
+    /// clock is off: a now() of its own, found first on the search path. For a migrated database (new tables would
+    /// land in that schema); connections opened before keep the true clock.
+    /// </summary>
+    public static async Task SkewClockAsync(DatabaseOptions database, TimeSpan ahead)
+    {
+        var name = new NpgsqlConnectionStringBuilder(database.ConnectionString).Database;
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"""
+            CREATE SCHEMA skewed_clock;
+            CREATE FUNCTION skewed_clock.now() RETURNS timestamptz LANGUAGE sql STABLE
+                AS $$ SELECT pg_catalog.now() + interval '{(int)ahead.TotalSeconds} seconds' $$;
+            ALTER DATABASE {name} SET search_path = skewed_clock, pg_catalog, public;
+            """, connection);
+        await command.ExecuteNonQueryAsync();
+        NpgsqlConnection.ClearAllPools();
+    }
+
     public static async Task<(int ExitCode, string Output)> RunScriptAsync(string script, string[] arguments,
         IDictionary<string, string> environment, TimeSpan timeout)
     {

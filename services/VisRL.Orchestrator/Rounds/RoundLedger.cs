@@ -10,10 +10,14 @@ namespace VisRL.Orchestrator.Rounds;
 /// The bookkeeping behind the iteration state machine: which items a round takes, its batches per
 /// stage, and their outcomes. It works in the caller's DbContext — the saga's transaction — so
 /// batch rows and the round's state commit together. Changes are flushed (not committed) before a
-/// stage's completion is asked of the database.
+/// stage's completion is asked of the database. Its stamps come from the database's clock, as the workers' do.
 /// </summary>
 public sealed class RoundLedger(VisRLDbContext db)
 {
+    private DateTimeOffset? _now;
+
+    private async Task<DateTimeOffset> NowAsync(CancellationToken cancellationToken) => _now ??= await db.NowAsync(cancellationToken);
+
     /// <summary>Records the round's items as sample batches; returns the commands to send.</summary>
     public async Task<IReadOnlyList<SampleBatch>> PlanAsync(Iteration iteration, StartIteration start, RoundConfig config,
         CancellationToken cancellationToken)
@@ -29,7 +33,8 @@ public sealed class RoundLedger(VisRLDbContext db)
 
         iteration.DatasetId = dataset.Id;
         iteration.ItemCount = itemIds.Count;
-        var batches = BatchPlan.Cut(itemIds, config.BatchSize, config.BatchTaper).Select((ids, ordinal) => NewBatch(iteration.Id, BatchStages.Sample, ordinal, ids)).ToList();
+        var now = await NowAsync(cancellationToken);
+        var batches = BatchPlan.Cut(itemIds, config.BatchSize, config.BatchTaper).Select((ids, ordinal) => NewBatch(iteration.Id, BatchStages.Sample, ordinal, ids, now)).ToList();
         iteration.BatchCount = batches.Count;
         db.Batches.AddRange(batches);
         return batches.Select(b => SampleCommand(iteration, b, config)).ToList();
@@ -63,7 +68,7 @@ public sealed class RoundLedger(VisRLDbContext db)
         var batch = await FindAsync(iterationId, batchId, cancellationToken);
         if (batch.Status == BatchStages.Done) return null;
         batch.Status = BatchStages.Done;
-        batch.CompletedAt = DateTimeOffset.UtcNow;
+        batch.CompletedAt = await NowAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return batch;
     }
@@ -77,10 +82,11 @@ public sealed class RoundLedger(VisRLDbContext db)
         var batch = await FindAsync(iteration.Id, failed.BatchId, cancellationToken);
         if (batch.Status != BatchStages.Dispatched || failed.Attempt < batch.Attempts) return null;
         batch.LastError = failed.Reason;
-        if (batch.Attempts < config.MaxBatchAttempts) return Redispatch(iteration, batch, config);
+        var now = await NowAsync(cancellationToken);
+        if (batch.Attempts < config.MaxBatchAttempts) return Redispatch(iteration, batch, config, now);
 
         batch.Status = BatchStages.Failed;
-        batch.CompletedAt = DateTimeOffset.UtcNow;
+        batch.CompletedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
@@ -91,7 +97,7 @@ public sealed class RoundLedger(VisRLDbContext db)
     /// </summary>
     public async Task<ScoreBatch> PlanScoringAsync(Iteration iteration, Batch sampled, RoundConfig config, CancellationToken cancellationToken)
     {
-        var batch = NewBatch(iteration.Id, BatchStages.Score, sampled.Ordinal, sampled.ItemIds);
+        var batch = NewBatch(iteration.Id, BatchStages.Score, sampled.Ordinal, sampled.ItemIds, await NowAsync(cancellationToken));
         db.Batches.Add(batch);
         await db.SaveChangesAsync(cancellationToken);
         return ScoreCommand(iteration, batch, config);
@@ -106,11 +112,12 @@ public sealed class RoundLedger(VisRLDbContext db)
 
     /// <summary>
     /// Dispatched batches with no answer for longer than the round allows (<see cref="StuckBatches"/>);
-    /// dispatched again (or failed when out of attempts).
+    /// dispatched again (or failed when out of attempts). <paramref name="at"/>: now by the database's clock unless given.
     /// </summary>
-    public async Task<IReadOnlyList<object>> RedispatchStuckAsync(Iteration iteration, RoundConfig config, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<object>> RedispatchStuckAsync(Iteration iteration, RoundConfig config, CancellationToken cancellationToken,
+        DateTimeOffset? at = null)
     {
+        var now = at ?? await NowAsync(cancellationToken);
         var cutoff = now.AddSeconds(-config.StuckAfterSeconds);
         var waiting = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Status == BatchStages.Dispatched && b.DispatchedAt < cutoff)
             .ToListAsync(cancellationToken);
@@ -125,7 +132,7 @@ public sealed class RoundLedger(VisRLDbContext db)
             batch.LastError = batch.StartedAt is null
                 ? $"not taken from the queue, which has not moved for {config.StuckAfterSeconds} s (attempt {batch.Attempts})"
                 : $"no answer within {config.StuckAfterSeconds} s of its start (attempt {batch.Attempts})";
-            if (batch.Attempts < config.MaxBatchAttempts) commands.Add(Redispatch(iteration, batch, config));
+            if (batch.Attempts < config.MaxBatchAttempts) commands.Add(Redispatch(iteration, batch, config, now));
             else
             {
                 batch.Status = BatchStages.Failed;
@@ -143,18 +150,18 @@ public sealed class RoundLedger(VisRLDbContext db)
         await db.Batches.SingleOrDefaultAsync(b => b.Id == batchId && b.IterationId == iterationId, cancellationToken)
         ?? throw new InvalidOperationException($"batch {batchId} is not a batch of iteration {iterationId}");
 
-    private static object Redispatch(Iteration iteration, Batch batch, RoundConfig config)
+    private static object Redispatch(Iteration iteration, Batch batch, RoundConfig config, DateTimeOffset now)
     {
         batch.Attempts++;
-        batch.DispatchedAt = DateTimeOffset.UtcNow;
+        batch.DispatchedAt = now;
         batch.StartedAt = null;
         return batch.Stage == BatchStages.Sample ? SampleCommand(iteration, batch, config) : ScoreCommand(iteration, batch, config);
     }
 
-    private static Batch NewBatch(Guid iterationId, string stage, int ordinal, long[] itemIds) => new()
+    private static Batch NewBatch(Guid iterationId, string stage, int ordinal, long[] itemIds, DateTimeOffset now) => new()
     {
         Id = Guid.NewGuid(), IterationId = iterationId, Stage = stage, Ordinal = ordinal, ItemIds = itemIds,
-        Status = BatchStages.Dispatched, Attempts = 1, DispatchedAt = DateTimeOffset.UtcNow,
+        Status = BatchStages.Dispatched, Attempts = 1, DispatchedAt = now,
     };
 
     private static SampleBatch SampleCommand(Iteration iteration, Batch batch, RoundConfig config) =>
