@@ -40,12 +40,7 @@ public class BlobStoreTests(TestStack stack)
     public async Task AStoreThatGoesSilentFailsAReadAsAnOutage_AfterItsTriesEachWaitedTheNetworkTimeout()
     {
         using var azurite = new TcpRelay(TestStack.AzuritePort);
-        var options = new BlobOptions
-        {
-            ConnectionString = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{azurite.Port}/", StringComparison.Ordinal),
-            NetworkTimeoutSeconds = 1,
-        };
-        var store = BlobExtensions.CreateStore(options);
+        var store = StoreBehind(azurite);
         var written = await store.PutAsync("checkpoints", $"test/{Guid.NewGuid():N}.bin", new byte[100], "application/octet-stream");
 
         azurite.Freeze();
@@ -65,12 +60,7 @@ public class BlobStoreTests(TestStack stack)
         // Blobs:NetworkTimeoutSeconds is for a store that says nothing, not for a big checkpoint on a slow link. The
         // timeout bounds each request as a whole, so a blob sent in one request was cut off on every try.
         using var azurite = new TcpRelay(TestStack.AzuritePort);
-        var options = new BlobOptions
-        {
-            ConnectionString = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{azurite.Port}/", StringComparison.Ordinal),
-            NetworkTimeoutSeconds = 1,
-        };
-        var store = BlobExtensions.CreateStore(options);
+        var store = StoreBehind(azurite);
         var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
         var file = Path.GetTempFileName();
         try
@@ -97,6 +87,13 @@ public class BlobStoreTests(TestStack stack)
             File.Delete(file);
         }
     }
+
+    /// <summary>A store that reaches Azurite through <paramref name="relay"/>, its requests cut off after 1 s of silence.</summary>
+    private IBlobStore StoreBehind(TcpRelay relay) => BlobExtensions.CreateStore(new BlobOptions
+    {
+        ConnectionString = stack.Blobs.ConnectionString.Replace($":{TestStack.AzuritePort}/", $":{relay.Port}/", StringComparison.Ordinal),
+        NetworkTimeoutSeconds = 1,
+    });
 
     private static async Task<(T Result, double Seconds)> TimedAsync<T>(Func<Task<T>> work)
     {
