@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 apt_packages=(rabbitmq-server postgresql cmake g++ libtorch-dev libopenblas0-pthread libturbojpeg0
-              python3-torch imagemagick curl)
+              python3-torch imagemagick curl faketime)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

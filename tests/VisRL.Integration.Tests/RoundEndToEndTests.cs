@@ -286,6 +286,42 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASamplerWhoseClockIsTwentyMinutesBehindStampsItsBatchesByTheDatabasesClock()
+    {
+        // Its start stamps are what the Orchestrator's stuck check reads against its own dispatch stamps: taken by the
+        // worker host's clock, a worker 20 minutes behind would have had every running batch taken for a stuck one.
+        const int items = 8;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
+        var skewed = _fleet.Start("sampler", ServiceFleet.ClockOffBy(TimeSpan.FromMinutes(-20)));
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
+        using var host = StartBus();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(seed, items, RoundConfig(2));
+            await bus.Publish(start);
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(90));
+
+            // The replica did run 20 minutes behind: its log lines say so.
+            var logged = System.Text.RegularExpressions.Regex.Match(skewed.Output, @"^\[(\d\d:\d\d:\d\d)\.\d+ INF\].*Batch 0:", System.Text.RegularExpressions.RegexOptions.Multiline);
+            Assert.True(logged.Success, $"no batch line in the skewed replica's log:\n{skewed.Output}");
+            var behind = (DateTime.UtcNow.TimeOfDay - TimeSpan.Parse(logged.Groups[1].Value) + TimeSpan.FromDays(1)).TotalMinutes % (24 * 60);
+            Assert.InRange(behind, 19, 22);
+
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId).ToListAsync();
+            Assert.NotEmpty(batches);
+            Assert.All(batches, b => Assert.True(b.DispatchedAt <= b.StartedAt && b.StartedAt <= b.CompletedAt,
+                $"{b.Stage} batch {b.Ordinal}: dispatched {b.DispatchedAt:O}, started {b.StartedAt:O}, completed {b.CompletedAt:O}"));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task ASamplerWhoseDatabaseRepliesAreLostWaitsItOut_AndTheRoundLosesAndDuplicatesNothing()
     {
         // The relay stops passing PostgreSQL's replies mid-round: the Sampler's commands are done, but it never

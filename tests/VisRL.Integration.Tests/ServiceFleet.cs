@@ -46,6 +46,22 @@ public sealed class ServiceFleet(TestStack stack, DatabaseOptions database, stri
         return Start(ChildProcess.Dotnet(ChildProcess.ProjectDll($"VisRL.{project}", $"VisRL.{project}"), environment));
     }
 
+    /// <summary>
+    /// Settings that run a replica with its clock off by <paramref name="offset"/>, as on a host whose clock is wrong
+    /// (libfaketime, installed by infra/install.sh).
+    /// </summary>
+    public static Dictionary<string, string> ClockOffBy(TimeSpan offset)
+    {
+        var library = new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib" }
+            .Select(d => Path.Combine(d, "faketime", "libfaketimeMT.so.1")).FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException("libfaketime is not installed (infra/install.sh installs the faketime package)");
+        return new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = library, ["FAKETIME"] = $"{(offset < TimeSpan.Zero ? "-" : "+")}{(int)Math.Abs(offset.TotalSeconds)}s",
+            ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
+        };
+    }
+
     /// <summary>Any other process of the test (e.g. `visrl serve`), watched and stopped with the services.</summary>
     public ChildProcess.Running Start(System.Diagnostics.ProcessStartInfo start)
     {
