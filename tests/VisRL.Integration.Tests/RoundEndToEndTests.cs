@@ -85,11 +85,21 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         return new Seed(name, synth.DatasetId, itemIds, hash, storage);
     }
 
-    private IHost StartBus()
+    /// <summary>Runs <paramref name="test"/> with a bus of the test's own on the stack's broker, stopped afterwards.</summary>
+    private async Task WithBusAsync(Func<IBus, Task> test)
     {
         var builder = TestStack.ServiceHost(_prefix + "test");
         builder.AddVisRLMessaging();
-        return builder.Build();
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            await test(host.Services.GetRequiredService<IBus>());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     private static string RoundConfig(int batchSize, string more = "") =>
@@ -152,11 +162,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     {
         const int items = 20;
         var (samplers, seed) = await StartRoundServicesAsync(samplers: 2, items);
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(2));
             await bus.Publish(start);
             var iteration = await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
@@ -166,11 +173,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             var done = samplers.Select(BatchesDone).ToArray();
             Assert.All(done, n => Assert.True(n >= 1, $"a sampler replica wrote no batch ({string.Join(", ", done)})"));
             Assert.True(done.Sum() >= 10, $"batches written: {string.Join(", ", done)}");
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -180,11 +183,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         // even on a loaded machine.
         const int items = 24;
         var (samplers, seed) = await StartRoundServicesAsync(samplers: 2, items);
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(1, "\"stuckAfterSeconds\":5,"));
             await bus.Publish(start);
             var victim = samplers[0];
@@ -196,11 +196,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120), redispatchAfter: TimeSpan.FromSeconds(15));
             await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
             Assert.True(BatchesDone(samplers[1]) >= 1);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -212,11 +208,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         using var rabbit = new TcpRelay(TestStack.RabbitPort);
         _fleet.BrokerPort = rabbit.Port;
         var (_, seed) = await StartRoundServicesAsync(samplers: 1, items);
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(1));
             await bus.Publish(start);
             await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 3, TimeSpan.FromSeconds(90),
@@ -232,11 +225,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.DoesNotContain("at RabbitMQ.Client.", _fleet.Output); // each said so in one line, without the client's stack
             Assert.Contains($"{_prefix}sampler-sample-batch: lost the broker (", _fleet.Output); // its connection ended, or the reconnect was refused, whichever it heard first
             Assert.Contains($"{_prefix}sampler-sample-batch: consuming again", _fleet.Output);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -255,11 +244,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             ["VISRL__MESSAGING__PORT"] = relay.Port.ToString(), ["VISRL__MESSAGING__HEARTBEATSECONDS"] = "2",
         });
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 2 });
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(2));
             relay.Freeze();
             await bus.Publish(start);
@@ -278,11 +264,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             await ServiceFleet.WaitUntilAsync(() => Task.FromResult(partitioned.Output.Contains($"{_prefix}sampler-sample-batch: consuming again")),
                 TimeSpan.FromSeconds(10), "the healed replica did not say it consumes again");
             _fleet.AssertAlive();
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -294,11 +276,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
         var skewed = _fleet.Start("sampler", ServiceFleet.ClockOffBy(TimeSpan.FromMinutes(-20)));
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(2));
             await bus.Publish(start);
             await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(90));
@@ -314,11 +293,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.NotEmpty(batches);
             Assert.All(batches, b => Assert.True(b.DispatchedAt <= b.StartedAt && b.StartedAt <= b.CompletedAt,
                 $"{b.Stage} batch {b.Ordinal}: dispatched {b.DispatchedAt:O}, started {b.StartedAt:O}, completed {b.CompletedAt:O}"));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -360,11 +335,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         var (_, seed) = await StartRoundServicesAsync(samplers: 0, items);
         var sampler = _fleet.Start("sampler", samplerSettings);
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = 1 });
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(2));
             await bus.Publish(start);
             await ServiceFleet.WaitUntilAsync(async () => await SampledBatchesAsync(start.IterationId) >= 2, TimeSpan.FromSeconds(90),
@@ -380,12 +352,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId).ToListAsync(), b => Assert.Equal(1, b.Attempts));
             Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
-            return sampler;
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
+        return sampler;
     }
 
     private async Task<int> SampledBatchesAsync(Guid iterationId)
@@ -405,11 +373,8 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             broken = await db.Items.AsNoTracking().SingleAsync(i => i.Id == seed.ItemIds[3]);
             await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
         });
-        using var host = StartBus();
-        await host.StartAsync();
-        try
+        await WithBusAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(seed, items, RoundConfig(4));
             await bus.Publish(start);
             await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
@@ -432,11 +397,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.Contains(broken!.ImageBlobKey, reason);
             using var envelope = JsonDocument.Parse(quarantined.Body);
             Assert.Equal([broken.Id], envelope.RootElement.GetProperty("message").GetProperty("itemIds").EnumerateArray().Select(e => e.GetInt64()));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     /// <summary>`infra/services.sh up` on the test stack, then `visrl round start` (the CLI as a process) to Paired, then `visrl stats`.</summary>
