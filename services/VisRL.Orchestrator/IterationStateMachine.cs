@@ -91,7 +91,8 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             AfterScoring(When(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Score).ThenAsync(ctx => Retry(ctx, ctx.Message))),
             AfterScoring(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
             AfterScoring(When(Stuck).ThenAsync(RedispatchStuck)),
-            Ignore(Start), Ignore(Sampled), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample), Ignore(SampleFaulted));
+            When(Sampled).ThenAsync(ctx => ResendScoring(ctx)),
+            Ignore(Start), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample), Ignore(SampleFaulted));
 
         During(Filtering,
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
@@ -255,11 +256,24 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         await context.Publish(new IterationStarted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.ItemCount, context.Saga.BatchCount));
     }
 
+    /// <summary>Plans the sampled batch's scoring; for a batch sampled already, sends its scoring again while that waits.</summary>
     private static async Task ScoreSampledBatch(BehaviorContext<Iteration, BatchSampled> context)
     {
         var ledger = Ledger(context);
-        if (await ledger.CompleteAsync(context.Saga.Id, context.Message.BatchId, context.CancellationToken) is { Stage: BatchStages.Sample } sampled)
-            await context.Publish(await ledger.PlanScoringAsync(context.Saga, sampled, Config(context.Saga), context.CancellationToken));
+        var scoring = await ledger.CompleteAsync(context.Saga.Id, context.Message.BatchId, context.CancellationToken) is { Stage: BatchStages.Sample } sampled
+            ? await ledger.PlanScoringAsync(context.Saga, sampled, Config(context.Saga), context.CancellationToken)
+            : null;
+        await ResendScoring(context, scoring);
+    }
+
+    /// <summary>
+    /// A BatchSampled that comes again may be all that is left to send its batch's ScoreBatch: commands leave after
+    /// the saga commits, and the broker can drop them then. Sent again while the score batch waits (a duplicate is scored once).
+    /// </summary>
+    private static async Task ResendScoring(BehaviorContext<Iteration, BatchSampled> context, ScoreBatch? planned = null)
+    {
+        var scoring = planned ?? await Ledger(context).WaitingScoringAsync(context.Saga, context.Message.BatchId, Config(context.Saga), context.CancellationToken);
+        if (scoring is not null) await context.Publish(scoring);
     }
 
     private static async Task DispatchFiltering(BehaviorContext<Iteration> context)

@@ -50,10 +50,20 @@ public class IterationOrchestrationTests : IAsyncLifetime
         }
     }
 
+    /// <summary>How often each (iteration, ordinal)'s ScoreBatch reached the stand-in Critic.</summary>
+    private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal), int> ScoreCommands = new();
+    /// <summary>Score batches whose first command the stand-in Critic takes and never answers, as a command the broker lost.</summary>
+    private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal), bool> LostScoreCommands = new();
+
     public sealed class StandInCritic : IConsumer<ScoreBatch>
     {
-        public Task Consume(ConsumeContext<ScoreBatch> context) =>
-            context.Publish(new BatchScored(context.Message.RunId, context.Message.IterationId, context.Message.BatchId, context.Message.ItemIds.Count * 6, 0));
+        public Task Consume(ConsumeContext<ScoreBatch> context)
+        {
+            var m = context.Message;
+            if (ScoreCommands.AddOrUpdate((m.IterationId, m.Ordinal), 1, (_, n) => n + 1) == 1 && LostScoreCommands.ContainsKey((m.IterationId, m.Ordinal)))
+                return Task.CompletedTask;
+            return context.Publish(new BatchScored(m.RunId, m.IterationId, m.BatchId, m.ItemIds.Count * 6, 0));
+        }
     }
 
     /// <summary>How often each iteration's BuildPairs reached the stand-in Filter.</summary>
@@ -489,6 +499,46 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 Assert.NotEmpty(batches);
                 Assert.All(batches, b => Assert.Equal(("done", 1), (b.Status, b.Attempts))); // each sent once: the outage cost no attempt
             }
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("Sampling")]
+    [InlineData("Scoring")]
+    public async Task ABatchSampledThatComesAgainSendsItsScoreBatchAgain_WhileThatWaits(string state)
+    {
+        // Commands leave after the saga commits, so the broker can lose one (a connection that drops under its
+        // publish): the event that comes again is what sends it again, in Sampling and in Scoring alike.
+        var iterationId = Guid.NewGuid();
+        LostScoreCommands[(iterationId, 1)] = true;
+        if (state == "Sampling") Script[(iterationId, 0, 1)] = "drop"; // batch 0 holds the round in Sampling
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"stuckAfterSeconds\":1}");
+            await bus.Publish(start);
+            var sampled = await WaitForBatchAsync(iterationId, "sample", 1, "done");
+            await WaitForStateAsync(iterationId, state);
+            await ServiceFleet.WaitUntilAsync(() => Task.FromResult(ScoreCommands.GetValueOrDefault((iterationId, 1)) == 1), TimeSpan.FromSeconds(30), "batch 1 was never sent for scoring");
+
+            await bus.Publish(new BatchSampled(start.RunId, iterationId, sampled.Id, 60, 0)); // batch 1's event, redelivered
+            await ServiceFleet.WaitUntilAsync(() => Task.FromResult(ScoreCommands.GetValueOrDefault((iterationId, 1)) == 2), TimeSpan.FromSeconds(30),
+                "the event that came again did not send batch 1's scoring again");
+            if (state == "Sampling")
+            {
+                await Task.Delay(1500);
+                await bus.Publish(new RedispatchStuckBatches(start.RunId, iterationId));
+            }
+            await WaitForStateAsync(iterationId, "Paired");
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var scoring = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "score" && b.Ordinal == 1);
+            Assert.Equal(("done", 1), (scoring.Status, scoring.Attempts)); // the same command again, not a new attempt
         }
         finally
         {
