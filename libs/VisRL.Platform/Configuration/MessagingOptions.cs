@@ -43,6 +43,12 @@ public sealed class MessagingOptions
     /// </summary>
     [Range(1, 600)] public int HeartbeatSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How long a consume may go on after the broker channel its message came on has closed before the service
+    /// stops waiting for it, so that the queue's consumer starts again (the broker delivers the message again).
+    /// </summary>
+    [Range(1, 86_400)] public int LinkLossGraceSeconds { get; set; } = 10;
+
     /// <summary>How long a starting service waits for the broker before it gives up.</summary>
     [Range(1, 600)] public int StartupTimeoutSeconds { get; set; } = 10;
 }

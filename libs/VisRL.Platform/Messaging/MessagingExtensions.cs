@@ -80,6 +80,8 @@ public static class MessagingExtensions
     private static void ApplyPolicy(IBusFactoryConfigurator cfg, MessagingOptions messaging, IBusRegistrationContext context)
     {
         cfg.ConcurrentMessageLimit = messaging.ConcurrentMessageLimit;
+        cfg.UseFilter(new LinkLossFilter(TimeSpan.FromSeconds(messaging.LinkLossGraceSeconds),
+            context.GetRequiredService<ILoggerFactory>().CreateLogger<LinkLossFilter>()));
         cfg.UseConsumeFilter(typeof(WorkLogContextFilter<>), context);
         // An outage of PostgreSQL or blob storage is waited out, with the consume tried again after each
         // pause up to Messaging:OutagePatienceSeconds (the outer filter); any other failure gets the few quick
