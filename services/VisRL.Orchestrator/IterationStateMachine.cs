@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator.Rounds;
 using VisRL.Platform.Identity;
+using VisRL.Platform.Messaging.Sagas;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
@@ -73,7 +74,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 .Then(ctx => Record(ctx.Saga, ctx.Message))
                 .ThenAsync(DispatchSampling)
                 .TransitionTo(Sampling)
-                .Catch<RoundRejectedException>(failed => failed.ThenAsync(EnsureRun).ThenAsync(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
+                .Catch<RoundRejectedException>(failed => failed.ThenAsync(EnsureRun).Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
         // A batch is scored as soon as it is sampled, so Critic replicas work beside the Sampler replicas;
         // Sampling lasts until every sample batch has finished, Scoring until every score batch has.
@@ -91,17 +92,16 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             AfterScoring(When(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Score).ThenAsync(ctx => Retry(ctx, ctx.Message))),
             AfterScoring(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
             AfterScoring(When(Stuck).ThenAsync(RedispatchStuck)),
-            When(Sampled).ThenAsync(ctx => ResendScoring(ctx)),
-            Ignore(Start), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample), Ignore(SampleFaulted));
+            Ignore(Start), Ignore(Sampled), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample), Ignore(SampleFaulted));
 
         During(Filtering,
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount == 0)
-                .ThenAsync(ctx => Fail(ctx, "filter", $"the filter kept no pairs among {ctx.Message.ItemCount} items: nothing to train on (loosen the thresholds or sample more items)"))
+                .Then(ctx => Fail(ctx, "filter", $"the filter kept no pairs among {ctx.Message.ItemCount} items: nothing to train on (loosen the thresholds or sample more items)"))
                 .TransitionTo(Failed),
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount > 0)
-                .ThenAsync(DispatchBoxStage).TransitionTo(TrainingBox),
-            When(FilterFaulted).ThenAsync(ctx => Fail(ctx, "filter", FaultReason(ctx.Message))).TransitionTo(Failed),
+                .Then(DispatchBoxStage).TransitionTo(TrainingBox),
+            When(FilterFaulted).Then(ctx => Fail(ctx, "filter", FaultReason(ctx.Message))).TransitionTo(Failed),
             Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(SampleFaulted), Ignore(ScoreFaulted));
 
         During(TrainingBox,
@@ -114,12 +114,12 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             FailOnTrainingFault(TrainingStage.DpoBoxAnswer),
             Ignore(Evaluated)); // stage 1's evaluation, counted once both are in
         During(Evaluating,
-            When(Evaluated).IfAsync(BothEvaluated, done => done.ThenAsync(Complete).TransitionTo(Completed)),
+            When(Evaluated).IfAsync(BothEvaluated, done => done.Then(Complete).TransitionTo(Completed)),
             Ignore(Trained), Ignore(TrainingFaulted));
         During(TrainingBox, TrainingAnswer, Evaluating,
-            When(TrainingFailed).ThenAsync(ctx => Fail(ctx, TrainingStageName(ctx.Message.Stage), ctx.Message.Reason)).TransitionTo(Failed),
-            When(EvaluationFailed).ThenAsync(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Checkpoint}: {ctx.Message.Reason}")).TransitionTo(Failed),
-            When(EvaluationFaulted).ThenAsync(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Message.Checkpoint}: {FaultReason(ctx.Message)}")).TransitionTo(Failed),
+            When(TrainingFailed).Then(ctx => Fail(ctx, TrainingStageName(ctx.Message.Stage), ctx.Message.Reason)).TransitionTo(Failed),
+            When(EvaluationFailed).Then(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Checkpoint}: {ctx.Message.Reason}")).TransitionTo(Failed),
+            When(EvaluationFaulted).Then(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Message.Checkpoint}: {FaultReason(ctx.Message)}")).TransitionTo(Failed),
             Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
             Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted));
         During(TrainingBox, Ignore(Evaluated));
@@ -138,14 +138,14 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     // iteration in the stage it was sent for; a late fault of the other stage's command changes nothing.
     private EventActivities<Iteration> FailOnTrainingFault(TrainingStage stage) =>
         When(TrainingFaulted, ctx => ctx.Message.Message.Stage == stage)
-            .ThenAsync(ctx => Fail(ctx, TrainingStageName(stage), $"{stage}: {FaultReason(ctx.Message)}")).TransitionTo(Failed);
+            .Then(ctx => Fail(ctx, TrainingStageName(stage), $"{stage}: {FaultReason(ctx.Message)}")).TransitionTo(Failed);
 
-    private static async Task DispatchBoxStage(BehaviorContext<Iteration, PairsReady> context)
+    private static void DispatchBoxStage(BehaviorContext<Iteration, PairsReady> context)
     {
         var iteration = context.Saga;
         iteration.PairSetId = context.Message.PairSetId;
         Touch(iteration);
-        await context.Publish(Train(iteration, TrainingStage.DpoBox, iteration.PolicyCheckpoint));
+        context.PublishOnCommit(Train(iteration, TrainingStage.DpoBox, iteration.PolicyCheckpoint));
     }
 
     private static async Task DispatchAnswerStage(BehaviorContext<Iteration, CheckpointReady> context)
@@ -153,8 +153,8 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         var iteration = context.Saga;
         iteration.BoxCheckpoint = context.Message.ContentHash;
         Touch(iteration);
-        await context.Publish(Train(iteration, TrainingStage.DpoBoxAnswer, iteration.BoxCheckpoint));
-        await context.Publish(await EvaluationAsync(context, TrainingStage.DpoBox, iteration.BoxCheckpoint));
+        context.PublishOnCommit(Train(iteration, TrainingStage.DpoBoxAnswer, iteration.BoxCheckpoint));
+        context.PublishOnCommit(await EvaluationAsync(context, TrainingStage.DpoBox, iteration.BoxCheckpoint));
     }
 
     private static async Task DispatchEvaluation(BehaviorContext<Iteration, CheckpointReady> context)
@@ -162,7 +162,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         var iteration = context.Saga;
         iteration.OutputCheckpoint = context.Message.ContentHash;
         Touch(iteration);
-        await context.Publish(await EvaluationAsync(context, TrainingStage.DpoBoxAnswer, iteration.OutputCheckpoint));
+        context.PublishOnCommit(await EvaluationAsync(context, TrainingStage.DpoBoxAnswer, iteration.OutputCheckpoint));
     }
 
     private static TrainStage Train(Iteration iteration, TrainingStage stage, string start) =>
@@ -187,10 +187,10 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         return await db.Evaluations.Where(e => ids.Contains(e.EvaluationRunId) && e.Family == "all").CountAsync(context.CancellationToken) == ids.Length;
     }
 
-    private static async Task Complete(BehaviorContext<Iteration> context)
+    private static void Complete(BehaviorContext<Iteration> context)
     {
         Touch(context.Saga);
-        await context.Publish(new IterationCompleted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.OutputCheckpoint!));
+        context.PublishOnCommit(new IterationCompleted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.OutputCheckpoint!));
     }
 
     /// <summary>
@@ -201,13 +201,13 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         binder.IfAsync(ctx => Finished(ctx, BatchStages.Sample), finished => finished
             .ThenAsync(ctx => Ledger(ctx).EnsureSomethingSampledAsync(ctx.Saga.Id, ctx.CancellationToken))
             .IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
-                scored => scored.ThenAsync(DispatchFiltering).TransitionTo(Filtering),
+                scored => scored.Then(DispatchFiltering).TransitionTo(Filtering),
                 scoring => scoring.Then(ctx => Touch(ctx.Saga)).TransitionTo(Scoring))
-            .Catch<RoundRejectedException>(failed => failed.ThenAsync(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
+            .Catch<RoundRejectedException>(failed => failed.Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
     /// <summary>When every score batch has finished, ask the Filter for pairs.</summary>
     private EventActivityBinder<Iteration, T> AfterScoring<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
-        binder.IfAsync(ctx => Finished(ctx, BatchStages.Score), finished => finished.ThenAsync(DispatchFiltering).TransitionTo(Filtering));
+        binder.IfAsync(ctx => Finished(ctx, BatchStages.Score), finished => finished.Then(DispatchFiltering).TransitionTo(Filtering));
 
     private static RoundLedger Ledger(BehaviorContext<Iteration> context) => new(context.GetPayload<VisRLDbContext>());
 
@@ -252,40 +252,27 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     {
         await EnsureRun(context);
         var commands = await Ledger(context).PlanAsync(context.Saga, context.Message, Config(context.Saga), context.CancellationToken);
-        foreach (var command in commands) await context.Publish(command);
-        await context.Publish(new IterationStarted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.ItemCount, context.Saga.BatchCount));
+        foreach (var command in commands) context.PublishOnCommit(command);
+        context.PublishOnCommit(new IterationStarted(context.Saga.RunId, context.Saga.Id, context.Saga.Number, context.Saga.ItemCount, context.Saga.BatchCount));
     }
 
-    /// <summary>Plans the sampled batch's scoring; for a batch sampled already, sends its scoring again while that waits.</summary>
     private static async Task ScoreSampledBatch(BehaviorContext<Iteration, BatchSampled> context)
     {
         var ledger = Ledger(context);
-        var scoring = await ledger.CompleteAsync(context.Saga.Id, context.Message.BatchId, context.CancellationToken) is { Stage: BatchStages.Sample } sampled
-            ? await ledger.PlanScoringAsync(context.Saga, sampled, Config(context.Saga), context.CancellationToken)
-            : null;
-        await ResendScoring(context, scoring);
+        if (await ledger.CompleteAsync(context.Saga.Id, context.Message.BatchId, context.CancellationToken) is { Stage: BatchStages.Sample } sampled)
+            context.PublishOnCommit(await ledger.PlanScoringAsync(context.Saga, sampled, Config(context.Saga), context.CancellationToken));
     }
 
-    /// <summary>
-    /// A BatchSampled that comes again may be all that is left to send its batch's ScoreBatch: commands leave after
-    /// the saga commits, and the broker can drop them then. Sent again while the score batch waits (a duplicate is scored once).
-    /// </summary>
-    private static async Task ResendScoring(BehaviorContext<Iteration, BatchSampled> context, ScoreBatch? planned = null)
+    private static void DispatchFiltering(BehaviorContext<Iteration> context)
     {
-        var scoring = planned ?? await Ledger(context).WaitingScoringAsync(context.Saga, context.Message.BatchId, Config(context.Saga), context.CancellationToken);
-        if (scoring is not null) await context.Publish(scoring);
-    }
-
-    private static async Task DispatchFiltering(BehaviorContext<Iteration> context)
-    {
-        await context.Publish(new BuildPairs(context.Saga.RunId, context.Saga.Id, Config(context.Saga).Thresholds));
+        context.PublishOnCommit(new BuildPairs(context.Saga.RunId, context.Saga.Id, Config(context.Saga).Thresholds));
         Touch(context.Saga);
     }
 
     private static async Task Retry(BehaviorContext<Iteration> context, BatchFailed failed)
     {
         if (await Ledger(context).FailAsync(context.Saga, failed, Config(context.Saga), context.CancellationToken) is { } retry)
-            await context.Publish(retry, retry.GetType());
+            context.PublishOnCommit(retry);
     }
 
     // A batch command that faulted in its worker, as the BatchFailed the worker would have sent.
@@ -298,13 +285,13 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     private static async Task RedispatchStuck(BehaviorContext<Iteration, RedispatchStuckBatches> context)
     {
         var commands = await Ledger(context).RedispatchStuckAsync(context.Saga, Config(context.Saga), context.CancellationToken);
-        foreach (var command in commands) await context.Publish(command, command.GetType());
+        foreach (var command in commands) context.PublishOnCommit(command);
     }
 
-    private static async Task Fail(BehaviorContext<Iteration> context, string stage, string reason)
+    private static void Fail(BehaviorContext<Iteration> context, string stage, string reason)
     {
         context.Saga.FailureReason = reason;
         Touch(context.Saga);
-        await context.Publish(new IterationFailed(context.Saga.RunId, context.Saga.Id, context.Saga.Number, stage, reason));
+        context.PublishOnCommit(new IterationFailed(context.Saga.RunId, context.Saga.Id, context.Saga.Number, stage, reason));
     }
 }

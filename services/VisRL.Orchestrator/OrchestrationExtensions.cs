@@ -9,12 +9,12 @@ public static class OrchestrationExtensions
 {
     /// <summary>
     /// The iteration state machine with its state in PostgreSQL, and the run consumers that chain
-    /// iterations (StartRun → iteration 1 → … → RunCompleted). The in-memory outbox holds the
-    /// commands and events a transition publishes until its transaction has committed.
+    /// iterations (StartRun → iteration 1 → … → RunCompleted). A transition's commands and events go
+    /// through the saga outbox in PostgreSQL (PublishOnCommit): they leave once its transaction has committed.
     /// </summary>
     public static IBusRegistrationConfigurator AddIterationOrchestration(this IBusRegistrationConfigurator bus)
     {
-        bus.AddSagaStateMachine<IterationStateMachine, Iteration>((context, saga) => saga.UseInMemoryOutbox(context)).PostgresRepository();
+        bus.AddSagaStateMachine<IterationStateMachine, Iteration>().PostgresRepository();
         bus.AddConsumer<StartRunConsumer>();
         bus.AddConsumer<IterationCompletedConsumer>();
         bus.AddConsumer<IterationFailedConsumer>();

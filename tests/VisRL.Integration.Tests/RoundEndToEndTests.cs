@@ -35,6 +35,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-round-{Guid.NewGuid():N}");
     private DatabaseOptions _database = null!;
     private ServiceFleet _fleet = null!;
+    private ChildProcess.Running _orchestrator = null!;
 
     public async Task InitializeAsync()
     {
@@ -53,7 +54,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     /// <summary>The Orchestrator first (it migrates the empty database), then the seed, then the workers.</summary>
     private async Task<(ChildProcess.Running[] Samplers, Seed Seed)> StartRoundServicesAsync(int samplers, int items, Func<Seed, Task>? beforeWorkers = null)
     {
-        await _fleet.StartOrchestratorAsync();
+        _orchestrator = await _fleet.StartOrchestratorAsync();
         var seed = await SeedAsync(items);
         if (beforeWorkers is not null) await beforeWorkers(seed);
         var workers = Enumerable.Range(0, samplers).Select(_ => _fleet.Start("sampler")).ToArray();
@@ -197,6 +198,52 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
             Assert.True(BatchesDone(samplers[1]) >= 1);
         });
+    }
+
+    [Fact]
+    public async Task AnOrchestratorKilledAsItCommitsTheMoveToFiltering_SendsBuildPairsOnceRestarted()
+    {
+        // The commit into Filtering is made, but the Orchestrator dies before it can publish BuildPairs. The
+        // BatchScored it was handling comes again to the restarted one and changes nothing (the round has moved
+        // on), so BuildPairs must leave from what the commit wrote: the saga outbox. A deferred trigger makes
+        // that commit take 2 s, time to kill the process in the middle of it.
+        const int items = 4;
+        var (_, seed) = await StartRoundServicesAsync(samplers: 1, items);
+        await using (var setup = new NpgsqlConnection(_database.ConnectionString))
+        {
+            await setup.OpenAsync();
+            await new NpgsqlCommand("""
+                CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON iterations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+                    WHEN (NEW.state = 'Filtering' AND OLD.state <> 'Filtering') EXECUTE FUNCTION slow_commit();
+                """, setup).ExecuteNonQueryAsync();
+        }
+        await WithBusAsync(async bus =>
+        {
+            var start = Start(seed, items, RoundConfig(items));
+            await bus.Publish(start);
+            await ServiceFleet.WaitUntilAsync(async () =>
+            {
+                await using var watcher = new NpgsqlConnection(_database.ConnectionString);
+                await watcher.OpenAsync();
+                return (long)(await new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event = 'PgSleep' AND datname = current_database()",
+                    watcher).ExecuteScalarAsync())! > 0;
+            }, TimeSpan.FromSeconds(90), () => $"the commit into Filtering was never seen\n{_fleet.Output}");
+            await _fleet.KillAsync(_orchestrator);
+            await ServiceFleet.WaitUntilAsync(async () => await StateAsync(start.IterationId) == "Filtering", TimeSpan.FromSeconds(10),
+                "the commit into Filtering was not made: the test proves nothing");
+
+            var restarted = await _fleet.StartOrchestratorAsync();
+            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(60));
+            await AssertExactCountsAsync(start.IterationId, seed.ItemIds, seed.Hash);
+            Assert.Contains($"BuildPairs of {start.IterationId}", restarted.Output); // sent by the outbox relay
+        });
+    }
+
+    private async Task<string?> StateAsync(Guid iterationId)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        return await db.Iterations.AsNoTracking().Where(i => i.Id == iterationId).Select(i => i.State).SingleOrDefaultAsync();
     }
 
     [Fact]

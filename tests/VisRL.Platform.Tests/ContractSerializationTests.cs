@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using MassTransit.Serialization;
 using VisRL.Contracts.V1;
+using VisRL.Platform.Messaging.Sagas;
+using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Platform.Tests;
 
@@ -35,6 +37,28 @@ public class ContractSerializationTests
         // Non-default values everywhere, so a property the serializer drops shows up as a difference.
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             Assert.NotEqual(Default(property.PropertyType), property.GetValue(back));
+    }
+
+    [Theory]
+    [MemberData(nameof(MessageTypes))]
+    public void RoundTripsThroughTheSagaOutbox(Type type)
+    {
+        var seed = 1;
+        var message = Create(type, ref seed);
+        var (back, backType) = SagaOutbox.Read(SagaOutbox.Row(Guid.NewGuid(), message));
+        Assert.Equal(type, backType);
+        var options = SystemTextJsonMessageSerializer.Options;
+        Assert.Equal(JsonSerializer.Serialize(message, type, options), JsonSerializer.Serialize(back, type, options));
+    }
+
+    [Theory]
+    [InlineData("VisRL.Contracts.V1.NoSuchCommand, VisRL.Contracts", "{}", "outbox_messages row 42: unknown message type 'VisRL.Contracts.V1.NoSuchCommand, VisRL.Contracts'")]
+    [InlineData("VisRL.Contracts.V1.BuildPairs, VisRL.Contracts", "[1, 2]", "outbox_messages row 42: its body is not a BuildPairs: ")]
+    [InlineData("VisRL.Contracts.V1.BuildPairs, VisRL.Contracts", "null", "outbox_messages row 42: its body is not a BuildPairs: the body is null")]
+    public void AnOutboxRowThatCannotBeReadBackIsNamedWithTheReason(string type, string body, string error)
+    {
+        var row = new OutboxMessage { Id = 42, MessageType = type, BodyJson = body };
+        Assert.StartsWith(error, Assert.Throws<InvalidOperationException>(() => SagaOutbox.Read(row)).Message);
     }
 
     private static object Create(Type type, ref int seed)

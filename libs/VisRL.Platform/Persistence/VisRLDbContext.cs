@@ -26,6 +26,7 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
     public DbSet<EvaluationItem> EvaluationItems => Set<EvaluationItem>();
     public DbSet<WorkFailure> WorkFailures => Set<WorkFailure>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<Probe> Probes => Set<Probe>();
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -109,6 +110,7 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
         model.Entity<EvaluationItem>().HasIndex(x => new { x.EvaluationRunId, x.Position }).IsUnique();
 
         model.Entity<WorkFailure>().HasIndex(f => new { f.IterationId, f.ItemId, f.Stage }).IsUnique();
+        model.Entity<OutboxMessage>().Property(m => m.CreatedAt).HasDefaultValueSql("now()");
 
         foreach (var entity in model.Model.GetEntityTypes())
         {

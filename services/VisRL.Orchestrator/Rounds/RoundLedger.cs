@@ -103,19 +103,6 @@ public sealed class RoundLedger(VisRLDbContext db)
         return ScoreCommand(iteration, batch, config);
     }
 
-    /// <summary>
-    /// The command of the score batch that a sample batch, done already, asked for, while that batch still waits;
-    /// null when there is none. Commands leave after the saga commits, so a BatchSampled that comes again (redelivered,
-    /// or retried after the broker dropped) may be all that is left to send its score batch's command.
-    /// </summary>
-    public async Task<ScoreBatch?> WaitingScoringAsync(Iteration iteration, Guid sampleBatchId, RoundConfig config, CancellationToken cancellationToken)
-    {
-        var sampled = await FindAsync(iteration.Id, sampleBatchId, cancellationToken);
-        var scoring = await db.Batches.AsNoTracking().SingleOrDefaultAsync(b => b.IterationId == iteration.Id && b.Stage == BatchStages.Score
-            && b.Ordinal == sampled.Ordinal && b.Status == BatchStages.Dispatched, cancellationToken);
-        return scoring is null ? null : ScoreCommand(iteration, scoring, config);
-    }
-
     /// <summary>Throws when sampling has finished without a single batch that succeeded: the round has nothing to score.</summary>
     public async Task EnsureSomethingSampledAsync(Guid iterationId, CancellationToken cancellationToken)
     {

@@ -9,11 +9,12 @@ namespace VisRL.Platform.Messaging.Sagas;
 
 /// <summary>
 /// One message's view of the saga table, inside the transaction the factory opened. The
-/// <see cref="VisRLDbContext"/> rides along as a payload (context.GetPayload&lt;VisRLDbContext&gt;()),
-/// so a state machine's activities write their rows in the same transaction as the state.
+/// <see cref="VisRLDbContext"/> and the <see cref="SagaOutbox"/> ride along as payloads
+/// (context.GetPayload&lt;VisRLDbContext&gt;()), so a state machine's activities write their rows and the
+/// messages they send in the same transaction as the state.
 /// </summary>
-internal sealed class PostgresSagaRepositoryContext<TSaga, TMessage>(VisRLDbContext db, ConsumeContext<TMessage> message)
-    : ConsumeContextScope<TMessage>(message, db), SagaRepositoryContext<TSaga, TMessage>
+internal sealed class PostgresSagaRepositoryContext<TSaga, TMessage>(VisRLDbContext db, SagaOutbox outbox, ConsumeContext<TMessage> message)
+    : ConsumeContextScope<TMessage>(message, db, outbox), SagaRepositoryContext<TSaga, TMessage>
     where TSaga : class, ISaga
     where TMessage : class
 {

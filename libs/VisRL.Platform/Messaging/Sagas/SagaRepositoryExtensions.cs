@@ -2,6 +2,8 @@ using MassTransit;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
@@ -20,5 +22,7 @@ public static class SagaRepositoryExtensions
             repository.AddSingleton<ISagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
             repository.AddSingleton<IQuerySagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
             repository.AddSingleton<ILoadSagaRepositoryContextFactory<TSaga>>(sp => sp.GetRequiredService<PostgresSagaRepositoryContextFactory<TSaga>>());
+            // One relay per process, however many sagas share the outbox table.
+            repository.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxRelay>());
         });
 }

@@ -1,0 +1,74 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
+
+namespace VisRL.Platform.Messaging.Sagas;
+
+/// <summary>
+/// Sends the saga outbox's leftovers: every few seconds, the rows older than a few seconds, which the publish
+/// right after their commit did not clear. Rows are taken FOR UPDATE SKIP LOCKED, so replicas share them. A row
+/// that cannot be read back stays, reported once per process, naming it and the reason, and is passed over after.
+/// </summary>
+internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, ILogger<OutboxRelay> logger) : BackgroundService
+{
+    // EF's retries are off: they cannot replay a transaction of ours, and the next round tries again anyway.
+    private readonly DatabaseOptions _withoutRetries = new() { ConnectionString = database.Value.ConnectionString, MaxRetryCount = 0 };
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
+    /// <summary>Older than this, a row's own publish is taken to have failed.</summary>
+    private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(5);
+    /// <summary>A publish waits no longer: the RabbitMQ client can lose a confirm and wait forever (see LinkLossFilter).</summary>
+    private static readonly TimeSpan PublishPatience = TimeSpan.FromSeconds(30);
+    private readonly HashSet<long> _reported = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Period);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RelayAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("outbox_messages: sending what is left failed ({Reason}); tries again in {Period} s", e.Message, Period.TotalSeconds);
+            }
+        }
+    }
+
+    public async Task RelayAsync(CancellationToken cancellationToken)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_withoutRetries);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var rows = await db.OutboxMessages
+            .FromSql($"SELECT * FROM outbox_messages WHERE created_at < now() - {MinimumAge} AND NOT id = ANY({_reported.ToArray()}) ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        var sent = new List<OutboxMessage>();
+        foreach (var row in rows)
+        {
+            (object Message, Type Type) message;
+            try
+            {
+                message = SagaOutbox.Read(row);
+            }
+            catch (InvalidOperationException e)
+            {
+                if (_reported.Add(row.Id)) logger.LogError("{Reason}; it stays in the table until someone mends or deletes it", e.Message);
+                continue;
+            }
+            await bus.Publish(message.Message, message.Type, cancellationToken).WaitAsync(PublishPatience, cancellationToken);
+            sent.Add(row);
+        }
+        if (sent.Count == 0) return;
+        db.OutboxMessages.RemoveRange(sent);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogWarning("outbox_messages: sent {Count} message(s) that had not left after their commit: {Messages}", sent.Count,
+            string.Join(", ", sent.Select(r => $"{r.MessageType.Split(',')[0].Split('.')[^1]} of {r.SagaId}")));
+    }
+}

@@ -1,0 +1,2 @@
+-- 0009 down: the saga outbox.
+DROP TABLE outbox_messages;
