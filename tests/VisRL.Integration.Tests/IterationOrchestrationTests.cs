@@ -546,7 +546,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         // server's replies), so the consume fails. Tried again, the last BatchScored meets an iteration already in
         // Filtering and changes nothing: BuildPairs must leave from what the commit wrote (the saga outbox).
         var iterationId = Guid.NewGuid();
-        await SlowTheCommitIntoFilteringAsync();
+        await SlowCommits.IntoFilteringAsync(_database.ConnectionString, seconds: 1);
         using var postgres = new TcpRelay(TestStack.PostgresPort);
         using var host = StartHost(postgres.Port);
         await host.StartAsync();
@@ -603,30 +603,11 @@ public class IterationOrchestrationTests : IAsyncLifetime
         Assert.Contains($"BuildPairs of {iterationId}", log);
     }
 
-    /// <summary>Makes the commit that moves an iteration into Filtering take 1 s (a deferred trigger), long enough to break a link during it.</summary>
-    private async Task SlowTheCommitIntoFilteringAsync()
-    {
-        await using var setup = new NpgsqlConnection(_database.ConnectionString);
-        await setup.OpenAsync();
-        await new NpgsqlCommand("""
-            CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
-            CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON iterations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-                WHEN (NEW.state = 'Filtering' AND OLD.state <> 'Filtering') EXECUTE FUNCTION slow_commit();
-            """, setup).ExecuteNonQueryAsync();
-    }
-
     private async Task WaitForTheCommitIntoFilteringAsync(bool underWay)
     {
-        // Asked on a connection of its own each time: a transaction sees pg_stat_activity as it was at its first look.
-        async Task<bool> Committing()
-        {
-            await using var watcher = new NpgsqlConnection(_database.ConnectionString);
-            await watcher.OpenAsync();
-            return (long)(await new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event = 'PgSleep' AND datname = current_database()",
-                watcher).ExecuteScalarAsync())! > 0;
-        }
-        for (var i = 0; i < 400 && await Committing() != underWay; i++) await Task.Delay(25);
-        Assert.True(await Committing() == underWay, underWay ? "the commit into Filtering was never seen: the test proves nothing" : "the commit into Filtering never ended");
+        for (var i = 0; i < 400 && await SlowCommits.UnderWayAsync(_database.ConnectionString) != underWay; i++) await Task.Delay(25);
+        Assert.True(await SlowCommits.UnderWayAsync(_database.ConnectionString) == underWay,
+            underWay ? "the commit into Filtering was never seen: the test proves nothing" : "the commit into Filtering never ended");
     }
 
     private async Task<List<OutboxMessage>> OutboxRowsAsync(Guid iterationId)

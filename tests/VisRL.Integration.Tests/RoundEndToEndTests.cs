@@ -209,26 +209,13 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         // that commit take 2 s, time to kill the process in the middle of it.
         const int items = 4;
         var (_, seed) = await StartRoundServicesAsync(samplers: 1, items);
-        await using (var setup = new NpgsqlConnection(_database.ConnectionString))
-        {
-            await setup.OpenAsync();
-            await new NpgsqlCommand("""
-                CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
-                CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON iterations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-                    WHEN (NEW.state = 'Filtering' AND OLD.state <> 'Filtering') EXECUTE FUNCTION slow_commit();
-                """, setup).ExecuteNonQueryAsync();
-        }
+        await SlowCommits.IntoFilteringAsync(_database.ConnectionString, seconds: 2);
         await WithBusAsync(async bus =>
         {
             var start = Start(seed, items, RoundConfig(items));
             await bus.Publish(start);
-            await ServiceFleet.WaitUntilAsync(async () =>
-            {
-                await using var watcher = new NpgsqlConnection(_database.ConnectionString);
-                await watcher.OpenAsync();
-                return (long)(await new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event = 'PgSleep' AND datname = current_database()",
-                    watcher).ExecuteScalarAsync())! > 0;
-            }, TimeSpan.FromSeconds(90), () => $"the commit into Filtering was never seen\n{_fleet.Output}");
+            await ServiceFleet.WaitUntilAsync(() => SlowCommits.UnderWayAsync(_database.ConnectionString), TimeSpan.FromSeconds(90),
+                () => $"the commit into Filtering was never seen\n{_fleet.Output}");
             await _fleet.KillAsync(_orchestrator);
             await ServiceFleet.WaitUntilAsync(async () => await StateAsync(start.IterationId) == "Filtering", TimeSpan.FromSeconds(10),
                 "the commit into Filtering was not made: the test proves nothing");
