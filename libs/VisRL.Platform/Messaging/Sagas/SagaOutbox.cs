@@ -33,7 +33,12 @@ public sealed class SagaOutbox(VisRLDbContext db)
         var ids = _pending.Select(p => p.Row.Id).ToArray();
         try
         {
+            // Without waiting for the disk: a delete lost in a crash only makes the relay send the messages again,
+            // and the wait would double the fsyncs on the saga's path (one per transition already, its commit).
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
             await db.OutboxMessages.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception e) when (Outages.Reason(e) is not null)
         {
