@@ -17,4 +17,10 @@ public sealed class DatabaseOptions
     [Range(0, 20)] public int MaxRetryCount { get; set; } = 5;
 
     [Range(1, 600)] public int StartupTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The same database with EF's retries off, for code that runs its own transactions: EF would replay a failed
+    /// one in place, while the caller's own retry replays it whole.
+    /// </summary>
+    public DatabaseOptions WithoutRetries() => new() { ConnectionString = ConnectionString, MaxRetryCount = 0 };
 }

@@ -16,8 +16,8 @@ namespace VisRL.Platform.Messaging.Sagas;
 /// </summary>
 internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, ILogger<OutboxRelay> logger) : BackgroundService
 {
-    // EF's retries are off: they cannot replay a transaction of ours, and the next round tries again anyway.
-    private readonly DatabaseOptions _withoutRetries = new() { ConnectionString = database.Value.ConnectionString, MaxRetryCount = 0 };
+    // The next round tries again anyway.
+    private readonly DatabaseOptions _withoutRetries = database.Value.WithoutRetries();
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
     /// <summary>Older than this, a row's own publish is taken to have failed.</summary>
     private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(5);

@@ -21,7 +21,7 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga>(DatabaseOptions 
     // EF's retries are off here: EF would replay a failed transaction in place, under the same outbox, which
     // would then publish the failed try's messages too. A failure goes to MassTransit's retry instead, which
     // replays the whole message with a fresh outbox (and waits out an outage of the database).
-    private readonly DatabaseOptions _withoutRetries = new() { ConnectionString = database.ConnectionString, MaxRetryCount = 0 };
+    private readonly DatabaseOptions _withoutRetries = database.WithoutRetries();
 
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next) where T : class
     {
