@@ -16,7 +16,10 @@ namespace VisRL.Serving.Tests;
 /// </summary>
 public class ServerTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    // Expect: 100-continue waits for the server's answer as long as a request may take, not the handler's default 1 s:
+    // a server slowed by a busy machine would otherwise get the oversized body after all, and close on it (a broken pipe).
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+        { Timeout = TimeSpan.FromSeconds(60) };
 
     private async Task<(HttpStatusCode Status, JsonNode? Body, string Text)> PostAsync(string json, string? key = ServerFixture.ApiKey, bool expectContinue = false)
     {
