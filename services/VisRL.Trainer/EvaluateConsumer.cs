@@ -14,7 +14,7 @@ namespace VisRL.Trainer;
 /// EvaluationCompleted; a checkpoint or dataset that cannot be had, or a server out of reach for longer
 /// than Messaging:OutagePatienceSeconds → EvaluationFailed with the reason.
 /// </summary>
-public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvider services, IOptions<MessagingOptions> messaging,
+public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvider services, IBus bus, IOptions<MessagingOptions> messaging,
     IHostApplicationLifetime lifetime, ILogger<EvaluateConsumer> logger) : IConsumer<Evaluate>
 {
     public async Task Consume(ConsumeContext<Evaluate> context)
@@ -38,12 +38,12 @@ public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvide
             or OutageOutlastedException)
         {
             logger.LogError("Evaluation {EvaluationId} of {Checkpoint} failed: {Reason}", m.EvaluationId, m.Checkpoint, e.Message);
-            await context.Publish(new EvaluationFailed(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, e.Message));
+            await bus.AnnounceAsync(new EvaluationFailed(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, e.Message), logger, lifetime.ApplicationStopping);
             return;
         }
         logger.LogInformation("Checkpoint {Checkpoint} on {Dataset}/{Split}: answer {Answer:P1}, detection {Detection:P1}",
             m.Checkpoint, m.Dataset, m.Split, result.AnswerAccuracy, result.DetectionAccuracy);
-        await context.Publish(new EvaluationCompleted(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, result.Count,
-            result.AnswerAccuracy, result.DetectionAccuracy ?? 0));
+        await bus.AnnounceAsync(new EvaluationCompleted(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, result.Count,
+            result.AnswerAccuracy, result.DetectionAccuracy ?? 0), logger, lifetime.ApplicationStopping); // see Announcements
     }
 }

@@ -58,13 +58,14 @@ public sealed class TrainStageConsumer(TrainStageRunner runner, TrainingJournal 
             {
                 logger.LogError("{Stage} job {JobId}: its failure is not recorded in training_jobs: {Reason}", m.Stage, m.JobId, journalError.Message);
             }
-            await context.Publish(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, $"{m.Stage}: {e.Message}"));
+            await bus.AnnounceAsync(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, $"{m.Stage}: {e.Message}"), logger, lifetime.ApplicationStopping);
             return;
         }
         progress.Stop();
         logger.LogInformation("{Stage} job {JobId}: checkpoint {Hash} at step {Step}", m.Stage, m.JobId, checkpoint.ContentHash[..12], checkpoint.Step);
         // Outside the try: the job is done and recorded, so failing to announce it is the broker's trouble, not the job's.
-        // The consume then fails unacknowledged, and the command, delivered again, finds the job done and announces it.
-        await context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, checkpoint.ContentHash, checkpoint.BlobPrefix, checkpoint.Step));
+        // Should the process die first, the command, delivered again, finds the job done and announces it.
+        await bus.AnnounceAsync(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, checkpoint.ContentHash, checkpoint.BlobPrefix, checkpoint.Step),
+            logger, lifetime.ApplicationStopping);
     }
 }

@@ -49,6 +49,12 @@ public sealed class MessagingOptions
     /// </summary>
     [Range(1, 86_400)] public int LinkLossGraceSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How often a service asks its own ping queue whether it still hears the broker; two answers lost in a row
+    /// while the broker takes connections restart its bus (<see cref="Messaging.BusWatchdog"/>). 0 turns the check off.
+    /// </summary>
+    [Range(0, 3_600)] public int SelfCheckSeconds { get; set; } = 30;
+
     /// <summary>How long a starting service waits for the broker before it gives up.</summary>
     [Range(1, 600)] public int StartupTimeoutSeconds { get; set; } = 10;
 }

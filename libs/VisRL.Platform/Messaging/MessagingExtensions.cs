@@ -29,6 +29,7 @@ public static class MessagingExtensions
         if (messaging.Transport == MessagingTransport.RabbitMq)
         {
             services.AddStartupDependency(_ => BrokerEndpoint(messaging));
+            if (messaging.SelfCheckSeconds > 0) services.AddHostedService<BusWatchdog>();
         }
 
         // A started host has its queues bound: nothing published right after start is lost.
@@ -40,7 +41,7 @@ public static class MessagingExtensions
         services.AddReceiveEndpointObserver<BrokerLinkObserver>();
         services.AddMassTransit(bus =>
         {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service.Name, includeNamespace: false));
+            bus.SetEndpointNameFormatter(EndpointNames(service.Name));
             // Services run without internet access: the usage report would only log a failure at every start.
             bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             bus.AddConsumer<PingConsumer>();
@@ -72,6 +73,12 @@ public static class MessagingExtensions
         });
         return builder;
     }
+
+    /// <summary>Queue names: "{service}-{consumer}".</summary>
+    public static IEndpointNameFormatter EndpointNames(string service) => new KebabCaseEndpointNameFormatter(service, includeNamespace: false);
+
+    /// <summary>The queue where replicas of <paramref name="service"/> answer pings.</summary>
+    public static Uri PingQueue(string service) => new($"queue:{EndpointNames(service).Consumer<PingConsumer>()}");
 
     public static DependencyEndpoint BrokerEndpoint(MessagingOptions messaging) =>
         new("RabbitMQ broker", messaging.Host, messaging.Port,

@@ -9,6 +9,7 @@ using VisRL.Cli.Infrastructure;
 using VisRL.Contracts.V1;
 using VisRL.Platform.Blobs;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
@@ -51,7 +52,7 @@ internal static class SmokeCommand
         try
         {
             var bus = host.Services.GetRequiredService<IBus>();
-            var client = bus.CreateRequestClient<Ping>(new Uri($"queue:{CliHost.ServiceName}-ping"), RequestTimeout.After(s: 30));
+            var client = bus.CreateRequestClient<Ping>(MessagingExtensions.PingQueue(CliHost.ServiceName), RequestTimeout.After(s: 30));
             var ping = new Ping(Guid.NewGuid(), DateTimeOffset.UtcNow);
             var pong = await client.GetResponse<Pong>(ping, cancellationToken);
             if (pong.Message.PingId != ping.PingId) throw new InvalidOperationException("the pong answers another ping");

@@ -21,8 +21,6 @@ internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, 
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
     /// <summary>Older than this, a row's own publish is taken to have failed.</summary>
     private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(5);
-    /// <summary>A publish waits no longer: the RabbitMQ client can lose a confirm and wait forever (see LinkLossFilter).</summary>
-    private static readonly TimeSpan PublishPatience = TimeSpan.FromSeconds(30);
     private readonly HashSet<long> _reported = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,7 +59,7 @@ internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, 
                 if (_reported.Add(row.Id)) logger.LogError("{Reason}; it stays in the table until someone mends or deletes it", e.Message);
                 continue;
             }
-            await bus.Publish(message.Message, message.Type, cancellationToken).WaitAsync(PublishPatience, cancellationToken);
+            await bus.Publish(message.Message, message.Type, cancellationToken).WaitAsync(Announcements.PublishPatience, cancellationToken);
             sent.Add(row);
         }
         if (sent.Count == 0) return;

@@ -1,0 +1,92 @@
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VisRL.Contracts.V1;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Hosting;
+
+namespace VisRL.Platform.Messaging;
+
+/// <summary>
+/// Restarts the bus of a process whose queues stopped consuming without a word. RabbitMQ.Client 7.1 can lose a
+/// connection's shutdown on its way to the consumers (an ObjectDisposedException in its publisher-confirm handling
+/// when a publish is in flight as the link drops; rabbitmq-dotnet-client #1802, #1865): MassTransit then never
+/// learns that its queues are gone, and the process, still publishing on a new connection, consumes nothing again
+/// (a Trainer after about one broker cut in seven). Every Messaging:SelfCheckSeconds the process asks its own ping
+/// queue; the answer comes back on the same connection as all its queues, so two answers lost in a row while
+/// MassTransit reports every queue ready and the broker takes TCP connections mean that connection is dead to
+/// everyone but MassTransit.
+/// </summary>
+internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> messaging, IOptions<ServiceOptions> service,
+    IHostApplicationLifetime lifetime, ILogger<BusWatchdog> logger) : BackgroundService
+{
+    private const int MissesBeforeRestart = 2;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromSeconds(messaging.Value.SelfCheckSeconds);
+        var pings = bus.CreateRequestClient<Ping>(MessagingExtensions.PingQueue(service.Value.Name), RequestTimeout.After(ms: (int)period.TotalMilliseconds));
+        var misses = 0;
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (await AnsweredAsync(pings, stoppingToken))
+            {
+                misses = 0;
+                continue;
+            }
+            var health = bus.CheckHealth();
+            var unreachable = await DependencyGate.TryConnectAsync(messaging.Value.Host, messaging.Value.Port, stoppingToken);
+            logger.LogDebug("{Service}: own ping unanswered; bus {Health} ({Description}), broker {Broker}", service.Value.Name,
+                health.Status, health.Description, unreachable ?? "takes connections");
+            // MassTransit knows its queues are down and brings them back by itself; a broker out of reach is an outage no restart mends.
+            if (health.Status != BusHealthStatus.Healthy || unreachable is not null)
+            {
+                misses = 0;
+                continue;
+            }
+            if (++misses < MissesBeforeRestart) continue;
+            misses = 0;
+            logger.LogError("{Service}: no answer from its own ping queue in {Count} tries {Period} s apart, while every queue reads as ready "
+                + "and the broker takes connections: its queues stopped consuming without notice; restarting the bus",
+                service.Value.Name, MissesBeforeRestart, period.TotalSeconds);
+            await RestartAsync(stoppingToken);
+        }
+    }
+
+    private static async Task<bool> AnsweredAsync(IRequestClient<Ping> pings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pings.GetResponse<Pong>(new Ping(Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task RestartAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using (var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+            {
+                // Consumes still running are cancelled and their messages delivered again (LinkLossFilter).
+                stopTimeout.CancelAfter(TimeSpan.FromSeconds(30));
+                await bus.StopAsync(stopTimeout.Token);
+            }
+            await bus.StartAsync(stoppingToken);
+            logger.LogWarning("{Service}: bus restarted", service.Value.Name);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // A process that cannot consume is no use: its supervisor (compose's restart policy) starts it afresh.
+            logger.LogCritical("{Service}: the bus could not be restarted ({Reason}); stopping the service", service.Value.Name, e.Message);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+}
