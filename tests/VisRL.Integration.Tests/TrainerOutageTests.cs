@@ -150,7 +150,8 @@ public class TrainerOutageTests(TestStack stack) : IAsyncLifetime
         var next = Guid.NewGuid();
         await SendAsync(Sft(next, _base[..12], steps: 10));
         await ServiceFleet.WaitUntilAsync(() => Task.FromResult(TrainingWatcher.Heard.Any(m => m is CheckpointReady r && r.JobId == next)),
-            TimeSpan.FromSeconds(90), () => $"the Trainer took no new job after the outage\n{fleet.Output}");
+            // Long enough for the bus restart that mends a connection whose end MassTransit never heard of (BusWatchdog).
+            TimeSpan.FromSeconds(180), () => $"the Trainer took no new job after the outage\n{fleet.Output}");
         await watcher.StopAsync();
         Assert.Equal(("completed", (string?)null), (atRestore.Status, atRestore.FailureReason));
         var done = (await JobAsync(job))!;
