@@ -44,6 +44,6 @@ public sealed class EvaluateConsumer(ModelEvaluation evaluation, IServiceProvide
         logger.LogInformation("Checkpoint {Checkpoint} on {Dataset}/{Split}: answer {Answer:P1}, detection {Detection:P1}",
             m.Checkpoint, m.Dataset, m.Split, result.AnswerAccuracy, result.DetectionAccuracy);
         await bus.AnnounceAsync(new EvaluationCompleted(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, result.Count,
-            result.AnswerAccuracy, result.DetectionAccuracy ?? 0), logger, lifetime.ApplicationStopping); // see Announcements
+            result.AnswerAccuracy, result.DetectionAccuracy ?? 0), logger, lifetime.ApplicationStopping);
     }
 }

@@ -51,7 +51,8 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How often a service asks its own ping queue whether it still hears the broker; two answers lost in a row
-    /// while the broker takes connections restart its bus (<see cref="Messaging.BusWatchdog"/>). 0 turns the check off.
+    /// while every queue reads as ready and the broker takes connections restart its bus (<see cref="Messaging.BusWatchdog"/>).
+    /// 0 turns the check off.
     /// </summary>
     [Range(0, 3_600)] public int SelfCheckSeconds { get; set; } = 30;
 

@@ -10,7 +10,7 @@ namespace VisRL.Platform.Messaging;
 /// <remarks>
 /// A broker cut with a publish in flight can leave the consume context's publishing on a channel of the lost
 /// connection: each try waits 20 s for the channel and is cancelled, for good, while the bus's own publishing
-/// reconnects (TrainerOutageTests' broker cut, 2 of 16 looped runs). Failing the consume instead would only retry it on the
+/// reconnects (TrainerOutageTests' broker cut, 2 of 22 looped runs). Failing the consume instead would only retry it on the
 /// same context, and after Messaging:RetryLimit send a finished job's command to the error queue, unannounced.
 /// </remarks>
 public static class Announcements
