@@ -6,7 +6,13 @@
 # NAME is orchestrator, sampler, critic, filter or trainer. `up` starts one replica of each (or the counts
 # given) that is not running yet; `scale sampler=2` starts or stops replicas to reach N; `down`
 # stops every replica by its PID file (TERM, then KILL after VISRL_SERVICES_STOP_TIMEOUT s);
-# `status` lists the replicas with PID and alive/dead (exit 1 when one is dead).
+# `status` lists the replicas with PID and alive/restarting/dead (exit 1 when one is dead).
+#
+# Each replica runs under a small supervisor (this script's `_supervise`), as compose's restart policy
+# does for the containers: a replica that exits with a code other than 0 (a crash, a service that gave
+# up on its bus, a SIGKILL) is started again after 1 s, then 2, 4 … at most 30 s between tries (1 s
+# again after a run of a minute); an exit with code 0 (a stop as asked) is not. `down` and `scale`
+# stop the supervisor first.
 #
 # Each replica runs services/VisRL.<Name>/bin/Release/net10.0/VisRL.<Name>.dll (an incremental
 # build first, unless the service already has a running replica) with the stack's stack.env
@@ -18,6 +24,7 @@
 # VISRL__MODELS__CACHEFOLDER.
 #
 # Settings (environment), as infra/stack.sh:
+#   VISRL_SERVICES_RESTART      on-failure   or no: a replica that exits stays down
 #   VISRL_STACK_NAME      dev        VISRL_STACK_DIR <repo>/.visrl/stack-<name>
 #   VISRL_SERVICES_DIR    <stack dir>/services   (pids/, logs/, models/)
 #   VISRL_SERVICES_PREFIX ""         prefix of the service names (queues are "<name>-<consumer>")
@@ -32,6 +39,7 @@ dir="${VISRL_STACK_DIR:-$root/.visrl/stack-$name}"
 sdir="${VISRL_SERVICES_DIR:-$dir/services}"
 prefix="${VISRL_SERVICES_PREFIX:-}"
 stop_timeout="${VISRL_SERVICES_STOP_TIMEOUT:-15}"
+restart_policy="${VISRL_SERVICES_RESTART:-on-failure}"
 all=(orchestrator sampler critic filter trainer)
 
 log() { echo "services[$name]: $*"; }
@@ -84,7 +92,13 @@ newer_sources() {
       -newer "$dll" -print -quit 2>/dev/null)" ]
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether a process runs; an exited one that its new parent has not reaped yet (a zombie) does not.
+process_alive() {
+  local state
+  kill -0 "$1" 2>/dev/null && state=$(sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null) && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+pid_alive() { [ -f "$1" ] && process_alive "$(cat "$1")"; }
 
 # Replica numbers of a service that have a PID file (alive or dead), ascending.
 replicas() {
@@ -92,7 +106,10 @@ replicas() {
   for f in "$sdir/pids/$1-"*.pid; do [ -e "$f" ] || continue; f="${f##*/$1-}"; echo "${f%.pid}"; done | sort -n
 }
 
-alive_count() { local n=0 i; for i in $(replicas "$1"); do pid_alive "$sdir/pids/$1-$i.pid" && n=$((n + 1)); done; echo "$n"; }
+# A replica counts while its service or its supervisor runs (the supervisor alone: waiting to restart it).
+slot_alive() { pid_alive "$sdir/pids/$1-$2.pid" || pid_alive "$sdir/pids/$1-$2.supervisor"; }
+
+alive_count() { local n=0 i; for i in $(replicas "$1"); do slot_alive "$1" "$i" && n=$((n + 1)); done; echo "$n"; }
 
 # The environment of a replica: stack.env, then VISRL__ and native runtime variables of the caller, then the per-replica settings.
 replica_env() { # service replica
@@ -123,61 +140,104 @@ replica_env() { # service replica
 }
 
 start_replica() { # service replica
-  local pidfile="$sdir/pids/$1-$2.pid" logfile="$sdir/logs/$1-$2.log" dll
+  local pidfile="$sdir/pids/$1-$2.pid" supfile="$sdir/pids/$1-$2.supervisor" logfile="$sdir/logs/$1-$2.log" dll i
   dll=$(dll_of "$1")
   mkdir -p "$sdir/pids" "$sdir/logs" "$sdir/models"
+  rm -f "$pidfile" "$supfile"
   echo "=== $(date -u +%FT%TZ) services.sh: $1 #$2 starting ($dll)" >>"$logfile"
   local -a envs=()
   while IFS= read -r -d '' kv; do envs+=("$kv"); done < <(replica_env "$1" "$2")
   # A new session (setsid) so that the replica outlives this script and gets no terminal signals;
-  # exec keeps the PID the one of the dotnet process. fd 9 (a caller's lock) is not inherited.
+  # exec keeps $! the supervisor's PID. fd 9 (a caller's lock) is not inherited.
   (cd "$root" && exec setsid env -i PATH="$PATH" HOME="${HOME:-/root}" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-      DOTNET_NOLOGO=1 "${envs[@]}" dotnet "$dll" >>"$logfile" 2>&1 </dev/null 9>&-) &
-  echo $! > "$pidfile"
-  started+=("$1 $2")
-  log "$1 #$2 started (pid $!, log $logfile)"
+      DOTNET_NOLOGO=1 "${envs[@]}" bash "$root/infra/services.sh" _supervise "$1" "$2" "$pidfile" "$logfile" "$dll" "$restart_policy" \
+      >>"$logfile" 2>&1 </dev/null 9>&-) &
+  echo $! > "$supfile"
+  # The supervisor writes the service's PID as it starts it.
+  for ((i = 0; i < 200; i++)); do [ -s "$pidfile" ] && break; sleep 0.05; done
+  [ -s "$pidfile" ] || { tail -n 20 "$logfile" >&2; die "$1 #$2: its supervisor did not start it (log $logfile)"; }
+  started+=("$1 $2 $(cat "$pidfile")")
+  log "$1 #$2 started (pid $(cat "$pidfile"), log $logfile)"
 }
 
-# Replicas started by this command ("service replica"), for check_started.
+# A replica's supervisor: runs the service, and after an exit with a code other than 0 starts it again
+# (unless the policy is "no"), 1, 2, 4 … at most 30 s later; a run of a minute resets the wait. A TERM
+# (`down`, `scale`) goes on to the service and ends the supervisor when the service has stopped.
+supervise() { # service replica pidfile logfile dll policy
+  local label="$1 #$2" pidfile="$3" logfile="$4" dll="$5" policy="$6" child="" waiter="" rc since delay=1 restarts=0 stopping=0
+  set +e
+  trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; [ -n "$waiter" ] && kill "$waiter" 2>/dev/null' TERM INT
+  note() { echo "=== $(date -u +%FT%TZ) services.sh: $label $*" >>"$logfile"; }
+  while :; do
+    dotnet "$dll" >>"$logfile" 2>&1 </dev/null &
+    child=$!
+    echo "$child" > "$pidfile.new" && mv -f "$pidfile.new" "$pidfile"
+    [ "$stopping" = 1 ] && kill -TERM "$child" 2>/dev/null
+    since=$SECONDS
+    # A trapped TERM interrupts wait with 128+15 while the service still shuts down: wait again for its own code.
+    while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done
+    child=""
+    [ "$stopping" = 1 ] && exit 0
+    if [ "$rc" = 0 ]; then note "exited with code 0 (a stop as asked): not restarted"; exit 0; fi
+    local how="with code $rc"; [ "$rc" -gt 128 ] && how="by signal $((rc - 128))"
+    if [ "$policy" = no ]; then note "exited $how after $((SECONDS - since)) s: not restarted (VISRL_SERVICES_RESTART=no)"; exit "$rc"; fi
+    [ $((SECONDS - since)) -ge 60 ] && delay=1
+    restarts=$((restarts + 1))
+    note "exited $how after $((SECONDS - since)) s; restart $restarts in $delay s"
+    sleep "$delay" & waiter=$!; wait "$waiter"; waiter=""
+    [ "$stopping" = 1 ] && exit 0
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
+}
+
+# Replicas started by this command ("service replica pid"), for check_started.
 started=()
 
 # A replica that stops at once (an unknown VISRL__ variable, an invalid setting, a missing native
-# library) would otherwise show only later as "dead" in `status`: wait a moment, then fail with the
+# library) would otherwise only restart over and over: wait a moment, then stop it and fail with the
 # end of its log.
 check_started() {
   [ ${#started[@]} -gt 0 ] || return 0
-  local grace="${VISRL_SERVICES_START_GRACE:-3}" r s i failed=0
+  local grace="${VISRL_SERVICES_START_GRACE:-3}" r s i pid failed=0
   sleep "$grace"
   for r in "${started[@]}"; do
-    s="${r% *}"; i="${r#* }"
-    pid_alive "$sdir/pids/$s-$i.pid" && continue
+    read -r s i pid <<<"$r"
+    process_alive "$pid" && continue
     failed=1
-    echo "services[$name]: error: $s #$i exited within $grace s of its start; the end of $sdir/logs/$s-$i.log:" >&2
+    stop_replica "$s" "$i" >/dev/null
+    echo "services[$name]: error: $s #$i exited within $grace s of its start (stopped, not restarted); the end of $sdir/logs/$s-$i.log:" >&2
     tail -n 20 "$sdir/logs/$s-$i.log" | sed 's/^/    /' >&2
   done
   [ "$failed" = 0 ] || { status || true; exit 1; }
 }
 
+# The supervisor first (it passes the TERM on and restarts nothing after it), then the service by its
+# current PID; KILL for both after VISRL_SERVICES_STOP_TIMEOUT s.
 stop_replica() { # service replica
-  local pidfile="$sdir/pids/$1-$2.pid" pid i
-  if pid_alive "$pidfile"; then
-    pid=$(cat "$pidfile")
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < stop_timeout * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; log "$1 #$2 killed (pid $pid, no exit within ${stop_timeout} s)"
-    else log "$1 #$2 stopped (pid $pid)"; fi
-  fi
-  rm -f "$pidfile"
+  local pidfile="$sdir/pids/$1-$2.pid" supfile="$sdir/pids/$1-$2.supervisor" pid="" i
+  pid_alive "$pidfile" && pid=$(cat "$pidfile")
+  if pid_alive "$supfile"; then kill -TERM "$(cat "$supfile")" 2>/dev/null
+  elif [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; fi
+  for ((i = 0; i < stop_timeout * 10; i++)); do
+    pid_alive "$pidfile" || pid_alive "$supfile" || break
+    sleep 0.1
+  done
+  if pid_alive "$pidfile" || pid_alive "$supfile"; then
+    pid_alive "$supfile" && kill -KILL "$(cat "$supfile")" 2>/dev/null
+    pid_alive "$pidfile" && kill -KILL "$(cat "$pidfile")" 2>/dev/null
+    log "$1 #$2 killed (pid ${pid:-?}, no exit within ${stop_timeout} s)"
+  elif [ -n "$pid" ]; then log "$1 #$2 stopped (pid $pid)"; fi
+  rm -f "$pidfile" "$supfile"
 }
 
 scale_one() { # service count
   local s="$1" want="$2" i n
   # Dead replicas are forgotten (their log stays); then start the lowest free numbers or stop the highest.
-  for i in $(replicas "$s"); do pid_alive "$sdir/pids/$s-$i.pid" || { log "$s #$i was dead"; rm -f "$sdir/pids/$s-$i.pid"; }; done
+  for i in $(replicas "$s"); do slot_alive "$s" "$i" || { log "$s #$i was dead"; rm -f "$sdir/pids/$s-$i.pid" "$sdir/pids/$s-$i.supervisor"; }; done
   n=$(alive_count "$s")
   if [ "$n" -lt "$want" ]; then
     for ((i = 1; n < want; i++)); do
-      pid_alive "$sdir/pids/$s-$i.pid" && continue
+      slot_alive "$s" "$i" && continue
       start_replica "$s" "$i"; n=$((n + 1))
     done
   fi
@@ -207,6 +267,7 @@ status() {
     for i in $(replicas "$s"); do
       any=1; pidfile="$sdir/pids/$s-$i.pid"
       if pid_alive "$pidfile"; then echo "  $s #$i: alive (pid $(cat "$pidfile"), log $sdir/logs/$s-$i.log)"
+      elif slot_alive "$s" "$i"; then echo "  $s #$i: restarting (exited, its supervisor waits to start it again; log $sdir/logs/$s-$i.log)"
       else echo "  $s #$i: dead (pid $(cat "$pidfile" 2>/dev/null || echo ?), log $sdir/logs/$s-$i.log)"; dead=1; fi
     done
   done
@@ -247,5 +308,6 @@ case "$cmd" in
     for s in "${all[@]}"; do for i in $(replicas "$s"); do stop_replica "$s" "$i"; done; done
     log "down" ;;
   status) status ;;
+  _supervise) supervise "$@" ;;
   *) echo "usage: infra/services.sh up [NAME=N …] | down | status | scale NAME=N …" >&2; exit 2 ;;
 esac

@@ -8,7 +8,7 @@ namespace VisRL.Integration.Tests;
 
 /// <summary>
 /// A process that stops hearing its own ping queue while the broker takes connections restarts its bus (BusWatchdog),
-/// and one whose broker is out of reach waits instead.
+/// one whose broker is out of reach waits instead, and one that stays deaf after its restart stops (a failed worker).
 /// </summary>
 [Collection(StackCollection.Name)]
 public class BusWatchdogTests
@@ -75,9 +75,19 @@ public class BusWatchdogTests
             rabbit.Restore();
             await EchoAsync(bus, "the bus did not consume after the outage");
             Assert.Equal(1, Lines(log, "restarting the bus"));
+
+            // Deaf for good: one more restart, then the watchdog fails, which stops the host (and the service exits with 1).
+            var stopping = new TaskCompletionSource();
+            host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping.TrySetResult());
+            Deaf = true;
+            await stopping.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            Assert.Equal(2, Lines(log, "restarting the bus"));
+            var failed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Single(w => w.ExecuteTask is { IsFaulted: true });
+            Assert.Equal("the bus could not be restarted: the restarted bus does not answer either", failed.ExecuteTask!.Exception!.GetBaseException().Message);
         }
         finally
         {
+            Deaf = false;
             using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15))) await host.StopAsync(stopping.Token);
             File.Delete(log);
         }

@@ -13,6 +13,7 @@ using VisRL.DataGeneration;
 using VisRL.Modeling;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Diagnostics;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
@@ -500,11 +501,27 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
                 "round", "start", "--dataset", "no-such-dataset", "--policy", seed.Hash[..12], "--judge-is-policy"), TimeSpan.FromSeconds(60));
             Assert.Equal(1, badCode);
             Assert.Contains("dataset 'no-such-dataset' does not exist", bad);
+
+            // services.sh supervises its replicas: a Sampler killed outright is started again, and the new process answers.
+            var replicas = new ServiceReplicas(Path.Combine(_scratch, "services"));
+            System.Diagnostics.Process.GetProcessById(int.Parse(samplerPid)).Kill();
+            await ServiceFleet.WaitUntilAsync(() => Task.FromResult(replicas.AlivePids("sampler") is [var pid] && pid != int.Parse(samplerPid)),
+                TimeSpan.FromSeconds(30), "the killed Sampler was not started again");
+            var restarted = Assert.Single(replicas.AlivePids("sampler"));
+            await WithBusAsync(async bus =>
+            {
+                var pong = await bus.CreateRequestClient<Ping>(MessagingExtensions.PingQueue(_prefix + "sampler"), RequestTimeout.After(s: 60))
+                    .GetResponse<Pong>(new Ping(Guid.NewGuid(), DateTimeOffset.UtcNow));
+                Assert.Equal(restarted, pong.Message.ProcessId);
+            });
+            Assert.Matches(@"sampler #1 exited by signal 9 after \d+ s; restart 1 in 1 s",
+                await File.ReadAllTextAsync(Path.Combine(_scratch, "services", "logs", "sampler-1.log")));
         }
         finally
         {
             var (downCode, downOutput) = await TestStack.RunScriptAsync("infra/services.sh", ["down"], scripts, TimeSpan.FromMinutes(2));
             Assert.True(downCode == 0, downOutput);
+            Assert.Equal(5, downOutput.Split('\n').Count(l => l.Contains(" stopped (pid ", StringComparison.Ordinal)));
             var (_, status) = await TestStack.RunScriptAsync("infra/services.sh", ["status"], scripts, TimeSpan.FromMinutes(1));
             Assert.Contains("no replicas", status);
         }

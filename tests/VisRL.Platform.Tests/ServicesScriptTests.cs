@@ -4,8 +4,9 @@ namespace VisRL.Platform.Tests;
 
 /// <summary>
 /// infra/services.sh in a sandbox: a copy of the script in a temporary root, its own stack folder, and a
-/// stand-in `dotnet` first on PATH that records builds and runs each "replica" as a sleep (the Critic's
-/// exits at once, as a service does on an unknown setting). No server starts and no port is opened.
+/// stand-in `dotnet` first on PATH that records builds and runs each "replica" as a loop that ends with code 0 on
+/// TERM, as a service does, and with code 3 when the file crash-now appears (the Critic's exits at once, as a service
+/// does on an unknown setting). No server starts and no port is opened.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")] // a bash script and Unix file modes
 public sealed class ServicesScriptTests : IDisposable
@@ -31,14 +32,20 @@ public sealed class ServicesScriptTests : IDisposable
               exit 0
             fi
             case "$1" in
-              *Critic.dll) [ -f {{_root}}/critic-fails ] && { echo "error: Unknown setting VISRL__BOGUS__X"; exit 2; }; exec sleep 300 ;;
-              *) exec sleep 300 ;;
+              *Critic.dll) [ -f {{_root}}/critic-fails ] && { echo "error: Unknown setting VISRL__BOGUS__X"; exit 2; } ;;
             esac
+            trap 'exit 0' TERM
+            while :; do
+              [ -f {{_root}}/crash-now ] && { rm -f {{_root}}/crash-now; echo "crashing"; exit 3; }
+              sleep 0.1
+            done
             """.Replace("\r", ""));
         File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    private (int ExitCode, string Output) Services(params string[] arguments)
+    private (int ExitCode, string Output) Services(params string[] arguments) => ServicesWithRestart(null, arguments);
+
+    private (int ExitCode, string Output) ServicesWithRestart(string? restartPolicy, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(_root, "infra", "services.sh"), .. arguments])
         {
@@ -47,6 +54,7 @@ public sealed class ServicesScriptTests : IDisposable
         start.Environment["PATH"] = $"{Path.Combine(_root, "stub")}:{Environment.GetEnvironmentVariable("PATH")}";
         start.Environment["VISRL_STACK_DIR"] = Path.Combine(_root, "stack");
         start.Environment["VISRL_SERVICES_START_GRACE"] = "1";
+        if (restartPolicy is not null) start.Environment["VISRL_SERVICES_RESTART"] = restartPolicy;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEnd();
@@ -60,15 +68,85 @@ public sealed class ServicesScriptTests : IDisposable
 
     private string[] Builds() => File.Exists(Path.Combine(_root, "builds")) ? File.ReadAllLines(Path.Combine(_root, "builds")) : [];
 
+    private string PidFile(string replica) => Path.Combine(_root, "stack", "services", "pids", replica + ".pid");
+
+    private int Pid(string replica) => int.Parse(File.ReadAllText(PidFile(replica)).Trim());
+
+    private string Log(string replica) => File.ReadAllText(Path.Combine(_root, "stack", "services", "logs", replica + ".log"));
+
+    private static bool Alive(int pid) => VisRL.Platform.Diagnostics.ServiceReplicas.IsAlive(pid);
+
+    /// <summary>Waits until the replica's PID file names a live process other than <paramref name="before"/>.</summary>
+    private int NextPid(string replica, int before)
+    {
+        for (var waited = 0; waited < 100; waited++)
+        {
+            if (File.Exists(PidFile(replica)) && Pid(replica) is var pid && pid != before && Alive(pid)) return pid;
+            Thread.Sleep(100);
+        }
+        throw new Xunit.Sdk.XunitException($"{replica} was not started again within 10 s\n{Log(replica)}");
+    }
+
     [Fact]
-    public void UpFailsWithTheLogOfAReplicaThatExitsAtStart()
+    public void UpFailsWithTheLogOfAReplicaThatExitsAtStartAndDoesNotRestartIt()
     {
         File.WriteAllText(Path.Combine(_root, "critic-fails"), "");
         var (exitCode, output) = Services(Only("sampler=1", "critic=1"));
         Assert.Equal(1, exitCode);
-        Assert.Contains("critic #1 exited within 1 s of its start", output);
+        Assert.Contains("critic #1 exited within 1 s of its start (stopped, not restarted)", output);
         Assert.Contains("error: Unknown setting VISRL__BOGUS__X", output);
         Assert.DoesNotContain("sampler #1 exited", output);
+        // The supervisor may have tried it once more within the grace; after `up` it tries no more.
+        var tries = Log("critic-1").Split('\n').Count(l => l.Contains("Unknown setting"));
+        Thread.Sleep(2500);
+        Assert.Equal(tries, Log("critic-1").Split('\n').Count(l => l.Contains("Unknown setting")));
+        Assert.DoesNotContain("critic #1", Services("status").Output);
+    }
+
+    [Fact]
+    public void AReplicaThatCrashesOrIsKilledIsStartedAgainAndDownStopsItForGood()
+    {
+        Assert.Equal(0, Services(Only("sampler=1")).ExitCode);
+        var first = Pid("sampler-1");
+        File.WriteAllText(Path.Combine(_root, "crash-now"), "");
+        var second = NextPid("sampler-1", first);
+        Assert.Matches(@"sampler #1 exited with code 3 after \d+ s; restart 1 in 1 s", Log("sampler-1"));
+
+        Process.GetProcessById(second).Kill();
+        var third = NextPid("sampler-1", second);
+        Assert.Matches(@"sampler #1 exited by signal 9 after \d+ s; restart 2 in 2 s", Log("sampler-1"));
+        Assert.Contains($"sampler #1: alive (pid {third}", Services("status").Output);
+
+        var (code, output) = Services("down");
+        Assert.True(code == 0, output);
+        Assert.Contains($"sampler #1 stopped (pid {third})", output);
+        Thread.Sleep(1500);
+        Assert.False(Alive(third));
+        Assert.False(File.Exists(PidFile("sampler-1")));
+        Assert.DoesNotContain("restart 3", Log("sampler-1"));
+    }
+
+    [Fact]
+    public void AReplicaThatStopsWithCode0OrUnderRestartNoStaysDown()
+    {
+        Assert.Equal(0, Services(Only("sampler=1")).ExitCode);
+        var sampler = Pid("sampler-1");
+        Process.Start("kill", ["-TERM", sampler.ToString()]).WaitForExit(); // the service's own clean stop
+        Assert.True(SpinWait.SpinUntil(() => !Alive(sampler), 5000));
+        Thread.Sleep(1500);
+        Assert.Contains("sampler #1 exited with code 0 (a stop as asked): not restarted", Log("sampler-1"));
+        var (statusCode, status) = Services("status");
+        Assert.Equal(1, statusCode);
+        Assert.Contains("sampler #1: dead", status);
+
+        Assert.Equal(0, ServicesWithRestart("no", Only("filter=1")).ExitCode);
+        var filter = Pid("filter-1");
+        File.WriteAllText(Path.Combine(_root, "crash-now"), "");
+        Assert.True(SpinWait.SpinUntil(() => !Alive(filter), 5000));
+        Thread.Sleep(1500);
+        Assert.Contains("filter #1 exited with code 3 after", Log("filter-1"));
+        Assert.Contains("not restarted (VISRL_SERVICES_RESTART=no)", Log("filter-1"));
+        Assert.Equal(filter, Pid("filter-1"));
     }
 
     [Fact]

@@ -2,7 +2,8 @@ namespace VisRL.Platform.Diagnostics;
 
 /// <summary>
 /// The service replicas infra/services.sh started on this machine, read from its folder:
-/// pids/NAME-N.pid and logs/NAME-N.log, so that a command waiting on a service can say whether
+/// pids/NAME-N.pid (the service's process, which its supervisor, in NAME-N.supervisor, starts again after a crash)
+/// and logs/NAME-N.log, so that a command waiting on a service can say whether
 /// it runs and where its log is, and a benchmark can find the processes it measures.
 /// </summary>
 public sealed class ServiceReplicas(string folder)

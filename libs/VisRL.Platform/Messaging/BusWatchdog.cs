@@ -19,7 +19,7 @@ namespace VisRL.Platform.Messaging;
 /// everyone but MassTransit.
 /// </summary>
 internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> messaging, IOptions<ServiceOptions> service,
-    IHostApplicationLifetime lifetime, ILogger<BusWatchdog> logger) : BackgroundService
+    ILogger<BusWatchdog> logger) : BackgroundService
 {
     private const int MissesBeforeRestart = 2;
 
@@ -53,11 +53,7 @@ internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> me
             }
             if (++misses < MissesBeforeRestart) continue;
             misses = 0;
-            if (restarted)
-            {
-                GiveUp("the restarted bus does not answer either");
-                return;
-            }
+            if (restarted) throw GiveUp("the restarted bus does not answer either");
             logger.LogError("{Service}: no answer from its own ping queue in {Count} tries {Period} s apart, while every queue reads as ready "
                 + "and the broker takes connections: its queues stopped consuming without notice; restarting the bus",
                 service.Value.Name, MissesBeforeRestart, period.TotalSeconds);
@@ -68,8 +64,7 @@ internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> me
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                GiveUp(e.Message);
-                return;
+                throw GiveUp(e.Message);
             }
         }
     }
@@ -102,11 +97,13 @@ internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> me
         logger.LogWarning("{Service}: bus restarted in {Seconds:0} s", service.Value.Name, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>A process that cannot consume is no use: its supervisor (compose's restart policy) starts it afresh.</summary>
-    private void GiveUp(string reason)
+    /// <summary>
+    /// A process that cannot consume is no use: the exception stops the host, and the service exits with code 1
+    /// (RunVisRLAsync) for its supervisor (compose's restart policy, infra/services.sh) to start it afresh.
+    /// </summary>
+    private InvalidOperationException GiveUp(string reason)
     {
         logger.LogCritical("{Service}: the bus could not be restarted ({Reason}); stopping the service", service.Value.Name, reason);
-        Environment.ExitCode = 1;
-        lifetime.StopApplication();
+        return new InvalidOperationException($"the bus could not be restarted: {reason}");
     }
 }
