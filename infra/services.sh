@@ -214,9 +214,9 @@ check_started() {
 # The supervisor first (it passes the TERM on and restarts nothing after it), then the service by its
 # current PID; KILL for both after VISRL_SERVICES_STOP_TIMEOUT s.
 stop_replica() { # service replica
-  local pidfile="$sdir/pids/$1-$2.pid" supfile="$sdir/pids/$1-$2.supervisor" pid="" i
+  local pidfile="$sdir/pids/$1-$2.pid" supfile="$sdir/pids/$1-$2.supervisor" pid="" supervised=0 i
   pid_alive "$pidfile" && pid=$(cat "$pidfile")
-  if pid_alive "$supfile"; then kill -TERM "$(cat "$supfile")" 2>/dev/null
+  if pid_alive "$supfile"; then supervised=1; kill -TERM "$(cat "$supfile")" 2>/dev/null
   elif [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; fi
   for ((i = 0; i < stop_timeout * 10; i++)); do
     pid_alive "$pidfile" || pid_alive "$supfile" || break
@@ -226,7 +226,8 @@ stop_replica() { # service replica
     pid_alive "$supfile" && kill -KILL "$(cat "$supfile")" 2>/dev/null
     pid_alive "$pidfile" && kill -KILL "$(cat "$pidfile")" 2>/dev/null
     log "$1 #$2 killed (pid ${pid:-?}, no exit within ${stop_timeout} s)"
-  elif [ -n "$pid" ]; then log "$1 #$2 stopped (pid $pid)"; fi
+  elif [ -n "$pid" ]; then log "$1 #$2 stopped (pid $pid)"
+  elif [ "$supervised" = 1 ]; then log "$1 #$2 stopped (it was waiting to be restarted)"; fi
   rm -f "$pidfile" "$supfile"
 }
 

@@ -76,6 +76,12 @@ public sealed class ServicesScriptTests : IDisposable
 
     private static bool Alive(int pid) => VisRL.Platform.Diagnostics.ServiceReplicas.IsAlive(pid);
 
+    private static bool Until(Func<bool> condition)
+    {
+        for (var waited = 0; waited < 100 && !condition(); waited++) Thread.Sleep(50);
+        return condition();
+    }
+
     /// <summary>Waits until the replica's PID file names a live process other than <paramref name="before"/>.</summary>
     private int NextPid(string replica, int before)
     {
@@ -117,13 +123,35 @@ public sealed class ServicesScriptTests : IDisposable
         Assert.Matches(@"sampler #1 exited by signal 9 after \d+ s; restart 2 in 2 s", Log("sampler-1"));
         Assert.Contains($"sampler #1: alive (pid {third}", Services("status").Output);
 
+        Assert.Equal(0, Services(Only("filter=1")).ExitCode);
+        var filter = Pid("filter-1");
         var (code, output) = Services("down");
         Assert.True(code == 0, output);
         Assert.Contains($"sampler #1 stopped (pid {third})", output);
+        Assert.Contains($"filter #1 stopped (pid {filter})", output);
         Thread.Sleep(1500);
-        Assert.False(Alive(third));
+        Assert.False(Alive(third) || Alive(filter));
         Assert.False(File.Exists(PidFile("sampler-1")));
         Assert.DoesNotContain("restart 3", Log("sampler-1"));
+        Assert.DoesNotContain("services.sh: filter #1 exited", Log("filter-1"));
+    }
+
+    [Fact]
+    public void DownStopsAReplicaWaitingToBeRestarted()
+    {
+        Assert.Equal(0, Services(Only("sampler=1")).ExitCode);
+        var supervisor = int.Parse(File.ReadAllText(Path.ChangeExtension(PidFile("sampler-1"), ".supervisor")).Trim());
+        var first = Pid("sampler-1");
+        Process.GetProcessById(first).Kill();
+        Process.GetProcessById(NextPid("sampler-1", first)).Kill(); // the second wait is 2 s: time for status and down
+        Assert.True(Until(() => Log("sampler-1").Contains("restart 2 in 2 s")));
+        Assert.Contains("sampler #1: restarting", Services("status").Output);
+
+        var (code, output) = Services("down");
+        Assert.True(code == 0, output);
+        Assert.Contains("sampler #1 stopped (it was waiting to be restarted)", output);
+        Assert.False(Alive(supervisor));
+        Assert.DoesNotContain("sampler #1", Services("status").Output);
     }
 
     [Fact]
@@ -132,7 +160,7 @@ public sealed class ServicesScriptTests : IDisposable
         Assert.Equal(0, Services(Only("sampler=1")).ExitCode);
         var sampler = Pid("sampler-1");
         Process.Start("kill", ["-TERM", sampler.ToString()]).WaitForExit(); // the service's own clean stop
-        Assert.True(SpinWait.SpinUntil(() => !Alive(sampler), 5000));
+        Assert.True(Until(() => !Alive(sampler)));
         Thread.Sleep(1500);
         Assert.Contains("sampler #1 exited with code 0 (a stop as asked): not restarted", Log("sampler-1"));
         var (statusCode, status) = Services("status");
@@ -142,7 +170,7 @@ public sealed class ServicesScriptTests : IDisposable
         Assert.Equal(0, ServicesWithRestart("no", Only("filter=1")).ExitCode);
         var filter = Pid("filter-1");
         File.WriteAllText(Path.Combine(_root, "crash-now"), "");
-        Assert.True(SpinWait.SpinUntil(() => !Alive(filter), 5000));
+        Assert.True(Until(() => !Alive(filter)));
         Thread.Sleep(1500);
         Assert.Contains("filter #1 exited with code 3 after", Log("filter-1"));
         Assert.Contains("not restarted (VISRL_SERVICES_RESTART=no)", Log("filter-1"));
