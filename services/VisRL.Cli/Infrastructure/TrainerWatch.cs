@@ -14,7 +14,10 @@ internal sealed class TrainerWatch(Guid jobId, string stage, ServiceReplicas? re
     /// <summary>A Trainer that runs takes a TrainStage within seconds, unless an earlier one still trains.</summary>
     public static readonly TimeSpan NoJobLimit = TimeSpan.FromMinutes(5);
 
-    /// <summary>Time for someone to restart a Trainer (infra/services.sh up) before the wait is given up.</summary>
+    /// <summary>
+    /// Time for a Trainer to be back (its supervisor restarts a crashed one within 1 s, and waits up to 30 s between
+    /// tries of one that keeps crashing; infra/services.sh up starts one that was stopped) before the wait is given up.
+    /// </summary>
     public static readonly TimeSpan NoReplicaLimit = TimeSpan.FromSeconds(30);
 
     private TimeSpan? _noReplicaSince;
@@ -29,7 +32,8 @@ internal sealed class TrainerWatch(Guid jobId, string stage, ServiceReplicas? re
             _noReplicaSince ??= now;
             if (now - _noReplicaSince >= NoReplicaLimit)
                 return $"no Trainer replica is running, so job {jobId} ({stage}) cannot {(jobStarted ? "go on" : "start")}: see {LogHint()}; "
-                    + "infra/services.sh up starts it again, and the job resumes where it stopped";
+                    + "infra/services.sh status tells whether its supervisor still restarts it, infra/services.sh up starts a stopped one, "
+                    + "and the job resumes where it stopped";
         }
         else
         {
