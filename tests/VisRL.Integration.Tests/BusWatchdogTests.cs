@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using VisRL.Platform.Messaging;
 
@@ -8,7 +9,8 @@ namespace VisRL.Integration.Tests;
 
 /// <summary>
 /// A process that stops hearing its own ping queue while the broker takes connections restarts its bus (BusWatchdog),
-/// one whose broker is out of reach waits instead, and one that stays deaf after its restart stops (a failed worker).
+/// reading as not ready meanwhile; one whose broker is out of reach waits instead, and one that stays deaf after its
+/// restart stops (a failed worker).
 /// </summary>
 [Collection(StackCollection.Name)]
 public class BusWatchdogTests
@@ -59,15 +61,24 @@ public class BusWatchdogTests
             await host.StartAsync();
             var bus = host.Services.GetRequiredService<IBus>();
             await EchoAsync(bus, "the host did not consume at start");
+            var health = host.Services.GetRequiredService<HealthCheckService>();
+            async Task<HealthReportEntry> SelfCheckAsync() => (await health.CheckHealthAsync(c => c.Tags.Contains("ready"))).Entries["bus-self-check"];
+            Assert.Equal(HealthStatus.Healthy, (await SelfCheckAsync()).Status);
 
-            // Pings go unanswered while MassTransit sees every queue ready, as when a connection's end never reached it.
+            // Pings go unanswered while MassTransit sees every queue ready, as when a connection's end never reached it:
+            // the process reads as not ready, then restarts its bus.
             Deaf = true;
+            await ServiceFleet.WaitUntilAsync(async () => (await SelfCheckAsync()).Status == HealthStatus.Unhealthy, TimeSpan.FromSeconds(60),
+                "the readiness check did not report the unanswered pings");
+            Assert.Equal("no answer from its own ping queue while every queue reads as ready", (await SelfCheckAsync()).Description);
             await ServiceFleet.WaitUntilAsync(() => Task.FromResult(Lines(log, "restarting the bus") == 1), TimeSpan.FromSeconds(60),
                 () => $"the bus was not restarted\n{string.Join('\n', File.ReadLines(log).Where(l => l.Contains("BusWatchdog")))}");
             Deaf = false;
             await ServiceFleet.WaitUntilAsync(() => Task.FromResult(Lines(log, "bus restarted") == 1), TimeSpan.FromSeconds(60), "the restart did not end");
             Assert.Equal(1, Lines(log, "no answer from its own ping queue in 2 tries 2 s apart, while every queue reads as ready and the broker takes connections"));
             await EchoAsync(bus, "the restarted bus did not consume");
+            await ServiceFleet.WaitUntilAsync(async () => (await SelfCheckAsync()).Status == HealthStatus.Healthy, TimeSpan.FromSeconds(30),
+                "the readiness check did not recover after the restart");
 
             // A broker out of reach is an outage to wait out, not a reason to restart.
             rabbit.Cut();

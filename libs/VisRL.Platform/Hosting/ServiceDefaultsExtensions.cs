@@ -62,7 +62,7 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>/health/live: the process runs. /health/ready: broker, database and blob storage answer.</summary>
+    /// <summary>/health/live: the process runs. /health/ready: broker, database and blob storage answer, and the bus its own pings.</summary>
     public static WebApplication MapVisRLHealth(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

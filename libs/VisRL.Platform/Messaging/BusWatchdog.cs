@@ -19,7 +19,7 @@ namespace VisRL.Platform.Messaging;
 /// everyone but MassTransit.
 /// </summary>
 internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> messaging, IOptions<ServiceOptions> service,
-    ILogger<BusWatchdog> logger) : BackgroundService
+    BusSelfCheck selfCheck, ILogger<BusWatchdog> logger) : BackgroundService
 {
     private const int MissesBeforeRestart = 2;
 
@@ -39,6 +39,7 @@ internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> me
             if (await AnsweredAsync(period, stoppingToken))
             {
                 (misses, restarted) = (0, false);
+                selfCheck.Clear();
                 continue;
             }
             var health = bus.CheckHealth();
@@ -49,8 +50,10 @@ internal sealed class BusWatchdog(IBusControl bus, IOptions<MessagingOptions> me
             if (health.Status != BusHealthStatus.Healthy || unreachable is not null)
             {
                 misses = 0;
+                selfCheck.Clear(); // the bus's own health check and the broker's reachability tell this one
                 continue;
             }
+            selfCheck.Report($"no answer from its own ping queue while every queue reads as ready{(restarted ? ", after a restart of its bus" : "")}");
             if (++misses < MissesBeforeRestart) continue;
             misses = 0;
             if (restarted) throw GiveUp("the restarted bus does not answer either");

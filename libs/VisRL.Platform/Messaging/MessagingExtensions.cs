@@ -29,7 +29,11 @@ public static class MessagingExtensions
         if (messaging.Transport == MessagingTransport.RabbitMq)
         {
             services.AddStartupDependency(_ => BrokerEndpoint(messaging));
-            if (messaging.SelfCheckSeconds > 0) services.AddHostedService<BusWatchdog>();
+            if (messaging.SelfCheckSeconds > 0)
+            {
+                services.AddSingleton<BusSelfCheck>().AddHostedService<BusWatchdog>();
+                services.AddHealthChecks().AddCheck<BusSelfCheck>(BusSelfCheck.Name, tags: ["ready"]);
+            }
         }
 
         // A started host has its queues bound: nothing published right after start is lost.
