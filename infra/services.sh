@@ -179,11 +179,11 @@ supervise() { # service replica pidfile logfile dll policy
     child=""
     [ "$stopping" = 1 ] && exit 0
     if [ "$rc" = 0 ]; then note "exited with code 0 (a stop as asked): not restarted"; exit 0; fi
-    local how="with code $rc"; [ "$rc" -gt 128 ] && how="by signal $((rc - 128))"
-    if [ "$policy" = no ]; then note "exited $how after $((SECONDS - since)) s: not restarted (VISRL_SERVICES_RESTART=no)"; exit "$rc"; fi
-    [ $((SECONDS - since)) -ge 60 ] && delay=1
+    local how="with code $rc" ran=$((SECONDS - since)); [ "$rc" -gt 128 ] && how="by signal $((rc - 128))"
+    if [ "$policy" = no ]; then note "exited $how after $ran s: not restarted (VISRL_SERVICES_RESTART=no)"; exit "$rc"; fi
+    [ "$ran" -ge 60 ] && delay=1
     restarts=$((restarts + 1))
-    note "exited $how after $((SECONDS - since)) s; restart $restarts in $delay s"
+    note "exited $how after $ran s; restart $restarts in $delay s"
     sleep "$delay" & waiter=$!; wait "$waiter"; waiter=""
     [ "$stopping" = 1 ] && exit 0
     delay=$((delay * 2 > 30 ? 30 : delay * 2))
@@ -218,11 +218,8 @@ stop_replica() { # service replica
   pid_alive "$pidfile" && pid=$(cat "$pidfile")
   if pid_alive "$supfile"; then supervised=1; kill -TERM "$(cat "$supfile")" 2>/dev/null
   elif [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; fi
-  for ((i = 0; i < stop_timeout * 10; i++)); do
-    pid_alive "$pidfile" || pid_alive "$supfile" || break
-    sleep 0.1
-  done
-  if pid_alive "$pidfile" || pid_alive "$supfile"; then
+  for ((i = 0; i < stop_timeout * 10; i++)); do slot_alive "$1" "$2" || break; sleep 0.1; done
+  if slot_alive "$1" "$2"; then
     pid_alive "$supfile" && kill -KILL "$(cat "$supfile")" 2>/dev/null
     pid_alive "$pidfile" && kill -KILL "$(cat "$pidfile")" 2>/dev/null
     log "$1 #$2 killed (pid ${pid:-?}, no exit within ${stop_timeout} s)"

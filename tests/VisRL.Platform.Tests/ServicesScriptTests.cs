@@ -62,7 +62,7 @@ public sealed class ServicesScriptTests : IDisposable
         return (process.ExitCode, output.Result + error);
     }
 
-    /// <summary>`up` arguments that start only the given services (each replica costs about 2 s to stop here).</summary>
+    /// <summary>`up` arguments that start only the given services.</summary>
     private static string[] Only(params string[] counts) =>
         ["up", .. new[] { "orchestrator", "sampler", "critic", "filter", "trainer" }.Select(s => counts.FirstOrDefault(c => c.StartsWith(s + "=")) ?? $"{s}=0")];
 
@@ -76,21 +76,20 @@ public sealed class ServicesScriptTests : IDisposable
 
     private static bool Alive(int pid) => VisRL.Platform.Diagnostics.ServiceReplicas.IsAlive(pid);
 
-    private static bool Until(Func<bool> condition)
+    /// <summary>Polls <paramref name="condition"/> every 50 ms for up to <paramref name="seconds"/> s.</summary>
+    private static bool Until(Func<bool> condition, int seconds = 5)
     {
-        for (var waited = 0; waited < 100 && !condition(); waited++) Thread.Sleep(50);
+        for (var waited = 0; waited < seconds * 20 && !condition(); waited++) Thread.Sleep(50);
         return condition();
     }
 
     /// <summary>Waits until the replica's PID file names a live process other than <paramref name="before"/>.</summary>
     private int NextPid(string replica, int before)
     {
-        for (var waited = 0; waited < 100; waited++)
-        {
-            if (File.Exists(PidFile(replica)) && Pid(replica) is var pid && pid != before && Alive(pid)) return pid;
-            Thread.Sleep(100);
-        }
-        throw new Xunit.Sdk.XunitException($"{replica} was not started again within 10 s\n{Log(replica)}");
+        var pid = 0;
+        return Until(() => File.Exists(PidFile(replica)) && (pid = Pid(replica)) != before && Alive(pid), seconds: 10)
+            ? pid
+            : throw new Xunit.Sdk.XunitException($"{replica} was not started again within 10 s\n{Log(replica)}");
     }
 
     [Fact]
