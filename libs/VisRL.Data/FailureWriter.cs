@@ -4,7 +4,10 @@ using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Data;
 
-/// <summary>Records items a stage could not process in <c>work_failures</c>, once per (iteration, item, stage) (<see cref="MissingRows"/>).</summary>
+/// <summary>
+/// Records items a stage could not process in <c>work_failures</c>, once per (iteration, item, stage) (<see cref="MissingRows"/>);
+/// a redelivery skips them, a message moved back from its _error queue clears them first and tries again.
+/// </summary>
 public static class FailureWriter
 {
     public static Task<int> WriteAsync(VisRLDbContext db, Guid iterationId, string stage, IReadOnlyList<ItemLoadFailure> failures, CancellationToken cancellationToken = default) =>
@@ -18,4 +21,8 @@ public static class FailureWriter
             return failures.Where(f => existing.Add(f.ItemId))
                 .Select(f => new WorkFailure { IterationId = iterationId, ItemId = f.ItemId, Stage = stage, Reason = f.Reason, CreatedAt = now }).ToList();
         }, "ix_work_failures_iteration_id_item_id_stage", cancellationToken);
+
+    /// <summary>Forgets the recorded failures of <paramref name="itemIds"/> at <paramref name="stage"/>, so that they are tried again.</summary>
+    public static Task<int> ClearAsync(VisRLDbContext db, Guid iterationId, string stage, IReadOnlyList<long> itemIds, CancellationToken cancellationToken = default) =>
+        db.WorkFailures.Where(f => f.IterationId == iterationId && f.Stage == stage && itemIds.Contains(f.ItemId)).ExecuteDeleteAsync(cancellationToken);
 }

@@ -14,7 +14,8 @@ namespace VisRL.Critic;
 /// ScoreBatch → s_r and s_b for the batch's candidates not yet scored by this judge (JudgeId = the
 /// judge checkpoint's content hash, or the endpoint's id for an HTTP judge) → BatchScored. An item whose
 /// image cannot be loaded, or that the judge endpoint cannot score after its retries, goes to
-/// work_failures; a judge that cannot be found or loaded, or an endpoint that is down (EndpointDown), fails the
+/// work_failures (and, cut down to those items, to the _error queue; `visrl errors retry` brings it back once
+/// mended); a judge that cannot be found or loaded, or an endpoint that is down (EndpointDown), fails the
 /// batch (BatchFailed).
 /// </summary>
 public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> contexts, DatasetStorage storage, ModelBackends backends,
@@ -26,6 +27,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
         var token = context.CancellationToken;
         await using var db = await contexts.CreateDbContextAsync(token);
         await db.MarkBatchStartedAsync(m.BatchId, token);
+        if (context.IsMovedBack()) await FailureWriter.ClearAsync(db, m.IterationId, WorkStages.Score, m.ItemIds, token);
         var candidates = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId)).ToListAsync(token);
         var candidateIds = candidates.Select(c => c.Id).ToList();
 

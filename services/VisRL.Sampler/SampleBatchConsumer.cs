@@ -13,7 +13,7 @@ namespace VisRL.Sampler;
 /// <summary>
 /// SampleBatch → candidates for the items not sampled yet (a redelivery samples nothing twice) →
 /// BatchSampled. An item whose image cannot be loaded goes to work_failures (and, cut down to that
-/// item, to the _error queue for inspection) and the rest go on. The policy is the command's backend
+/// item, to the _error queue for inspection; `visrl errors retry` brings it back once mended) and the rest go on. The policy is the command's backend
 /// (in-process checkpoint or HTTP endpoint, <see cref="ModelBackends"/>): an item the endpoint cannot
 /// answer after its retries goes to work_failures; a checkpoint that cannot be found or loaded, or an
 /// endpoint that is down (EndpointDown), fails the batch (BatchFailed, the Orchestrator retries).
@@ -28,6 +28,7 @@ public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contex
         int perItem = m.Sampling.Attempts * 2;
         await using var db = await contexts.CreateDbContextAsync(token);
         await db.MarkBatchStartedAsync(m.BatchId, token);
+        if (context.IsMovedBack()) await FailureWriter.ClearAsync(db, m.IterationId, WorkStages.Sample, m.ItemIds, token);
         var done = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId))
             .GroupBy(c => c.ItemId).Where(g => g.Count() >= perItem).Select(g => g.Key).ToListAsync(token);
         var failedBefore = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Sample && m.ItemIds.Contains(f.ItemId))

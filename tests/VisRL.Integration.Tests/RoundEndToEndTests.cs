@@ -407,14 +407,16 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ACorruptImageIsRecordedAndQuarantined_AndTheRoundStillCompletes()
+    public async Task ACorruptImageIsRecordedAndQuarantined_TheRoundStillCompletes_AndTheMendedItemMovedBackIsSampled()
     {
         const int items = 8;
         Item? broken = null;
+        byte[] intact = [];
         var (_, seed) = await StartRoundServicesAsync(samplers: 1, items, async seed =>
         {
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             broken = await db.Items.AsNoTracking().SingleAsync(i => i.Id == seed.ItemIds[3]);
+            intact = await seed.Storage.Blobs.GetAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey);
             await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
         });
         await WithBusAsync(async bus =>
@@ -432,15 +434,27 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
                 Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId && c.ItemId == broken.Id));
             }
             // The poisoned part of the batch waits in the sampler's _error queue, with the reason.
-            var factory = new RabbitMQ.Client.ConnectionFactory { HostName = "127.0.0.1", Port = TestStack.RabbitPort };
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            var quarantined = await channel.BasicGetAsync($"{_prefix}sampler-sample-batch_error", autoAck: true);
-            Assert.NotNull(quarantined);
-            var reason = System.Text.Encoding.UTF8.GetString((byte[])quarantined.BasicProperties.Headers!["MT-Fault-Message"]!);
-            Assert.Contains(broken!.ImageBlobKey, reason);
-            using var envelope = JsonDocument.Parse(quarantined.Body);
-            Assert.Equal([broken.Id], envelope.RootElement.GetProperty("message").GetProperty("itemIds").EnumerateArray().Select(e => e.GetInt64()));
+            var errors = new ErrorQueueBroker(stack.Messaging);
+            var quarantined = Assert.Single(await errors.PeekAsync($"{_prefix}sampler-sample-batch", limit: 10, CancellationToken.None));
+            Assert.True(quarantined.Quarantined);
+            Assert.Contains(broken!.ImageBlobKey, quarantined.Reason);
+            Assert.Contains("itemIds=[1]", quarantined.Fields);
+
+            // Mended and moved back, its item is sampled by the running Sampler; the round, already Paired, keeps its pairs.
+            await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
+            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_prefix}sampler-sample-batch", limit: null, CancellationToken.None));
+            await ServiceFleet.WaitUntilAsync(async () =>
+            {
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+                return await db.Candidates.CountAsync(c => c.IterationId == start.IterationId && c.ItemId == broken.Id) == Attempts * 2;
+            }, TimeSpan.FromSeconds(60), () => $"the moved-back item was not sampled:\n{_fleet.Output}");
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
+                Assert.Equal("Paired", (await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == start.IterationId)).State);
+                Assert.Equal(1, await db.PairSets.CountAsync(p => p.IterationId == start.IterationId));
+                Assert.False(await db.Pairs.AnyAsync(p => p.ItemId == broken.Id && db.PairSets.Any(ps => ps.Id == p.PairSetId && ps.IterationId == start.IterationId)));
+            }
         });
     }
 

@@ -24,7 +24,8 @@ namespace VisRL.Integration.Tests;
 /// <summary>
 /// The Sampler's and Critic's consumers over the real RabbitMQ, PostgreSQL and Azurite, with a tiny
 /// random VisRL-Tiny checkpoint published to blob storage: SampleBatch → candidates → BatchSampled,
-/// ScoreBatch → scores → BatchScored; redelivery duplicates nothing; a corrupt image fails its item only.
+/// ScoreBatch → scores → BatchScored; redelivery duplicates nothing; a corrupt image fails its item only, and
+/// that item's quarantined part, moved back once the image is mended, is sampled.
 /// </summary>
 [Collection(StackCollection.Name)]
 public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
@@ -89,15 +90,6 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
     }
 
     private readonly string _service = $"samplercritic-test-{Guid.NewGuid().ToString()[..8]}";
-
-    /// <summary>The next message in a queue, read straight from RabbitMQ (null when empty).</summary>
-    private static async Task<RabbitMQ.Client.BasicGetResult?> NextInQueueAsync(string queue)
-    {
-        var factory = new RabbitMQ.Client.ConnectionFactory { HostName = "127.0.0.1", Port = TestStack.RabbitPort };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        return await channel.BasicGetAsync(queue, autoAck: true);
-    }
 
     private IHost StartHost()
     {
@@ -181,6 +173,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
             Item broken;
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 broken = await db.Items.AsNoTracking().SingleAsync(i => i.Id == itemIds[2]);
+            var intact = await _storage.Blobs.GetAsync(_storage.ImagesContainer, broken.ImageBlobKey);
             await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
             Guid datasetId;
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
@@ -200,12 +193,12 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
                 Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == iteration2 && c.ItemId == broken.Id));
             }
             // …and the poisoned part of the batch is quarantined in the sampler's _error queue, with the reason.
-            var quarantined = await NextInQueueAsync($"{_service}-sample-batch_error");
-            Assert.NotNull(quarantined);
-            var reason = System.Text.Encoding.UTF8.GetString((byte[])quarantined.BasicProperties.Headers!["MT-Fault-Message"]!);
-            Assert.Contains(broken.ImageBlobKey, reason);
-            using var envelope = System.Text.Json.JsonDocument.Parse(quarantined.Body);
-            Assert.Equal([broken.Id], envelope.RootElement.GetProperty("message").GetProperty("itemIds").EnumerateArray().Select(e => e.GetInt64()));
+            var errors = new ErrorQueueBroker(stack.Messaging);
+            var quarantined = Assert.Single(await errors.PeekAsync($"{_service}-sample-batch", limit: 10, CancellationToken.None));
+            Assert.Equal(("SampleBatch", true), (quarantined.Type, quarantined.Quarantined));
+            Assert.Contains(broken.ImageBlobKey, quarantined.Reason);
+            Assert.Contains($"batchId={sample2.BatchId} ", quarantined.Fields);
+            Assert.Contains("itemIds=[1]", quarantined.Fields);
 
             var score2 = score with { IterationId = iteration2, BatchId = Guid.NewGuid(), UseBoxCritic = false };
             await bus.Publish(score2);
@@ -215,6 +208,35 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
                 Assert.All(await db.Scores.AsNoTracking().Where(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iteration2)).ToListAsync(),
                     s => Assert.Null(s.BoxScore)); // box critic off
             Assert.DoesNotContain(Failed, f => f.IterationId == iterationId || f.IterationId == iteration2);
+
+            // Mended, the quarantined part goes back (`visrl errors retry`) and the Sampler samples exactly that item.
+            await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
+            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None));
+            await WaitAsync(Sampled, s => s.BatchId == sample2.BatchId, 2);
+            Assert.Contains((Attempts * 2, 0), Sampled.Where(s => s.BatchId == sample2.BatchId).Select(s => (s.CandidateCount, s.FailedItemCount)));
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                Assert.Equal(Attempts * 2, await db.Candidates.CountAsync(c => c.IterationId == iteration2 && c.ItemId == broken.Id));
+                Assert.Equal(Items * Attempts * 2, await db.Candidates.CountAsync(c => c.IterationId == iteration2));
+            }
+            Assert.Empty(await errors.PeekAsync($"{_service}-sample-batch", limit: 10, CancellationToken.None));
+
+            // The Critic alike: its 6 new candidates meet a corrupt image, are quarantined, and are scored once it is mended and moved back.
+            await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
+            var score3 = score2 with { BatchId = Guid.NewGuid() };
+            await bus.Publish(score3);
+            var scored3 = await WaitAsync(Scored, s => s.BatchId == score3.BatchId);
+            Assert.Equal(((Items - 1) * Attempts * 2, 1), (scored3.ScoreCount, scored3.FailedItemCount));
+            Assert.Contains(broken.ImageBlobKey, Assert.Single(await errors.PeekAsync($"{_service}-score-batch", limit: 10, CancellationToken.None)).Reason);
+            await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
+            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-score-batch", limit: null, CancellationToken.None));
+            await WaitAsync(Scored, s => s.BatchId == score3.BatchId, 2);
+            Assert.Contains((Attempts * 2, 0), Scored.Where(s => s.BatchId == score3.BatchId).Select(s => (s.ScoreCount, s.FailedItemCount)));
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                Assert.Equal(Items * Attempts * 2, await db.Scores.CountAsync(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iteration2)));
+                Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == iteration2));
+            }
         }
         finally
         {

@@ -84,6 +84,14 @@ public static class MessagingExtensions
     /// <summary>The queue where replicas of <paramref name="service"/> answer pings.</summary>
     public static Uri PingQueue(string service) => new($"queue:{EndpointNames(service).Consumer<PingConsumer>()}");
 
+    /// <summary>A plain RabbitMQ client's connection to the settings' broker, for the CLI's own broker work (doctor, errors).</summary>
+    public static RabbitMQ.Client.ConnectionFactory BrokerConnectionFactory(MessagingOptions messaging) => new()
+    {
+        HostName = messaging.Host, Port = messaging.Port, VirtualHost = messaging.VirtualHost,
+        UserName = messaging.Username, Password = messaging.Password,
+        RequestedConnectionTimeout = TimeSpan.FromSeconds(messaging.StartupTimeoutSeconds),
+    };
+
     public static DependencyEndpoint BrokerEndpoint(MessagingOptions messaging) =>
         new("RabbitMQ broker", messaging.Host, messaging.Port,
             SettingKey.ToEnvironment("Messaging:Host"), SettingKey.ToEnvironment("Messaging:Port"));

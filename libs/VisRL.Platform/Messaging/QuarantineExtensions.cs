@@ -7,17 +7,24 @@ public static class QuarantineExtensions
     /// <summary>
     /// Puts <paramref name="message"/> (the part of the work that cannot be done, e.g. a batch cut
     /// down to the items with a corrupt image) into this endpoint's _error queue with the reason,
-    /// while the rest of the work goes on: nothing is dropped, and it can be inspected or moved back.
+    /// while the rest of the work goes on: nothing is dropped, and `visrl errors` shows it and moves it back.
     /// </summary>
+    /// <summary>
+    /// Whether this message was moved back from its _error queue (`visrl errors retry`): the items an earlier
+    /// delivery recorded as failed are then tried again instead of skipped.
+    /// </summary>
+    public static bool IsMovedBack(this ConsumeContext context) =>
+        context.ReceiveContext.TransportHeaders.TryGetHeader(ErrorQueue.MovedBackHeader, out _);
+
     public static async Task QuarantineAsync<T>(this ConsumeContext context, T message, string reason) where T : class
     {
         // "queue:" makes the transport declare the queue too (the plain address declares only an exchange).
-        var errorQueue = new Uri($"queue:{context.ReceiveContext.InputAddress.AbsolutePath.Split('/')[^1]}_error");
+        var errorQueue = new Uri($"queue:{ErrorQueue.Names(context.ReceiveContext.InputAddress.AbsolutePath.Split('/')[^1]).Error}");
         var endpoint = await context.GetSendEndpoint(errorQueue);
         await endpoint.Send(message, send =>
         {
-            send.Headers.Set("MT-Fault-Message", reason);
-            send.Headers.Set("VisRL-Quarantined", "true");
+            send.Headers.Set(ErrorQueue.ReasonHeader, reason);
+            send.Headers.Set(ErrorQueue.QuarantinedHeader, "true");
         }, context.CancellationToken);
     }
 }

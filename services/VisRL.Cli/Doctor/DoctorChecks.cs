@@ -9,6 +9,7 @@ using VisRL.Cli.Infrastructure;
 using VisRL.Imaging;
 using VisRL.Platform.Blobs;
 using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
 using VisRL.Torch;
 
@@ -58,11 +59,8 @@ internal sealed class DoctorChecks(IConfiguration configuration)
     {
         var o = configuration.GetVisRLSettings<MessagingOptions>();
         var settings = $"{SettingKey.ToEnvironment("Messaging:Host")} / {SettingKey.ToEnvironment("Messaging:Port")}";
-        var factory = new ConnectionFactory
-        {
-            HostName = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, UserName = o.Username, Password = o.Password,
-            RequestedConnectionTimeout = Timeout,
-        };
+        var factory = MessagingExtensions.BrokerConnectionFactory(o);
+        factory.RequestedConnectionTimeout = Timeout;
         try
         {
             await using var connection = await factory.CreateConnectionAsync(cancellationToken);

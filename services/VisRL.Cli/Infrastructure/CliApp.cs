@@ -19,6 +19,7 @@ internal static class CliApp
         DemoCommand.Create(),
         ReportCommand.Create(),
         StatsCommand.Create(),
+        ErrorsCommand.Create(),
         TrainCommand.Create(),
         EvalCommand.Create(),
         GenerateCommand.Create(),

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Spectre.Console;
+using VisRL.Cli.Infrastructure;
+using VisRL.Platform.Configuration;
+using VisRL.Platform.Messaging;
+
+namespace VisRL.Cli.Commands;
+
+/// <summary>
+/// `visrl errors [show|retry|purge]`: the work parked in the broker's _error queues (messages that failed past
+/// their retries, and the parts of batches a service quarantined), why it is there, moving it back once the
+/// cause is mended, and dropping it once inspected.
+/// </summary>
+internal static class ErrorsCommand
+{
+    public static Command Create()
+    {
+        var showQueue = QueueArgument();
+        var showLimit = LimitOption("How many messages at most.", 20);
+        var show = new Command("show", "Print the messages of an _error queue, oldest first, with their reasons; they stay in the queue.") { showQueue, showLimit };
+        show.SetAction((parse, ct) => ShowAsync(parse.GetValue(showQueue)!, parse.GetValue(showLimit)!.Value, ct));
+
+        var retryQueue = QueueArgument();
+        var retryLimit = LimitOption("How many messages at most (default: all there are now).");
+        var retry = new Command("retry", "Move the messages of an _error queue back to the queue they failed on, oldest first, without their failure headers.") { retryQueue, retryLimit };
+        retry.SetAction((parse, ct) => RetryAsync(parse.GetValue(retryQueue)!, parse.GetValue(retryLimit), ct));
+
+        var purgeQueue = QueueArgument();
+        var yes = new Option<bool>("--yes") { Description = "Confirm: the messages are gone for good (their failures stay recorded in work_failures and batches.last_error)." };
+        var purge = new Command("purge", "Drop every message of an _error queue, once inspected.") { purgeQueue, yes };
+        purge.SetAction((parse, ct) => PurgeAsync(parse.GetValue(purgeQueue)!, parse.GetValue(yes), ct));
+
+        var command = new Command("errors", "List the _error queues that hold messages: failed work and quarantined batch parts.") { show, retry, purge };
+        command.SetAction((_, ct) => ListAsync(ct));
+        return command;
+    }
+
+    private static Argument<string> QueueArgument() =>
+        new("queue") { Description = "The queue (e.g. sampler-sample-batch) or its _error queue." };
+
+    private static Option<int?> LimitOption(string description, int? byDefault = null)
+    {
+        var limit = new Option<int?>("--limit") { Description = description };
+        if (byDefault is { } value) limit.DefaultValueFactory = _ => value;
+        limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() < 1) r.AddError("--limit must be ≥ 1"); });
+        return limit;
+    }
+
+    private static ErrorQueueBroker Broker() => new(CliSettings.Load().GetVisRLSettings<MessagingOptions>());
+
+    internal static async Task<int> ListAsync(CancellationToken cancellationToken)
+    {
+        var queues = await Broker().ListAsync(cancellationToken);
+        var holding = queues.Where(q => q.Messages > 0).ToList();
+        if (holding.Count == 0)
+        {
+            AnsiConsole.MarkupLine($"[green]no failed messages[/] ({queues.Count} _error queue(s), all empty)");
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn(new TableColumn("_error queue").NoWrap()).AddColumn(new TableColumn("messages").RightAligned())
+            .AddColumn(new TableColumn("goes back to").NoWrap()).AddColumn(new TableColumn("consumers there").RightAligned());
+        foreach (var q in holding)
+            table.AddRow(Markup.Escape(q.Queue), q.Messages.ToString(), Markup.Escape(q.Source), q.SourceConsumers.ToString());
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]`visrl errors show QUEUE` prints why; `visrl errors retry QUEUE` moves them back once the cause is mended.[/]");
+        return 0;
+    }
+
+    internal static async Task<int> ShowAsync(string queue, int limit, CancellationToken cancellationToken)
+    {
+        var messages = await Broker().PeekAsync(queue, limit, cancellationToken);
+        var (error, _) = ErrorQueue.Names(queue);
+        if (messages.Count == 0)
+        {
+            AnsiConsole.MarkupLine($"[green]{Markup.Escape(error)} is empty[/]");
+            return 0;
+        }
+        // One block per message in plain lines, not a table: ids and reasons stay whole in any terminal, ready to copy.
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(error)}[/]: {messages.Count} message(s) from its head, oldest first");
+        foreach (var (m, i) in messages.Select((m, i) => (m, i + 1)))
+        {
+            var failed = m.Quarantined ? $"quarantined {m.FailedAt}" : $"failed {m.FailedAt ?? "(time not recorded)"} {m.ExceptionType}";
+            Console.WriteLine($"#{i} {m.Type} {m.MessageId ?? "(no id)"} {failed.TrimEnd()}");
+            Console.WriteLine($"   reason: {m.Reason}");
+            Console.WriteLine($"   fields: {m.Fields}");
+        }
+        return 0;
+    }
+
+    internal static async Task<int> RetryAsync(string queue, int? limit, CancellationToken cancellationToken)
+    {
+        var (moved, consumers) = await Broker().MoveBackAsync(queue, limit, cancellationToken);
+        var (error, source) = ErrorQueue.Names(queue);
+        AnsiConsole.MarkupLine($"moved {moved} message(s) from {Markup.Escape(error)} back to {Markup.Escape(source)}");
+        if (moved > 0 && consumers == 0)
+            AnsiConsole.MarkupLine($"[yellow]nothing consumes {Markup.Escape(source)} now: they wait there until its service runs[/]");
+        return 0;
+    }
+
+    internal static async Task<int> PurgeAsync(string queue, bool confirmed, CancellationToken cancellationToken)
+    {
+        var (error, _) = ErrorQueue.Names(queue);
+        if (!confirmed)
+            throw new ArgumentException($"purge drops every message of {error} for good; add --yes (`visrl errors show {queue}` prints them first)");
+        var dropped = await Broker().PurgeAsync(queue, cancellationToken);
+        AnsiConsole.MarkupLine($"dropped {dropped} message(s) from {Markup.Escape(error)}");
+        return 0;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using RabbitMQ.Client;
+
+namespace VisRL.Integration.Tests;
+
+/// <summary>`visrl errors` and its show, retry and purge against the real broker: a queue of its own and its _error queue.</summary>
+[Collection(StackCollection.Name)]
+public class ErrorsCommandTests(TestStack stack)
+{
+    private static readonly string Cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
+
+    private const string Fault = """
+        {"messageId":"5a000000-0000-0000-0000-000000000001","messageType":["urn:message:VisRL.Contracts.V1:SampleBatch"],
+         "message":{"batchId":"7f000000-aaaa-bbbb-cccc-dddddddddddd","attempt":2,"itemIds":[11,12]}}
+        """;
+
+    /// <summary>The CLI's output with table borders dropped and whitespace collapsed, so a phrase wrapped inside a cell still matches.</summary>
+    private async Task<(int ExitCode, string Output)> VisrlAsync(params string[] arguments) => await VisrlWithAsync([], arguments);
+
+    private async Task<(int ExitCode, string Output)> VisrlWithAsync(Dictionary<string, string> settings, params string[] arguments)
+    {
+        var environment = stack.ServiceEnvironment();
+        environment["VISRL__MESSAGING__MANAGEMENTPORT"] = TestStack.ManagementPort.ToString();
+        environment["VISRL_ROOT"] = TestStack.Root;
+        environment["VISRL_STACK_NAME"] = "errors-none"; // no stack.env: only these variables count
+        environment["COLUMNS"] = "250";
+        foreach (var (key, value) in settings) environment[key] = value;
+        var (exitCode, output) = await ChildProcess.RunAsync(ChildProcess.Dotnet(Cli, environment, arguments), TimeSpan.FromSeconds(120));
+        return (exitCode, System.Text.RegularExpressions.Regex.Replace(output.Replace('│', ' '), @"\s+", " "));
+    }
+
+    private static async Task<IConnection> ConnectAsync() =>
+        await new ConnectionFactory { HostName = "127.0.0.1", Port = TestStack.RabbitPort }.CreateConnectionAsync();
+
+    [Fact]
+    public async Task ParkedMessagesAreListedShownWithTheirReasonsMovedBackWithoutTheirFailureHeadersAndPurged()
+    {
+        var queue = $"errors-test-{Guid.NewGuid().ToString()[..8]}";
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
+        await channel.QueueDeclareAsync(queue + "_error", durable: false, exclusive: false, autoDelete: false);
+        try
+        {
+            await ParkAsync(channel, queue, "m-1", Fault, new() { ["MT-Fault-Message"] = "images/a.png: unknown image format", ["MT-Fault-ExceptionType"] = "System.IO.InvalidDataException", ["MT-Host-MachineName"] = "worker-7" });
+            await ParkAsync(channel, queue, "m-2", Fault, new() { ["MT-Fault-Message"] = "item 12: corrupt image", ["VisRL-Quarantined"] = "true" });
+            await ParkAsync(channel, queue, "m-3", "this is not json", new() { ["MT-Fault-Message"] = "a body no consumer could read" });
+
+            var (code, output) = await VisrlAsync("errors");
+            Assert.True(code == 0, output);
+            Assert.True(output.Contains($"{queue}_error 3 {queue} 0"), output); // queue, messages, where they go back, its consumers
+
+            (code, output) = await VisrlAsync("errors", "show", queue, "--limit", "5");
+            Assert.True(code == 0, output);
+            Assert.Contains("SampleBatch m-1", output);
+            Assert.Contains("images/a.png: unknown image format", output);
+            Assert.Contains("System.IO.InvalidDataException", output);
+            Assert.Contains("batchId=7f000000-aaaa-bbbb-cccc-dddddddddddd attempt=2 itemIds=[2]", output);
+            Assert.Contains("quarantined", output);
+            Assert.Contains("(not JSON) m-3", output);
+            Assert.Equal(3u, await channel.MessageCountAsync(queue + "_error")); // show takes nothing
+
+            (code, output) = await VisrlAsync("errors", "retry", queue + "_error", "--limit", "1");
+            Assert.True(code == 0, output);
+            Assert.Contains($"moved 1 message(s) from {queue}_error back to {queue}", output);
+            Assert.Contains($"nothing consumes {queue} now", output);
+            var back = await channel.BasicGetAsync(queue, autoAck: true);
+            Assert.NotNull(back);
+            Assert.Equal(("m-1", Fault), (back.BasicProperties.MessageId, Encoding.UTF8.GetString(back.Body.Span)));
+            var headers = back.BasicProperties.Headers!;
+            Assert.False(headers.ContainsKey("MT-Fault-Message"));
+            Assert.False(headers.ContainsKey("MT-Fault-ExceptionType"));
+            Assert.Equal("worker-7", Encoding.UTF8.GetString((byte[])headers["MT-Host-MachineName"]!));
+            Assert.True(headers.ContainsKey("VisRL-Moved-Back")); // its consumer tries failed items again
+
+            (code, output) = await VisrlAsync("errors", "retry", queue);
+            Assert.True(code == 0, output);
+            Assert.Contains("moved 2 message(s)", output);
+            Assert.Equal((0u, 2u), (await channel.MessageCountAsync(queue + "_error"), await channel.MessageCountAsync(queue)));
+            Assert.Equal("m-2", (await channel.BasicGetAsync(queue, autoAck: true))!.BasicProperties.MessageId); // in their order
+            Assert.Equal("m-3", (await channel.BasicGetAsync(queue, autoAck: true))!.BasicProperties.MessageId);
+
+            (code, output) = await VisrlAsync("errors", "show", queue);
+            Assert.True(code == 0, output);
+            Assert.Contains($"{queue}_error is empty", output);
+
+            // Purge drops only what is parked, and only when confirmed.
+            await ParkAsync(channel, queue, "m-4", Fault, new() { ["MT-Fault-Message"] = "inspected, not worth mending" });
+            (code, output) = await VisrlAsync("errors", "purge", queue);
+            Assert.Equal(1, code);
+            Assert.Contains($"purge drops every message of {queue}_error for good; add --yes", output);
+            Assert.Equal(1u, await channel.MessageCountAsync(queue + "_error"));
+            (code, output) = await VisrlAsync("errors", "purge", queue, "--yes");
+            Assert.True(code == 0, output);
+            Assert.Contains($"dropped 1 message(s) from {queue}_error", output);
+            Assert.Equal((0u, 0u), (await channel.MessageCountAsync(queue + "_error"), await channel.MessageCountAsync(queue)));
+        }
+        finally
+        {
+            await channel.QueueDeleteAsync(queue);
+            await channel.QueueDeleteAsync(queue + "_error");
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownQueueABadLimitAndAnUnreachableManagementApiAreEachNamed()
+    {
+        var (code, output) = await VisrlAsync("errors", "show", "no-such-queue");
+        Assert.Equal(1, code);
+        Assert.Contains("there is no queue 'no-such-queue_error' on the broker at 127.0.0.1:", output);
+
+        (code, output) = await VisrlAsync("errors", "retry", "no-such-queue", "--limit", "0");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--limit must be ≥ 1", output);
+
+        (code, output) = await VisrlWithAsync(new() { ["VISRL__MESSAGING__MANAGEMENTPORT"] = "1" }, "errors");
+        Assert.Equal(1, code);
+        Assert.Contains("the RabbitMQ management API at 127.0.0.1:1 is unreachable", output);
+        Assert.Contains("VISRL__MESSAGING__MANAGEMENTPORT", output);
+    }
+
+    private static async Task ParkAsync(IChannel channel, string queue, string id, string body, Dictionary<string, string> headers)
+    {
+        var properties = new BasicProperties { MessageId = id, Headers = headers.ToDictionary(h => h.Key, h => (object?)h.Value) };
+        await channel.BasicPublishAsync("", queue + "_error", mandatory: true, properties, Encoding.UTF8.GetBytes(body));
+    }
+}
