@@ -20,7 +20,6 @@ public class ErrorsCommandTests(TestStack stack)
     private async Task<(int ExitCode, string Output)> VisrlWithAsync(Dictionary<string, string> settings, params string[] arguments)
     {
         var environment = stack.ServiceEnvironment();
-        environment["VISRL__MESSAGING__MANAGEMENTPORT"] = TestStack.ManagementPort.ToString();
         environment["VISRL_ROOT"] = TestStack.Root;
         environment["VISRL_STACK_NAME"] = "errors-none"; // no stack.env: only these variables count
         environment["COLUMNS"] = "250";
@@ -36,19 +35,26 @@ public class ErrorsCommandTests(TestStack stack)
     public async Task ParkedMessagesAreListedShownWithTheirReasonsMovedBackWithoutTheirFailureHeadersAndPurged()
     {
         var queue = $"errors-test-{Guid.NewGuid().ToString()[..8]}";
+        var other = $"{queue}-a-second-queue-whose-name-is-longer-than-most"; // names are printed whole, however long
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
-        await channel.QueueDeclareAsync(queue + "_error", durable: false, exclusive: false, autoDelete: false);
+        foreach (var name in new[] { queue, queue + "_error", other, other + "_error" })
+            await channel.QueueDeclareAsync(name, durable: false, exclusive: false, autoDelete: false);
         try
         {
+            await ParkAsync(channel, other, "o-1", Fault, new() { ["MT-Fault-Message"] = "another failure" });
             await ParkAsync(channel, queue, "m-1", Fault, new() { ["MT-Fault-Message"] = "images/a.png: unknown image format", ["MT-Fault-ExceptionType"] = "System.IO.InvalidDataException", ["MT-Host-MachineName"] = "worker-7" });
             await ParkAsync(channel, queue, "m-2", Fault, new() { ["MT-Fault-Message"] = "item 12: corrupt image", ["VisRL-Quarantined"] = "true" });
             await ParkAsync(channel, queue, "m-3", "this is not json", new() { ["MT-Fault-Message"] = "a body no consumer could read" });
 
             var (code, output) = await VisrlAsync("errors");
             Assert.True(code == 0, output);
-            Assert.True(output.Contains($"{queue}_error 3 {queue} 0"), output); // queue, messages, where they go back, its consumers
+            Assert.True(output.Contains($"{queue}_error: 3 message(s); back to {queue}, which has 0 consumer(s)"), output);
+            Assert.Contains($"{other}_error: 1 message(s); back to {other}, which has 0 consumer(s)", output);
+            (code, output) = await VisrlAsync("doctor", "--no-matmul");
+            Assert.True(code == 0, output); // a warning, not a failure
+            Assert.Contains($"{queue}_error (3)", output);
+            Assert.Contains($"{other}_error (1)", output);
 
             (code, output) = await VisrlAsync("errors", "show", queue, "--limit", "5");
             Assert.True(code == 0, output);
@@ -97,8 +103,7 @@ public class ErrorsCommandTests(TestStack stack)
         }
         finally
         {
-            await channel.QueueDeleteAsync(queue);
-            await channel.QueueDeleteAsync(queue + "_error");
+            foreach (var name in new[] { queue, queue + "_error", other, other + "_error" }) await channel.QueueDeleteAsync(name);
         }
     }
 

@@ -196,6 +196,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
             var errors = new ErrorQueueBroker(stack.Messaging);
             var quarantined = Assert.Single(await errors.PeekAsync($"{_service}-sample-batch", limit: 10, CancellationToken.None));
             Assert.Equal(("SampleBatch", true), (quarantined.Type, quarantined.Quarantined));
+            Assert.True(DateTimeOffset.UtcNow - DateTimeOffset.Parse(quarantined.FailedAt!, System.Globalization.CultureInfo.InvariantCulture) < TimeSpan.FromMinutes(5), quarantined.FailedAt);
             Assert.Contains(broken.ImageBlobKey, quarantined.Reason);
             Assert.Contains($"batchId={sample2.BatchId} ", quarantined.Fields);
             Assert.Contains("itemIds=[1]", quarantined.Fields);

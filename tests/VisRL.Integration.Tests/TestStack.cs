@@ -47,6 +47,7 @@ public sealed class TestStack : IAsyncLifetime
     public Dictionary<string, string> ServiceEnvironment(DatabaseOptions? database = null) => new()
     {
         ["VISRL__MESSAGING__PORT"] = RabbitPort.ToString(),
+        ["VISRL__MESSAGING__MANAGEMENTPORT"] = ManagementPort.ToString(),
         ["VISRL__DATABASE__CONNECTIONSTRING"] = (database ?? Database).ConnectionString,
         ["VISRL__BLOBS__CONNECTIONSTRING"] = Blobs.ConnectionString,
     };

@@ -19,7 +19,8 @@ public static class ErrorQueue
     public const string QuarantinedHeader = "VisRL-Quarantined";
     /// <summary>Set on a message moved back from its _error queue (when, in UTC): a consumer tries its failed items again.</summary>
     public const string MovedBackHeader = "VisRL-Moved-Back";
-    private const string ExceptionTypeHeader = "MT-Fault-ExceptionType", TimestampHeader = "MT-Fault-Timestamp";
+    public const string TimestampHeader = "MT-Fault-Timestamp";
+    private const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     private const int LongestValue = 40;
 
     public static bool IsErrorQueue(string name) => name.Length > Suffix.Length && name.EndsWith(Suffix, StringComparison.Ordinal);

@@ -25,6 +25,7 @@ public static class QuarantineExtensions
         {
             send.Headers.Set(ErrorQueue.ReasonHeader, reason);
             send.Headers.Set(ErrorQueue.QuarantinedHeader, "true");
+            send.Headers.Set(ErrorQueue.TimestampHeader, DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         }, context.CancellationToken);
     }
 }

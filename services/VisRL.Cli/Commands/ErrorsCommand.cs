@@ -57,12 +57,9 @@ internal static class ErrorsCommand
             AnsiConsole.MarkupLine($"[green]no failed messages[/] ({queues.Count} _error queue(s), all empty)");
             return 0;
         }
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("_error queue").NoWrap()).AddColumn(new TableColumn("messages").RightAligned())
-            .AddColumn(new TableColumn("goes back to").NoWrap()).AddColumn(new TableColumn("consumers there").RightAligned());
+        // Plain lines, not a table: a table piped to another program is cut to 80 columns, and queue names with it.
         foreach (var q in holding)
-            table.AddRow(Markup.Escape(q.Queue), q.Messages.ToString(), Markup.Escape(q.Source), q.SourceConsumers.ToString());
-        AnsiConsole.Write(table);
+            Console.WriteLine($"{q.Queue}: {q.Messages} message(s); back to {q.Source}, which has {q.SourceConsumers} consumer(s)");
         AnsiConsole.MarkupLine("[grey]`visrl errors show QUEUE` prints why; `visrl errors retry QUEUE` moves them back once the cause is mended.[/]");
         return 0;
     }
@@ -76,7 +73,7 @@ internal static class ErrorsCommand
             AnsiConsole.MarkupLine($"[green]{Markup.Escape(error)} is empty[/]");
             return 0;
         }
-        // One block per message in plain lines, not a table: ids and reasons stay whole in any terminal, ready to copy.
+        // One block per message in plain lines, for the same reason: ids and reasons stay whole, ready to copy.
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(error)}[/]: {messages.Count} message(s) from its head, oldest first");
         foreach (var (m, i) in messages.Select((m, i) => (m, i + 1)))
         {

@@ -16,7 +16,7 @@ using VisRL.Torch;
 namespace VisRL.Cli.Doctor;
 
 /// <summary>
-/// `visrl doctor`: checks settings, broker, database, blob storage, libtorch, JPEG and GPU, and for
+/// `visrl doctor`: checks settings, broker (and its _error queues), database, blob storage, libtorch, JPEG and GPU, and for
 /// each failure says what is wrong and how to fix it. Each check is independent: one dead server
 /// does not hide the state of the others.
 /// </summary>
@@ -28,7 +28,11 @@ internal sealed class DoctorChecks(IConfiguration configuration)
     public async Task<IReadOnlyList<CheckResult>> RunAsync(bool measureMatmul, CancellationToken cancellationToken)
     {
         var results = new List<CheckResult> { CheckSettings() };
-        results.Add(await Guarded("broker", () => CheckBrokerAsync(cancellationToken)));
+        var broker = await Guarded("broker", () => CheckBrokerAsync(cancellationToken));
+        results.Add(broker);
+        results.Add(broker.Status == CheckStatus.Ok
+            ? await Guarded("error queues", () => CheckErrorQueuesAsync(cancellationToken))
+            : CheckResult.Info("error queues", "not checked: the broker is not reachable"));
         results.Add(await Guarded("database", () => CheckDatabaseAsync(cancellationToken)));
         results.Add(await Guarded("blob storage", () => CheckBlobsAsync(cancellationToken)));
         results.Add(await Guarded("libtorch", () => Task.FromResult(CheckLibtorch(measureMatmul))));
@@ -77,6 +81,27 @@ internal sealed class DoctorChecks(IConfiguration configuration)
         {
             return CheckResult.Failed("broker", $"RabbitMQ at {o.Host}:{o.Port} is unreachable ({Innermost(e)})", StackFix + settings);
         }
+    }
+
+    /// <summary>Work parked in the broker's _error queues is a warning: it waits for someone to read why (`visrl errors`).</summary>
+    private async Task<CheckResult> CheckErrorQueuesAsync(CancellationToken cancellationToken)
+    {
+        List<ErrorQueueDepth> queues;
+        try
+        {
+            queues = await new ErrorQueueBroker(configuration.GetVisRLSettings<MessagingOptions>()).ListAsync(cancellationToken);
+        }
+        catch (InvalidOperationException e) // the management API: unreachable or refusing
+        {
+            return CheckResult.Warning("error queues", $"cannot list them: {e.Message}",
+                $"turn on RabbitMQ's management plugin, or correct {SettingKey.ToEnvironment("Messaging:ManagementPort")}");
+        }
+        var holding = queues.Where(q => q.Messages > 0).ToList();
+        return holding.Count == 0
+            ? CheckResult.Ok("error queues", $"no failed messages ({queues.Count} _error queue(s))")
+            : CheckResult.Warning("error queues",
+                $"{holding.Sum(q => q.Messages)} message(s) wait in {string.Join(", ", holding.Select(q => $"{q.Queue} ({q.Messages})"))}",
+                "`./visrl errors show QUEUE` prints why; `retry` moves them back once mended, `purge --yes` drops them");
     }
 
     private async Task<CheckResult> CheckDatabaseAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using VisRL.Cli.Commands;
 
 namespace VisRL.Cli.Infrastructure;
@@ -34,6 +35,9 @@ internal static class CliApp
             foreach (var error in unknown) Console.Error.WriteLine($"error: {error}");
             return 2;
         }
+        // Piped, Spectre.Console draws 80 columns whatever the reader's width; COLUMNS, where set, says otherwise.
+        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0)
+            AnsiConsole.Profile.Width = columns;
         return await InvokeAsync(args, Console.Error, CliErrors.DebugRequested);
     }
 
