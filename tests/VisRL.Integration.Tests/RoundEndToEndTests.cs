@@ -440,6 +440,17 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.Contains(broken!.ImageBlobKey, quarantined.Reason);
             Assert.Contains("itemIds=[1]", quarantined.Fields);
 
+            // `visrl stats` names the item left out and why.
+            var environment = stack.ServiceEnvironment(_database);
+            environment["VISRL_STACK_NAME"] = "stats-none"; // no stack.env: only these variables count
+            environment["COLUMNS"] = "250";
+            var (statsCode, stats) = await ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment,
+                "stats", start.IterationId.ToString()), TimeSpan.FromSeconds(60));
+            Assert.True(statsCode == 0, stats);
+            Assert.Contains("work_failures", stats);
+            Assert.Matches($@"│\s*{broken.Id}\s*│\s*sample\s*│", stats);
+            Assert.Contains(broken.ImageBlobKey, stats);
+
             // Mended and moved back, its item is sampled by the running Sampler; the round, already Paired, keeps its pairs.
             await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
             Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_prefix}sampler-sample-batch", limit: null, CancellationToken.None));

@@ -9,7 +9,8 @@ namespace VisRL.Cli.Commands;
 
 /// <summary>
 /// `visrl stats ROUND`: a round's preference statistics, read from the views of migration 0002
-/// (round_counts, round_score_summary, round_family_acceptance, pair_box_quadrants) as tables.
+/// (round_counts, round_score_summary, round_family_acceptance, pair_box_quadrants) as tables, and the
+/// items it had to leave out (work_failures).
 /// </summary>
 internal static class StatsCommand
 {
@@ -19,15 +20,16 @@ internal static class StatsCommand
         ("round_score_summary", "scores of chosen and rejected candidates", "pair_set, side, score"),
         ("round_family_acceptance", "acceptance by question family", "pair_set, family"),
         ("pair_box_quadrants", "win/lose boxes against the GT box (IoU > 0.5)", "pair_set"),
+        ("work_failures", "items a stage could not use, and why (`visrl errors` shows their quarantined parts)", "stage, item_id"),
     ];
 
     /// <summary>Ids the tables would only repeat (the round is named in the heading).</summary>
-    private static readonly HashSet<string> Hidden = ["run_id", "iteration_id", "pair_set_id"];
+    private static readonly HashSet<string> Hidden = ["run_id", "iteration_id", "pair_set_id", "id"];
 
     public static Command Create()
     {
         var round = new Argument<string>("round") { Description = "Iteration id, a unique prefix of it, or 'latest'." };
-        var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants).") { round };
+        var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants) and the items it left out.") { round };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(round)!, ct));
         return command;
     }
