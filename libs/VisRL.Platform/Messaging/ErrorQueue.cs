@@ -15,12 +15,11 @@ public sealed record FailedMessage(string? MessageId, string Type, string Reason
 public static class ErrorQueue
 {
     public const string Suffix = "_error";
-    public const string ReasonHeader = "MT-Fault-Message";
+    public const string ReasonHeader = "MT-Fault-Message", TimestampHeader = "MT-Fault-Timestamp";
+    private const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     public const string QuarantinedHeader = "VisRL-Quarantined";
     /// <summary>Set on a message moved back from its _error queue (when, in UTC): a consumer tries its failed items again.</summary>
     public const string MovedBackHeader = "VisRL-Moved-Back";
-    public const string TimestampHeader = "MT-Fault-Timestamp";
-    private const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     private const int LongestValue = 40;
 
     public static bool IsErrorQueue(string name) => name.Length > Suffix.Length && name.EndsWith(Suffix, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MassTransit;
 
 namespace VisRL.Platform.Messaging;
@@ -9,13 +10,6 @@ public static class QuarantineExtensions
     /// down to the items with a corrupt image) into this endpoint's _error queue with the reason,
     /// while the rest of the work goes on: nothing is dropped, and `visrl errors` shows it and moves it back.
     /// </summary>
-    /// <summary>
-    /// Whether this message was moved back from its _error queue (`visrl errors retry`): the items an earlier
-    /// delivery recorded as failed are then tried again instead of skipped.
-    /// </summary>
-    public static bool IsMovedBack(this ConsumeContext context) =>
-        context.ReceiveContext.TransportHeaders.TryGetHeader(ErrorQueue.MovedBackHeader, out _);
-
     public static async Task QuarantineAsync<T>(this ConsumeContext context, T message, string reason) where T : class
     {
         // "queue:" makes the transport declare the queue too (the plain address declares only an exchange).
@@ -25,7 +19,14 @@ public static class QuarantineExtensions
         {
             send.Headers.Set(ErrorQueue.ReasonHeader, reason);
             send.Headers.Set(ErrorQueue.QuarantinedHeader, "true");
-            send.Headers.Set(ErrorQueue.TimestampHeader, DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            send.Headers.Set(ErrorQueue.TimestampHeader, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         }, context.CancellationToken);
     }
+
+    /// <summary>
+    /// Whether this message was moved back from its _error queue (`visrl errors retry`): the items an earlier
+    /// delivery recorded as failed are then tried again instead of skipped.
+    /// </summary>
+    public static bool IsMovedBack(this ConsumeContext context) =>
+        context.ReceiveContext.TransportHeaders.TryGetHeader(ErrorQueue.MovedBackHeader, out _);
 }

@@ -14,13 +14,13 @@ namespace VisRL.Cli.Commands;
 /// </summary>
 internal static class StatsCommand
 {
-    private static readonly (string View, string Title, string OrderBy)[] Views =
+    private static readonly (string View, string Title, string OrderBy, string Empty)[] Views =
     [
-        ("round_counts", "counts", "pair_set"),
-        ("round_score_summary", "scores of chosen and rejected candidates", "pair_set, side, score"),
-        ("round_family_acceptance", "acceptance by question family", "pair_set, family"),
-        ("pair_box_quadrants", "win/lose boxes against the GT box (IoU > 0.5)", "pair_set"),
-        ("work_failures", "items a stage could not use, and why (`visrl errors` shows their quarantined parts)", "stage, item_id"),
+        ("round_counts", "counts", "pair_set", "no rows yet"),
+        ("round_score_summary", "scores of chosen and rejected candidates", "pair_set, side, score", "no rows yet"),
+        ("round_family_acceptance", "acceptance by question family", "pair_set, family", "no rows yet"),
+        ("pair_box_quadrants", "win/lose boxes against the GT box (IoU > 0.5)", "pair_set", "no rows yet"),
+        ("work_failures", "items left out, and why", "stage, item_id", "none: no item was left out"),
     ];
 
     /// <summary>Ids the tables would only repeat (the round is named in the heading).</summary>
@@ -41,7 +41,7 @@ internal static class StatsCommand
         await connection.OpenAsync(cancellationToken);
         var (id, number, state) = await ResolveAsync(connection, round, cancellationToken);
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape($"round {id} (iteration {number}, {state})")}[/]");
-        foreach (var (view, title, orderBy) in Views)
+        foreach (var (view, title, orderBy, empty) in Views)
         {
             await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = @id ORDER BY {orderBy}", connection);
             command.Parameters.AddWithValue("id", id);
@@ -55,7 +55,7 @@ internal static class StatsCommand
                 table.AddRow([.. columns.Select(i => Markup.Escape(Format(reader.IsDBNull(i) ? null : reader.GetValue(i))))]);
                 rows++;
             }
-            if (rows == 0) table.Caption("[grey](no rows yet)[/]");
+            if (rows == 0) table.Caption($"[grey]({empty})[/]");
             AnsiConsole.Write(table);
         }
         return 0;

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RabbitMQ.Client;
 using VisRL.Cli.Infrastructure;
 using VisRL.Imaging;
 using VisRL.Platform.Blobs;
