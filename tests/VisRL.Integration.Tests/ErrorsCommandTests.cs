@@ -36,25 +36,36 @@ public class ErrorsCommandTests(TestStack stack)
     {
         var queue = $"errors-test-{Guid.NewGuid().ToString()[..8]}";
         var other = $"{queue}-a-second-queue-whose-name-is-longer-than-most"; // names are printed whole, however long
+        string[] queues = [queue, queue + "_error", other, other + "_error", other + "_skipped"];
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var name in new[] { queue, queue + "_error", other, other + "_error" })
-            await channel.QueueDeclareAsync(name, durable: false, exclusive: false, autoDelete: false);
+        foreach (var name in queues) await channel.QueueDeclareAsync(name, durable: false, exclusive: false, autoDelete: false);
         try
         {
-            await ParkAsync(channel, other, "o-1", Fault, new() { ["MT-Fault-Message"] = "another failure" });
-            await ParkAsync(channel, queue, "m-1", Fault, new() { ["MT-Fault-Message"] = "images/a.png: unknown image format", ["MT-Fault-ExceptionType"] = "System.IO.InvalidDataException", ["MT-Host-MachineName"] = "worker-7" });
-            await ParkAsync(channel, queue, "m-2", Fault, new() { ["MT-Fault-Message"] = "item 12: corrupt image", ["VisRL-Quarantined"] = "true" });
-            await ParkAsync(channel, queue, "m-3", "this is not json", new() { ["MT-Fault-Message"] = "a body no consumer could read" });
+            await ParkAsync(channel, other + "_error", "o-1", Fault, new() { ["MT-Fault-Message"] = "another failure" });
+            await ParkAsync(channel, other + "_skipped", "o-2", Fault, new() { ["MT-Reason"] = "skip" });
+            await ParkAsync(channel, queue + "_error", "m-1", Fault, new() { ["MT-Fault-Message"] = "images/a.png: unknown image format", ["MT-Fault-ExceptionType"] = "System.IO.InvalidDataException", ["MT-Host-MachineName"] = "worker-7" });
+            await ParkAsync(channel, queue + "_error", "m-2", Fault, new() { ["MT-Fault-Message"] = "item 12: corrupt image", ["VisRL-Quarantined"] = "true" });
+            await ParkAsync(channel, queue + "_error", "m-3", "this is not json", new() { ["MT-Fault-Message"] = "a body no consumer could read" });
 
             var (code, output) = await VisrlAsync("errors");
             Assert.True(code == 0, output);
             Assert.True(output.Contains($"{queue}_error: 3 message(s); back to {queue}, which has 0 consumer(s)"), output);
             Assert.Contains($"{other}_error: 1 message(s); back to {other}, which has 0 consumer(s)", output);
+            Assert.Contains($"{other}_skipped: 1 message(s); back to {other}, which has 0 consumer(s)", output);
             (code, output) = await VisrlAsync("doctor", "--no-matmul");
             Assert.True(code == 0, output); // a warning, not a failure
             Assert.Contains($"{queue}_error (3)", output);
             Assert.Contains($"{other}_error (1)", output);
+            Assert.Contains($"{other}_skipped (1)", output);
+            (code, output) = await VisrlAsync("errors", "show", other + "_skipped");
+            Assert.True(code == 0, output);
+            Assert.Contains("o-2 failed (time not recorded)", output);
+            Assert.Contains("reason: skipped: no consumer of its queue takes this message type", output);
+            (code, output) = await VisrlAsync("errors", "retry", other + "_skipped");
+            Assert.True(code == 0, output);
+            Assert.Contains($"moved 1 message(s) from {other}_skipped back to {other}", output);
+            Assert.Equal((0u, 1u, 1u), (await channel.MessageCountAsync(other + "_skipped"), await channel.MessageCountAsync(other + "_error"), await channel.MessageCountAsync(other)));
 
             (code, output) = await VisrlAsync("errors", "show", queue, "--limit", "5");
             Assert.True(code == 0, output);
@@ -91,7 +102,7 @@ public class ErrorsCommandTests(TestStack stack)
             Assert.Contains($"{queue}_error is empty", output);
 
             // Purge drops only what is parked, and only when confirmed.
-            await ParkAsync(channel, queue, "m-4", Fault, new() { ["MT-Fault-Message"] = "inspected, not worth mending" });
+            await ParkAsync(channel, queue + "_error", "m-4", Fault, new() { ["MT-Fault-Message"] = "inspected, not worth mending" });
             (code, output) = await VisrlAsync("errors", "purge", queue);
             Assert.Equal(1, code);
             Assert.Contains($"purge drops every message of {queue}_error for good; add --yes", output);
@@ -103,7 +114,7 @@ public class ErrorsCommandTests(TestStack stack)
         }
         finally
         {
-            foreach (var name in new[] { queue, queue + "_error", other, other + "_error" }) await channel.QueueDeleteAsync(name);
+            foreach (var name in queues) await channel.QueueDeleteAsync(name);
         }
     }
 
@@ -124,9 +135,9 @@ public class ErrorsCommandTests(TestStack stack)
         Assert.Contains("VISRL__MESSAGING__MANAGEMENTPORT", output);
     }
 
-    private static async Task ParkAsync(IChannel channel, string queue, string id, string body, Dictionary<string, string> headers)
+    private static async Task ParkAsync(IChannel channel, string parkingQueue, string id, string body, Dictionary<string, string> headers)
     {
         var properties = new BasicProperties { MessageId = id, Headers = headers.ToDictionary(h => h.Key, h => (object?)h.Value) };
-        await channel.BasicPublishAsync("", queue + "_error", mandatory: true, properties, Encoding.UTF8.GetBytes(body));
+        await channel.BasicPublishAsync("", parkingQueue, mandatory: true, properties, Encoding.UTF8.GetBytes(body));
     }
 }

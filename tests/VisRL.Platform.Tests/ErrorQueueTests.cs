@@ -18,6 +18,7 @@ public class ErrorQueueTests
     [InlineData("sampler-sample-batch", "sampler-sample-batch_error", "sampler-sample-batch")]
     [InlineData("sampler-sample-batch_error", "sampler-sample-batch_error", "sampler-sample-batch")]
     [InlineData("_error", "_error_error", "_error")]
+    [InlineData("filter-build-pairs_skipped", "filter-build-pairs_skipped", "filter-build-pairs")]
     public void EitherNameGivesTheErrorQueueAndItsSource(string given, string error, string source) =>
         Assert.Equal((error, source), ErrorQueue.Names(given));
 
@@ -44,8 +45,10 @@ public class ErrorQueueTests
     }
 
     [Fact]
-    public void AQuarantinedPartIsMarked_AndAMissingReasonIsSaidToBeMissing()
+    public void AQuarantinedPartIsMarked_ASkippedMessageSaysWhy_AndAMissingReasonIsSaidToBeMissing()
     {
+        Assert.Equal("skipped: no consumer of its queue takes this message type",
+            ErrorQueue.Describe(null, new Dictionary<string, object?> { ["MT-Reason"] = Text("skip") }, Text(SampleBatchEnvelope)).Reason);
         Assert.True(ErrorQueue.Describe(null, new Dictionary<string, object?> { ["VisRL-Quarantined"] = Text("true") }, Text(SampleBatchEnvelope)).Quarantined);
         var bare = ErrorQueue.Describe(null, null, Text(SampleBatchEnvelope));
         Assert.Equal(("(no reason recorded)", false, null), (bare.Reason, bare.Quarantined, bare.ExceptionType));

@@ -11,10 +11,11 @@ public sealed record FailedMessage(string? MessageId, string Type, string Reason
 /// <summary>
 /// What lands in a queue's _error queue, and how it goes back: a message that failed past its retries
 /// (MassTransit's fault headers say why) or the part of a batch a service quarantined (<see cref="QuarantineExtensions"/>).
+/// MassTransit's _skipped queue, where a message no consumer of its queue takes waits, is read and moved back alike.
 /// </summary>
 public static class ErrorQueue
 {
-    public const string Suffix = "_error";
+    public const string Suffix = "_error", SkippedSuffix = "_skipped";
     public const string ReasonHeader = "MT-Fault-Message", TimestampHeader = "MT-Fault-Timestamp";
     private const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     public const string QuarantinedHeader = "VisRL-Quarantined";
@@ -22,19 +23,24 @@ public static class ErrorQueue
     public const string MovedBackHeader = "VisRL-Moved-Back";
     private const int LongestValue = 40;
 
-    public static bool IsErrorQueue(string name) => name.Length > Suffix.Length && name.EndsWith(Suffix, StringComparison.Ordinal);
+    /// <summary>An _error or _skipped queue.</summary>
+    public static bool IsErrorQueue(string name) => SuffixOf(name) is not null;
 
-    /// <summary>The error queue and the queue it belongs to, from either name.</summary>
+    /// <summary>The error (or skipped) queue and the queue it belongs to, from either name; a queue's own name means its _error queue.</summary>
     public static (string Error, string Source) Names(string queue)
     {
         if (string.IsNullOrWhiteSpace(queue)) throw new ArgumentException("a queue name is needed");
-        return IsErrorQueue(queue) ? (queue, queue[..^Suffix.Length]) : (queue + Suffix, queue);
+        return SuffixOf(queue) is { } suffix ? (queue, queue[..^suffix.Length]) : (queue + Suffix, queue);
     }
+
+    private static string? SuffixOf(string name) =>
+        new[] { Suffix, SkippedSuffix }.FirstOrDefault(s => name.Length > s.Length && name.EndsWith(s, StringComparison.Ordinal));
 
     /// <summary>Reads a parked message. A body that is not a MassTransit envelope is still described, never refused.</summary>
     public static FailedMessage Describe(string? messageId, IDictionary<string, object?>? headers, ReadOnlySpan<byte> body)
     {
-        var reason = Header(headers, ReasonHeader) ?? "(no reason recorded)";
+        var reason = Header(headers, ReasonHeader)
+            ?? (Header(headers, "MT-Reason") == "skip" ? "skipped: no consumer of its queue takes this message type" : "(no reason recorded)");
         var quarantined = Header(headers, QuarantinedHeader) is "true" or "True";
         var (type, fields) = ReadEnvelope(body);
         return new FailedMessage(messageId, type, reason, Header(headers, ExceptionTypeHeader), Header(headers, TimestampHeader), quarantined, fields);

@@ -8,7 +8,8 @@ namespace VisRL.Cli.Commands;
 
 /// <summary>
 /// `visrl errors [show|retry|purge]`: the work parked in the broker's _error queues (messages that failed past
-/// their retries, and the parts of batches a service quarantined), why it is there, moving it back once the
+/// their retries, and the parts of batches a service quarantined) and _skipped queues (messages no consumer of
+/// their queue takes), why it is there, moving it back once the
 /// cause is mended, and dropping it once inspected.
 /// </summary>
 internal static class ErrorsCommand
@@ -30,13 +31,13 @@ internal static class ErrorsCommand
         var purge = new Command("purge", "Drop every message of an _error queue, once inspected.") { purgeQueue, yes };
         purge.SetAction((parse, ct) => PurgeAsync(parse.GetValue(purgeQueue)!, parse.GetValue(yes), ct));
 
-        var command = new Command("errors", "List the _error queues that hold messages: failed work and quarantined batch parts.") { show, retry, purge };
+        var command = new Command("errors", "List the _error and _skipped queues that hold messages: failed work, quarantined batch parts, messages no consumer takes.") { show, retry, purge };
         command.SetAction((_, ct) => ListAsync(ct));
         return command;
     }
 
     private static Argument<string> QueueArgument() =>
-        new("queue") { Description = "The queue (e.g. sampler-sample-batch) or its _error queue." };
+        new("queue") { Description = "The queue (e.g. sampler-sample-batch, meaning its _error queue), its _error queue or its _skipped queue." };
 
     private static Option<int?> LimitOption(string description, int? byDefault = null)
     {
@@ -54,7 +55,7 @@ internal static class ErrorsCommand
         var holding = queues.Where(q => q.Messages > 0).ToList();
         if (holding.Count == 0)
         {
-            AnsiConsole.MarkupLine($"[green]no failed messages[/] ({queues.Count} _error queue(s), all empty)");
+            AnsiConsole.MarkupLine($"[green]no failed messages[/] ({queues.Count} _error and _skipped queue(s), all empty)");
             return 0;
         }
         // Plain lines, not a table: a table piped to another program is cut to 80 columns, and queue names with it.

@@ -97,7 +97,7 @@ internal sealed class DoctorChecks(IConfiguration configuration)
         }
         var holding = queues.Where(q => q.Messages > 0).ToList();
         return holding.Count == 0
-            ? CheckResult.Ok("error queues", $"no failed messages ({queues.Count} _error queue(s))")
+            ? CheckResult.Ok("error queues", $"no failed messages ({queues.Count} _error and _skipped queue(s))")
             : CheckResult.Warning("error queues",
                 $"{holding.Sum(q => q.Messages)} message(s) wait in {string.Join(", ", holding.Select(q => $"{q.Queue} ({q.Messages})"))}",
                 "`./visrl errors show QUEUE` prints why; `retry` moves them back once mended, `purge --yes` drops them");
