@@ -22,7 +22,16 @@ public static class FailureWriter
                 .Select(f => new WorkFailure { IterationId = iterationId, ItemId = f.ItemId, Stage = stage, Reason = f.Reason, CreatedAt = now }).ToList();
         }, "ix_work_failures_iteration_id_item_id_stage", cancellationToken);
 
-    /// <summary>Forgets the recorded failures of <paramref name="itemIds"/> at <paramref name="stage"/>, so that they are tried again.</summary>
-    public static Task<int> ClearAsync(VisRLDbContext db, Guid iterationId, string stage, IReadOnlyList<long> itemIds, CancellationToken cancellationToken = default) =>
-        db.WorkFailures.Where(f => f.IterationId == iterationId && f.Stage == stage && itemIds.Contains(f.ItemId)).ExecuteDeleteAsync(cancellationToken);
+    /// <summary>
+    /// The items among <paramref name="itemIds"/> that failed at <paramref name="stage"/> before, which a batch skips;
+    /// with <paramref name="tryAgain"/> (a batch moved back from its _error queue) their failures are forgotten instead, and none is skipped.
+    /// </summary>
+    public static async Task<List<long>> FailedBeforeAsync(VisRLDbContext db, Guid iterationId, string stage, IReadOnlyList<long> itemIds, bool tryAgain,
+        CancellationToken cancellationToken = default)
+    {
+        var failures = db.WorkFailures.Where(f => f.IterationId == iterationId && f.Stage == stage && itemIds.Contains(f.ItemId));
+        if (!tryAgain) return await failures.AsNoTracking().Select(f => f.ItemId).ToListAsync(cancellationToken);
+        await failures.ExecuteDeleteAsync(cancellationToken);
+        return [];
+    }
 }

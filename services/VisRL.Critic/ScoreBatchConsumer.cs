@@ -27,7 +27,6 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
         var token = context.CancellationToken;
         await using var db = await contexts.CreateDbContextAsync(token);
         await db.MarkBatchStartedAsync(m.BatchId, token);
-        if (context.IsMovedBack()) await FailureWriter.ClearAsync(db, m.IterationId, WorkStages.Score, m.ItemIds, token);
         var candidates = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId)).ToListAsync(token);
         var candidateIds = candidates.Select(c => c.Id).ToList();
 
@@ -44,8 +43,7 @@ public sealed class ScoreBatchConsumer(IDbContextFactory<VisRLDbContext> context
 
         var scored = (await db.Scores.AsNoTracking().Where(s => s.JudgeId == judgeId && candidateIds.Contains(s.CandidateId))
             .Select(s => s.CandidateId).ToListAsync(token)).ToHashSet();
-        var failedBefore = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Score && m.ItemIds.Contains(f.ItemId))
-            .Select(f => f.ItemId).ToListAsync(token);
+        var failedBefore = await FailureWriter.FailedBeforeAsync(db, m.IterationId, WorkStages.Score, m.ItemIds, context.IsMovedBack(), token);
         var todo = candidates.Where(c => !scored.Contains(c.Id) && !failedBefore.Contains(c.ItemId)).ToList();
 
         if (todo.Count > 0)

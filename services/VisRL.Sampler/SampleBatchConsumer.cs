@@ -28,11 +28,9 @@ public sealed class SampleBatchConsumer(IDbContextFactory<VisRLDbContext> contex
         int perItem = m.Sampling.Attempts * 2;
         await using var db = await contexts.CreateDbContextAsync(token);
         await db.MarkBatchStartedAsync(m.BatchId, token);
-        if (context.IsMovedBack()) await FailureWriter.ClearAsync(db, m.IterationId, WorkStages.Sample, m.ItemIds, token);
         var done = await db.Candidates.AsNoTracking().Where(c => c.IterationId == m.IterationId && m.ItemIds.Contains(c.ItemId))
             .GroupBy(c => c.ItemId).Where(g => g.Count() >= perItem).Select(g => g.Key).ToListAsync(token);
-        var failedBefore = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == m.IterationId && f.Stage == WorkStages.Sample && m.ItemIds.Contains(f.ItemId))
-            .Select(f => f.ItemId).ToListAsync(token);
+        var failedBefore = await FailureWriter.FailedBeforeAsync(db, m.IterationId, WorkStages.Sample, m.ItemIds, context.IsMovedBack(), token);
         var todo = m.ItemIds.Except(done).Except(failedBefore).ToList();
 
         if (todo.Count > 0)

@@ -24,6 +24,9 @@ public static class ChildProcess
         return start;
     }
 
+    /// <summary>Output with table borders dropped and whitespace collapsed, so a phrase wrapped inside a table cell still matches.</summary>
+    public static string Flattened(string output) => System.Text.RegularExpressions.Regex.Replace(output.Replace('│', ' '), @"\s+", " ");
+
     /// <summary>Runs to completion (killed after <paramref name="timeout"/>); returns exit code and stdout+stderr.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start, TimeSpan timeout)
     {

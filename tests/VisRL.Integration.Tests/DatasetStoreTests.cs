@@ -338,11 +338,7 @@ public class DatasetStoreTests(TestStack stack)
 
     private Task<(int ExitCode, string Output)> CliAsync(DatabaseOptions database, params string[] arguments)
     {
-        var environment = stack.ServiceEnvironment(database);
-        environment["VISRL_ROOT"] = TestStack.Root;
-        environment["VISRL_STACK_NAME"] = "data-none"; // no stack.env: only these variables count
-        environment["COLUMNS"] = "250";
-        return ChildProcess.RunAsync(ChildProcess.Dotnet(Cli, environment, arguments), TimeSpan.FromSeconds(120));
+        return ChildProcess.RunAsync(ChildProcess.Dotnet(Cli, stack.CliEnvironment(database), arguments), TimeSpan.FromSeconds(120));
     }
 
     private sealed class Increments(Action<int> report) : IProgress<int>

@@ -6,21 +6,18 @@ public class DoctorTests(TestStack stack)
 {
     private static readonly string Cli = ChildProcess.ProjectDll("VisRL.Cli", "visrl");
 
-    /// <summary>The doctor's output with its table's borders dropped and whitespace collapsed, so a phrase wrapped inside a cell still matches.</summary>
+    /// <summary>The doctor's output, flattened (<see cref="ChildProcess.Flattened"/>); <paramref name="environment"/> from <see cref="TestStack.CliEnvironment"/>.</summary>
     private static async Task<(int ExitCode, string Output)> DoctorAsync(Dictionary<string, string> environment)
     {
-        environment["VISRL_ROOT"] = TestStack.Root;
-        environment["VISRL_STACK_NAME"] = "doctor-none"; // no stack.env: only these variables count
-        environment["COLUMNS"] = "250";
         var (exitCode, output) = await ChildProcess.RunAsync(ChildProcess.Dotnet(Cli, environment, "doctor", "--no-matmul"), TimeSpan.FromSeconds(120));
-        return (exitCode, System.Text.RegularExpressions.Regex.Replace(output.Replace('│', ' '), @"\s+", " "));
+        return (exitCode, ChildProcess.Flattened(output));
     }
 
     [Fact]
     public async Task AHealthyStackPasses()
     {
         var database = await TestStack.CreateEmptyDatabaseAsync();
-        var (exitCode, output) = await DoctorAsync(stack.ServiceEnvironment(database));
+        var (exitCode, output) = await DoctorAsync(stack.CliEnvironment(database));
         Assert.True(exitCode == 0, output);
         Assert.Contains("RabbitMQ", output);
         Assert.Contains("migration(s) pending", output); // an empty database is reachable but not migrated
@@ -34,7 +31,7 @@ public class DoctorTests(TestStack stack)
     [InlineData("this is not a connection string", "not a valid connection string")]
     public async Task ABadConnectionStringIsNamedWithItsProblem(string connectionString, string problem)
     {
-        var environment = stack.ServiceEnvironment();
+        var environment = stack.CliEnvironment();
         environment["VISRL__DATABASE__CONNECTIONSTRING"] = connectionString.Replace("{port}", TestStack.PostgresPort.ToString());
         var (exitCode, output) = await DoctorAsync(environment);
         Assert.Equal(1, exitCode);
@@ -47,7 +44,7 @@ public class DoctorTests(TestStack stack)
     public async Task AnOpenBlasCoreOtherThanTheOneThisCpuCallsForIsAWarning_AndTheRightOneIsNot_AndTheTensorCacheIsReported()
     {
         var forCpu = VisRL.Torch.TorchRuntime.OpenBlasCoreTypeForThisCpu;
-        var environment = stack.ServiceEnvironment();
+        var environment = stack.CliEnvironment();
         environment["OPENBLAS_CORETYPE"] = "Prescott"; // OpenBLAS's SSE3 core: runs on any x86-64, the slowest
         var (exitCode, output) = await DoctorAsync(environment);
         Assert.True(exitCode == 0, output); // a warning, not a failure
@@ -68,7 +65,7 @@ public class DoctorTests(TestStack stack)
     [Fact]
     public async Task ADeadBrokerAndABadBlobKeyAreEachNamed()
     {
-        var environment = stack.ServiceEnvironment();
+        var environment = stack.CliEnvironment();
         environment["VISRL__MESSAGING__PORT"] = "1";
         environment["VISRL__BLOBS__CONNECTIONSTRING"] = stack.Blobs.ConnectionString.Replace("AccountKey=Eby8", "AccountKey=AAAA");
         var (exitCode, output) = await DoctorAsync(environment);

@@ -14,18 +14,15 @@ public class ErrorsCommandTests(TestStack stack)
          "message":{"batchId":"7f000000-aaaa-bbbb-cccc-dddddddddddd","attempt":2,"itemIds":[11,12]}}
         """;
 
-    /// <summary>The CLI's output with table borders dropped and whitespace collapsed, so a phrase wrapped inside a cell still matches.</summary>
+    /// <summary>The CLI's output, flattened (<see cref="ChildProcess.Flattened"/>).</summary>
     private async Task<(int ExitCode, string Output)> VisrlAsync(params string[] arguments) => await VisrlWithAsync([], arguments);
 
     private async Task<(int ExitCode, string Output)> VisrlWithAsync(Dictionary<string, string> settings, params string[] arguments)
     {
-        var environment = stack.ServiceEnvironment();
-        environment["VISRL_ROOT"] = TestStack.Root;
-        environment["VISRL_STACK_NAME"] = "errors-none"; // no stack.env: only these variables count
-        environment["COLUMNS"] = "250";
+        var environment = stack.CliEnvironment();
         foreach (var (key, value) in settings) environment[key] = value;
         var (exitCode, output) = await ChildProcess.RunAsync(ChildProcess.Dotnet(Cli, environment, arguments), TimeSpan.FromSeconds(120));
-        return (exitCode, System.Text.RegularExpressions.Regex.Replace(output.Replace('│', ' '), @"\s+", " "));
+        return (exitCode, ChildProcess.Flattened(output));
     }
 
     private static async Task<IConnection> ConnectAsync() =>

@@ -441,10 +441,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.Contains("itemIds=[1]", quarantined.Fields);
 
             // `visrl stats` names the item left out and why.
-            var environment = stack.ServiceEnvironment(_database);
-            environment["VISRL_STACK_NAME"] = "stats-none"; // no stack.env: only these variables count
-            environment["COLUMNS"] = "250";
-            var (statsCode, stats) = await ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment,
+            var (statsCode, stats) = await ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), stack.CliEnvironment(_database),
                 "stats", start.IterationId.ToString()), TimeSpan.FromSeconds(60));
             Assert.True(statsCode == 0, stats);
             Assert.Contains("work_failures", stats);

@@ -199,10 +199,6 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments)
     {
-        var environment = stack.ServiceEnvironment(_database);
-        environment["VISRL_ROOT"] = TestStack.Root;
-        environment["VISRL_STACK_NAME"] = "train-none"; // no stack.env: only these variables count
-        environment["COLUMNS"] = "250";
-        return ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment, arguments), TimeSpan.FromSeconds(120));
+        return ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), stack.CliEnvironment(_database), arguments), TimeSpan.FromSeconds(120));
     }
 }

@@ -52,6 +52,16 @@ public sealed class TestStack : IAsyncLifetime
         ["VISRL__BLOBS__CONNECTIONSTRING"] = Blobs.ConnectionString,
     };
 
+    /// <summary>The CLI as a process on this stack: <see cref="ServiceEnvironment"/>, no stack.env (only these variables count), 250 columns.</summary>
+    public Dictionary<string, string> CliEnvironment(DatabaseOptions? database = null)
+    {
+        var environment = ServiceEnvironment(database);
+        environment["VISRL_ROOT"] = Root;
+        environment["VISRL_STACK_NAME"] = "cli-none";
+        environment["COLUMNS"] = "250";
+        return environment;
+    }
+
     /// <summary>
     /// An in-process service host on this stack, wired like a service: its own name (so its queues are
     /// its own), the stack's broker, warnings only; <paramref name="settings"/> add or override settings.

@@ -33,8 +33,10 @@ public static class ErrorQueue
         return SuffixOf(queue) is { } suffix ? (queue, queue[..^suffix.Length]) : (queue + Suffix, queue);
     }
 
+    private static readonly string[] Suffixes = [Suffix, SkippedSuffix];
+
     private static string? SuffixOf(string name) =>
-        new[] { Suffix, SkippedSuffix }.FirstOrDefault(s => name.Length > s.Length && name.EndsWith(s, StringComparison.Ordinal));
+        Suffixes.FirstOrDefault(s => name.Length > s.Length && name.EndsWith(s, StringComparison.Ordinal));
 
     /// <summary>Reads a parked message. A body that is not a MassTransit envelope is still described, never refused.</summary>
     public static FailedMessage Describe(string? messageId, IDictionary<string, object?>? headers, ReadOnlySpan<byte> body)
