@@ -15,7 +15,8 @@ namespace VisRL.Orchestrator;
 /// and each batch's ScoreBatch as soon as it is sampled) → Scoring (the last scores) → Filtering
 /// (BuildPairs) → Paired when the round only generates data; with training configured, → TrainingBox
 /// (DPO stage 1) → TrainingAnswer (stage 2; stage 1's checkpoint is evaluated meanwhile) → Evaluating
-/// → Completed (IterationCompleted with the new policy). Any stage can end in Failed with the reason.
+/// → Completed (IterationCompleted with the new policy). Any stage can end in Failed with the reason;
+/// ResumeIteration takes a failed iteration up again where it stopped (<see cref="ResumePoints"/>).
 /// State and batch rows live in PostgreSQL and commit together; job and evaluation ids derive from the
 /// iteration, so replays send the same commands.
 /// </summary>
@@ -41,6 +42,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     public Event<TrainingFailed> TrainingFailed { get; private set; } = null!;
     public Event<EvaluationCompleted> Evaluated { get; private set; } = null!;
     public Event<EvaluationFailed> EvaluationFailed { get; private set; } = null!;
+    public Event<ResumeIteration> Resume { get; private set; } = null!;
 
     // A worker that threw past its retries (the message went to its _error queue): MassTransit's Fault<T>.
     public Event<Fault<SampleBatch>> SampleFaulted { get; private set; } = null!;
@@ -63,6 +65,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         Event(() => TrainingFailed, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Evaluated, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
         Event(() => EvaluationFailed, e => { e.CorrelateById(m => m.Message.IterationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Resume, e => { e.CorrelateById(m => m.Message.IterationId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => SampleFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
         Event(() => ScoreFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
         Event(() => FilterFaulted, e => e.CorrelateById(m => m.Message.Message.IterationId));
@@ -121,14 +124,35 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             When(EvaluationFailed).Then(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Checkpoint}: {ctx.Message.Reason}")).TransitionTo(Failed),
             When(EvaluationFaulted).Then(ctx => Fail(ctx, "evaluate", $"evaluation of {ctx.Message.Message.Checkpoint}: {FaultReason(ctx.Message)}")).TransitionTo(Failed),
             Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
-            Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted));
+            Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted), Ignore(Resume));
         During(TrainingBox, Ignore(Evaluated));
+
+        // Taken up again where it stopped; what it already has is kept.
+        During(Failed,
+            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.DataGeneration)
+                .ThenAsync(ResumeDataGeneration)
+                .IfElseAsync(ctx => Finished(ctx, BatchStages.Sample),
+                    sampled => sampled.IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
+                        scored => scored.Then(DispatchFiltering).TransitionTo(Filtering),
+                        scoring => scoring.TransitionTo(Scoring)),
+                    sampling => sampling.TransitionTo(Sampling)),
+            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.BoxStage)
+                .ThenAsync(ctx => ResumedAsync(ctx, Train(ctx.Saga, TrainingStage.DpoBox, ctx.Saga.PolicyCheckpoint))).TransitionTo(TrainingBox),
+            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.AnswerStage)
+                .ThenAsync(async ctx => await ResumedAsync(ctx, [Train(ctx.Saga, TrainingStage.DpoBoxAnswer, ctx.Saga.BoxCheckpoint!),
+                    .. await MissingEvaluationsAsync(ctx, TrainingStage.DpoBox)]))
+                .TransitionTo(TrainingAnswer),
+            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.Evaluation)
+                .ThenAsync(async ctx => await ResumedAsync(ctx, [.. await MissingEvaluationsAsync(ctx, TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer)]))
+                .IfElseAsync(BothEvaluated, done => done.Then(Complete).TransitionTo(Completed), evaluating => evaluating.TransitionTo(Evaluating)),
+            Ignore(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.None)); // rejected: a new round does the same
+        During(Paired, Completed, Ignore(Resume)); // and the states under way, below
 
         // Late or redelivered messages after the round moved on change nothing.
         During(Paired, Completed, Failed, Ignore(Start), Ignore(Sampled), Ignore(Scored), Ignore(BatchFailed), Ignore(Stuck), Ignore(PairsBuilt),
             Ignore(Trained), Ignore(TrainingFailed), Ignore(Evaluated), Ignore(EvaluationFailed),
             Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted), Ignore(EvaluationFaulted), Ignore(TrainingFaulted));
-        During(Sampling, Scoring, Filtering, Ignore(EvaluationFaulted), Ignore(TrainingFaulted));
+        During(Sampling, Scoring, Filtering, Ignore(EvaluationFaulted), Ignore(TrainingFaulted), Ignore(Resume));
         During(Sampling, Scoring, Ignore(FilterFaulted));
     }
 
@@ -180,11 +204,25 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     }
 
     /// <summary>Both new checkpoints (stage 1 and stage 2) have stored evaluations.</summary>
-    private static async Task<bool> BothEvaluated(BehaviorContext<Iteration, EvaluationCompleted> context)
+    private static async Task<bool> BothEvaluated(BehaviorContext<Iteration> context) =>
+        (await UnevaluatedAsync(context, TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer)).Count == 0;
+
+    /// <summary>Those of the stages' checkpoints that have no stored evaluation yet.</summary>
+    private static async Task<List<TrainingStage>> UnevaluatedAsync(BehaviorContext<Iteration> context, params TrainingStage[] stages)
     {
-        var ids = new[] { WorkflowIds.Evaluation(context.Saga.Id, TrainingStage.DpoBox), WorkflowIds.Evaluation(context.Saga.Id, TrainingStage.DpoBoxAnswer) };
-        var db = context.GetPayload<VisRLDbContext>();
-        return await db.Evaluations.Where(e => ids.Contains(e.EvaluationRunId) && e.Family == "all").CountAsync(context.CancellationToken) == ids.Length;
+        var ids = stages.Select(stage => WorkflowIds.Evaluation(context.Saga.Id, stage)).ToList();
+        var stored = await context.GetPayload<VisRLDbContext>().Evaluations.Where(e => ids.Contains(e.EvaluationRunId) && e.Family == "all")
+            .Select(e => e.EvaluationRunId).ToListAsync(context.CancellationToken);
+        return stages.Where(stage => !stored.Contains(WorkflowIds.Evaluation(context.Saga.Id, stage))).ToList();
+    }
+
+    /// <summary>The Evaluate commands of those stages' checkpoints that have no stored evaluation.</summary>
+    private static async Task<List<Evaluate>> MissingEvaluationsAsync(BehaviorContext<Iteration> context, params TrainingStage[] stages)
+    {
+        var commands = new List<Evaluate>();
+        foreach (var stage in await UnevaluatedAsync(context, stages))
+            commands.Add(await EvaluationAsync(context, stage, stage == TrainingStage.DpoBox ? context.Saga.BoxCheckpoint! : context.Saga.OutputCheckpoint!));
+        return commands;
     }
 
     private static void Complete(BehaviorContext<Iteration> context)
@@ -285,6 +323,21 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     private static async Task RedispatchStuck(BehaviorContext<Iteration, RedispatchStuckBatches> context)
     {
         var commands = await Ledger(context).RedispatchStuckAsync(context.Saga, Config(context.Saga), context.CancellationToken);
+        foreach (var command in commands) context.PublishOnCommit(command);
+    }
+
+    private static async Task ResumeDataGeneration(BehaviorContext<Iteration> context) =>
+        await ResumedAsync(context, [.. await Ledger(context).ResumeAsync(context.Saga, Config(context.Saga), context.CancellationToken)]);
+
+    /// <summary>The iteration, and its run, are under way again; the commands take it up where it stopped.</summary>
+    private static async Task ResumedAsync(BehaviorContext<Iteration> context, params object[] commands)
+    {
+        var iteration = context.Saga;
+        iteration.Resumes++;
+        iteration.FailureReason = null;
+        Touch(iteration);
+        if (await context.GetPayload<VisRLDbContext>().Runs.FindAsync([iteration.RunId], context.CancellationToken) is { } run)
+            (run.Status, run.UpdatedAt) = ("running", iteration.UpdatedAt);
         foreach (var command in commands) context.PublishOnCommit(command);
     }
 

@@ -10,6 +10,7 @@ using VisRL.Orchestrator;
 using VisRL.Orchestrator.Rounds;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Hosting;
+using VisRL.Platform.Identity;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Messaging.Sagas;
 using VisRL.Platform.Persistence;
@@ -74,17 +75,53 @@ public class IterationOrchestrationTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Stage 1 succeeds with a made-up checkpoint (or throws, where (iteration, -2, 0) scripts it); stage 2 fails with a reason.</summary>
+    /// <summary>The TrainStage commands that reached the stand-in Trainer, in order.</summary>
+    private static readonly ConcurrentQueue<TrainStage> TrainCommands = new();
+
+    /// <summary>
+    /// Stage 1 succeeds with a made-up checkpoint (or throws, where (iteration, -2, 0) scripts it); stage 2 fails with a
+    /// reason, unless (iteration, -3, 0) scripts "train".
+    /// </summary>
     public sealed class StandInTrainer : IConsumer<TrainStage>
     {
         public Task Consume(ConsumeContext<TrainStage> context)
         {
             var m = context.Message;
+            TrainCommands.Enqueue(m);
             if (Script.GetValueOrDefault((m.IterationId ?? Guid.Empty, -2, 0)) == "throw")
                 throw new InvalidOperationException("stand-in trainer could not publish its outcome");
-            return m.Stage == TrainingStage.DpoBox
-                ? context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, new string('b', 64), "b/", 10))
+            return m.Stage == TrainingStage.DpoBox || Script.GetValueOrDefault((m.IterationId ?? Guid.Empty, -3, 0)) == "train"
+                ? context.Publish(new CheckpointReady(m.JobId, m.RunId, m.IterationId, m.Stage, new string(m.Stage == TrainingStage.DpoBox ? 'b' : 'a', 64), "b/", 10))
                 : context.Publish(new TrainingFailed(m.JobId, m.RunId, m.IterationId, m.Stage, "DpoBoxAnswer: stand-in out of memory"));
+        }
+    }
+
+    /// <summary>The Evaluate commands that reached the stand-in evaluator, in order.</summary>
+    private static readonly ConcurrentQueue<Evaluate> EvaluateCommands = new();
+
+    /// <summary>Stores an evaluation of every checkpoint but stage 2's, which fails unless (iteration, -4, 0) scripts "evaluate".</summary>
+    public sealed class StandInEvaluator(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<Evaluate>
+    {
+        public async Task Consume(ConsumeContext<Evaluate> context)
+        {
+            var m = context.Message;
+            EvaluateCommands.Enqueue(m);
+            if (m.Checkpoint != new string('b', 64) && Script.GetValueOrDefault((m.IterationId ?? Guid.Empty, -4, 0)) != "evaluate")
+            {
+                await context.Publish(new EvaluationFailed(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, "stand-in lost the test split"));
+                return;
+            }
+            await using (var db = await contexts.CreateDbContextAsync())
+            {
+                var dataset = await db.Datasets.SingleAsync(d => d.Name == m.Dataset);
+                db.Evaluations.Add(new Evaluation
+                {
+                    EvaluationRunId = m.EvaluationId, Checkpoint = m.Checkpoint, DatasetId = dataset.Id, Split = m.Split, Mode = "cot", Family = "all",
+                    ItemCount = 20, AnswerAccuracy = 0.5, DetectionAccuracy = 0.5, CreatedAt = DateTimeOffset.UtcNow,
+                });
+                await db.SaveChangesAsync();
+            }
+            await context.Publish(new EvaluationCompleted(m.EvaluationId, m.RunId, m.IterationId, m.Checkpoint, 20, 0.5, 0.5));
         }
     }
 
@@ -140,6 +177,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             bus.AddConsumer<StandInCritic>();
             bus.AddConsumer<StandInFilter>();
             bus.AddConsumer<StandInTrainer>();
+            bus.AddConsumer<StandInEvaluator>();
             bus.AddConsumer<FailureWatcher>();
         });
         return builder.Build();
@@ -147,18 +185,19 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     private static readonly string LogFile = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log");
 
-    private async Task<Iteration> WaitForStateAsync(Guid iterationId, string state)
+    /// <param name="resumes">Wait also until it has been resumed this often (a resumed iteration may fail again).</param>
+    private async Task<Iteration> WaitForStateAsync(Guid iterationId, string state, int resumes = 0)
     {
         for (var i = 0; i < 300; i++)
         {
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             var iteration = await db.Iterations.AsNoTracking().SingleOrDefaultAsync(x => x.Id == iterationId);
-            if (iteration?.State == state) return iteration;
+            if (iteration?.State == state && iteration.Resumes >= resumes) return iteration;
             await Task.Delay(200);
         }
         await using var last = PersistenceExtensions.CreateVisRLDbContext(_database);
         var now = await last.Iterations.AsNoTracking().SingleOrDefaultAsync(x => x.Id == iterationId);
-        throw new TimeoutException($"iteration {iterationId} did not reach {state}; it is {now?.State ?? "absent"} ({now?.FailureReason})");
+        throw new TimeoutException($"iteration {iterationId} did not reach {state} (resumed {resumes} times); it is {now?.State ?? "absent"}, resumed {now?.Resumes} times ({now?.FailureReason})");
     }
 
     private static StartIteration Start(Guid iterationId, string dataset, string config) =>
@@ -657,4 +696,171 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await host.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task ARoundWhoseEveryBatchFailedIsResumed_ItsBatchesGetFreshAttemptsAndItReachesPairs()
+    {
+        var iterationId = Guid.NewGuid();
+        foreach (var key in new[] { (0, 1), (0, 2), (1, 1), (1, 2), (0, 3) }) Script[(iterationId, key.Item1, key.Item2)] = "fail";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
+            var failed = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Equal("every sample batch failed; see the batches' last_error", failed.FailureReason);
+            await WaitForRunAsync(failed.RunId, "failed");
+
+            await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
+            var resumed = await WaitForStateAsync(iterationId, "Paired");
+
+            Assert.Equal(1, resumed.Resumes);
+            Assert.Null(resumed.FailureReason);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+                // Each batch went on from its last attempt: batch 0 failed once more and its fresh budget covered that.
+                Assert.Equal([("sample", 0, "done", 4), ("sample", 1, "done", 3), ("score", 0, "done", 1), ("score", 1, "done", 1)],
+                    batches.OrderBy(b => b.Stage).ThenBy(b => b.Ordinal).Select(b => (b.Stage, b.Ordinal, b.Status, b.Attempts)));
+                Assert.Equal("running", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
+            }
+            Assert.Equal(1, FilterCommands.GetValueOrDefault(iterationId));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnIterationResumedAfterDpoStage2AndThenAfterItsEvaluationFailed_RedoesOnlyWhatFailedAndCompletesItsRun()
+    {
+        var iterationId = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            await bus.Publish(Start(iterationId, "round-ds", Training));
+            var failed = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Equal("DpoBoxAnswer: stand-in out of memory", failed.FailureReason);
+            await WaitForEvaluationsAsync(iterationId, 1); // stage 1's checkpoint, evaluated beside stage 2
+
+            Script[(iterationId, -3, 0)] = "train"; // the cause is mended: stage 2 now trains
+            await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
+            failed = await WaitForStateAsync(iterationId, "Failed", resumes: 1);
+            Assert.Equal($"evaluation of {new string('a', 64)}: stand-in lost the test split", failed.FailureReason);
+            Assert.Equal(new string('a', 64), failed.OutputCheckpoint);
+
+            Script[(iterationId, -4, 0)] = "evaluate";
+            await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
+            var completed = await WaitForStateAsync(iterationId, "Completed");
+
+            Assert.Equal(2, completed.Resumes);
+            // Stage 1 trained once; stage 2 twice, as the same job from the same start; stage 1's evaluation, stored, was not asked again.
+            var train = TrainCommands.Where(c => c.IterationId == iterationId).ToList();
+            Assert.Equal([TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer, TrainingStage.DpoBoxAnswer], train.Select(c => c.Stage));
+            Assert.Equal(train[1], train[2]);
+            Assert.Equal(new string('b', 64), train[2].StartCheckpoint);
+            Assert.Equal([new string('b', 64), new string('a', 64), new string('a', 64)],
+                EvaluateCommands.Where(c => c.IterationId == iterationId).Select(c => c.Checkpoint));
+            await WaitForEvaluationsAsync(iterationId, 2);
+            await WaitForRunAsync(completed.RunId, "completed");
+            for (var i = 0; i < 50 && FailedEvents.Count(e => e.IterationId == iterationId) < 2; i++) await Task.Delay(100);
+            Assert.Equal(["evaluate", "train-answer"], FailedEvents.Where(e => e.IterationId == iterationId).Select(e => e.Stage).Order());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnIterationWhoseFilterKeptNoPairsIsResumedAtTheFilter_WhichBuildsItsSetAnew()
+    {
+        var iterationId = Guid.NewGuid();
+        Script[(iterationId, -1, 0)] = "no pairs";
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            await bus.Publish(Start(iterationId, "round-ds", Training));
+            var failed = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Contains("the filter kept no pairs", failed.FailureReason);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                // What the real Filter leaves: the empty set, which a build finds and returns as it is.
+                db.PairSets.Add(new PairSet { Id = Guid.NewGuid(), IterationId = iterationId, ItemCount = 20, PairCount = 0, CreatedAt = DateTimeOffset.UtcNow });
+                await db.SaveChangesAsync();
+            }
+
+            Script[(iterationId, -1, 0)] = "pairs"; // e.g. the judge that scored every candidate alike is mended
+            await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
+            var again = await WaitForStateAsync(iterationId, "Failed", resumes: 1); // on to DPO, whose stand-in stage 2 fails
+
+            Assert.Equal("DpoBoxAnswer: stand-in out of memory", again.FailureReason);
+            Assert.Equal(2, FilterCommands.GetValueOrDefault(iterationId));
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                Assert.False(await db.PairSets.AnyAsync(p => p.IterationId == iterationId), "the empty pair set was kept: the filter would return it again");
+                Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync(), b => Assert.Equal(("done", 1), (b.Status, b.Attempts)));
+            }
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ARejectedRoundIsNotResumed_NorIsOneThatHasNotFailed()
+    {
+        var rejected = Guid.NewGuid();
+        var paired = Guid.NewGuid();
+        using var host = StartHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            await bus.Publish(Start(rejected, "no-such-dataset", "{}"));
+            await bus.Publish(Start(paired, "round-ds", "{\"batchSize\":10}"));
+            var before = await WaitForStateAsync(rejected, "Failed");
+            await WaitForStateAsync(paired, "Paired");
+
+            await bus.Publish(new ResumeIteration(before.RunId, rejected));
+            await bus.Publish(new ResumeIteration(Guid.NewGuid(), paired));
+            await bus.Publish(new ResumeIteration(Guid.NewGuid(), Guid.NewGuid())); // no such iteration: dropped, not faulted
+            // A later round's way to Paired, dozens of messages through the same endpoint, outlasts the resumes above.
+            var marker = Guid.NewGuid();
+            await bus.Publish(Start(marker, "round-ds", "{\"batchSize\":10}"));
+            await WaitForStateAsync(marker, "Paired");
+
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var after = await db.Iterations.AsNoTracking().Where(i => i.Id == rejected || i.Id == paired).ToDictionaryAsync(i => i.Id);
+            Assert.Equal(("Failed", 0, before.FailureReason), (after[rejected].State, after[rejected].Resumes, after[rejected].FailureReason));
+            Assert.Equal(("Paired", 0), (after[paired].State, after[paired].Resumes));
+            Assert.Equal(1, FilterCommands.GetValueOrDefault(paired));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private async Task WaitForRunAsync(Guid runId, string status) =>
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            return (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId)).Status == status;
+        }, TimeSpan.FromSeconds(30), $"run {runId} did not become {status}");
+
+    private async Task WaitForEvaluationsAsync(Guid iterationId, int count) =>
+        await ServiceFleet.WaitUntilAsync(async () =>
+        {
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var ids = new[] { TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer }.Select(stage => WorkflowIds.Evaluation(iterationId, stage)).ToList();
+            return await db.Evaluations.CountAsync(e => ids.Contains(e.EvaluationRunId)) == count;
+        }, TimeSpan.FromSeconds(30), $"the iteration's checkpoints do not have {count} stored evaluation(s)");
 }

@@ -213,14 +213,77 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         Assert.Contains("does not exist", missing);
     }
 
-    /// <summary>The CLI as a process against the test stack and this test's database.</summary>
-    private System.Diagnostics.ProcessStartInfo Cli(params string[] arguments)
+    [Fact]
+    public async Task VisrlRunRetryTakesAFailedRunUpWhereItStopped_OnceTheCauseIsMended()
     {
-        var environment = TestStack.StackVariables("test", 0);
-        environment["VISRL__DATABASE__CONNECTIONSTRING"] = _database.ConnectionString;
-        environment["VISRL_ROOT"] = TestStack.Root;
-        return ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), environment, arguments);
+        await _fleet.StartOrchestratorAsync();
+        var (dataset, policy) = await SeedAsync(rlItems: 8, testItems: 4);
+        foreach (var service in new[] { "sampler", "critic", "filter", "trainer" }) _fleet.Start(service);
+        await _fleet.WaitForConsumersAsync(new Dictionary<string, int>
+        {
+            ["sampler-sample-batch"] = 1, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1, ["trainer-train-stage"] = 1, ["trainer-evaluate"] = 1,
+            ["orchestrator-start-run"] = 1, ["orchestrator-iteration-completed"] = 1,
+        });
+        // The run evaluates on a dataset nobody has made yet: stage 1's evaluation fails, and the run with it.
+        var evalDataset = $"later-{Guid.NewGuid():N}"[..16];
+        var config = Path.Combine(_scratch, "run.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            batchSize = 4, sampling = Sampling, thresholds = new { maxBox = 0.0, minBox = 1.0 },
+            training = new { dpo = new DpoSettings(Epochs: 4, BatchSize: 4, LearningRate: 1e-3), evalDataset, evalItems = 4 },
+        }, JsonSerializerOptions.Web));
+        var (code, output) = await ChildProcess.RunAsync(Cli("run", "start", "--dataset", dataset, "--policy", policy[..12], "--judge", policy[..12],
+            "--config", config, "--name", "retry-test", "--timeout", "300"), TimeSpan.FromSeconds(330));
+        Assert.True(code == 1, $"{output}\n{_fleet.Output}");
+        Assert.Contains($"dataset '{evalDataset}' does not exist", ChildProcess.Flattened(output));
+
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "no-such-run"), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, code);
+        Assert.Contains("error: no run is named 'no-such-run'", output);
+
+        await new SyntheticDatasetWriter(DatasetStorage.Create(_database, stack.Blobs))
+            .WriteAsync(evalDataset, "test", 4, SyntheticSplitSpec.Create(33, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test", "--timeout", "300"), TimeSpan.FromSeconds(330));
+        Assert.True(code == 0, $"{output}\n{_fleet.Output}");
+        var flat = ChildProcess.Flattened(output);
+        Assert.Contains("run retry-test: iteration 1 failed (evaluation of", flat);
+        Assert.Contains("taking it up again", flat);
+        // Stage 2 was still training when stage 1's evaluation failed (it goes on to Evaluating), or had ended before.
+        Assert.Matches(@"iteration 1 resumed in (TrainingAnswer|Evaluating) \(resume 1\)", flat);
+        Assert.Contains("completed in", flat);
+
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+        {
+            var iteration = await db.Iterations.AsNoTracking().SingleAsync();
+            Assert.Equal(("Completed", 1, "completed"), (iteration.State, iteration.Resumes, (await db.Runs.AsNoTracking().SingleAsync()).Status));
+            // Nothing it had was made again: one sample batch per ordinal, one attempt each; one pair set; each DPO job trained each step once.
+            Assert.All(await db.Batches.AsNoTracking().ToListAsync(), b => Assert.Equal(("done", 1), (b.Status, b.Attempts)));
+            Assert.Equal(1, await db.PairSets.CountAsync());
+            var jobs = await db.TrainingJobs.AsNoTracking().ToListAsync();
+            Assert.Equal(2, jobs.Count);
+            foreach (var job in jobs)
+            {
+                Assert.Equal("completed", job.Status);
+                Assert.Equal(Enumerable.Range(1, job.PlannedSteps), await db.TrainingMetrics.AsNoTracking()
+                    .Where(m => m.TrainingJobId == job.Id && m.Name == "loss").OrderBy(m => m.Step).Select(m => m.Step).ToListAsync());
+            }
+            // Both checkpoints evaluated, on the dataset made after the failure.
+            var evalId = await db.Datasets.Where(d => d.Name == evalDataset).Select(d => d.Id).SingleAsync();
+            foreach (var stage in new[] { TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer })
+            {
+                var evaluation = await db.Evaluations.AsNoTracking().SingleAsync(e => e.EvaluationRunId == WorkflowIds.Evaluation(iteration.Id, stage) && e.Family == "all");
+                Assert.Equal((evalId, 4), (evaluation.DatasetId, evaluation.ItemCount));
+            }
+        }
+
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test"), TimeSpan.FromSeconds(60));
+        Assert.Equal(1, code);
+        Assert.Contains("error: run retry-test is completed: none of its iterations failed, so there is nothing to retry", output);
     }
+
+    /// <summary>The CLI as a process against the test stack and this test's database.</summary>
+    private System.Diagnostics.ProcessStartInfo Cli(params string[] arguments) =>
+        ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), stack.CliEnvironment(_database), arguments);
 
     private async Task FailOnFailedIterationAsync(Guid runId, bool allowSecond = false)
     {

@@ -32,6 +32,17 @@ public sealed record StartIteration(
     Guid? IWorkMessage.IterationId => IterationId;
 }
 
+/// <summary>
+/// Command: take a failed iteration up again where it stopped (`visrl run retry`): its failed batches
+/// get fresh attempts, or the stage that failed (filter, DPO stage 1 or 2, evaluation) is sent again,
+/// and what the iteration already has (batches done, pairs, checkpoints, stored evaluations) is kept.
+/// An iteration that is not failed, or was rejected before it sampled anything, is left as it is.
+/// </summary>
+public sealed record ResumeIteration(Guid RunId, Guid IterationId) : IWorkMessage
+{
+    Guid? IWorkMessage.IterationId => IterationId;
+}
+
 /// <summary>Event: the Orchestrator recorded the round and fanned out its batches.</summary>
 public sealed record IterationStarted(Guid RunId, Guid IterationId, int Number, int ItemCount, int BatchCount) : IWorkMessage
 {

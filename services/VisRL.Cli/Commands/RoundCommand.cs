@@ -136,7 +136,7 @@ internal static class RoundCommand
     }
 
     /// <summary>A live display of the round, polled from the iterations and batches tables once a second.</summary>
-    private static async Task<int> FollowAsync(DatabaseOptions database, Guid iterationId, int timeoutSeconds, CancellationToken cancellationToken)
+    internal static async Task<int> FollowAsync(DatabaseOptions database, Guid iterationId, int timeoutSeconds, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         Snapshot? last = null;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
@@ -8,6 +9,7 @@ using VisRL.Cli.Infrastructure;
 using VisRL.Contracts.V1;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Cli.Commands;
 
@@ -15,10 +17,11 @@ namespace VisRL.Cli.Commands;
 /// `visrl run start`: a whole self-evolution run through the services (StartRun): each iteration
 /// samples, scores, filters, trains DPO stage 1 and 2 and evaluates, and the next one samples from
 /// the new policy. Followed live from PostgreSQL until the run completes (exit 0) or fails (exit 1).
+/// `visrl run retry`: a failed run taken up again where its iteration stopped (ResumeIteration), and followed the same way.
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create() => new("run", "Self-evolution runs (iterations of sample → score → filter → DPO → evaluate) through the running services.") { Start() };
+    public static Command Create() => new("run", "Self-evolution runs (iterations of sample → score → filter → DPO → evaluate) through the running services.") { Start(), Retry() };
 
     private static Command Start()
     {
@@ -54,6 +57,73 @@ internal static class RunCommand
             return await FollowAsync(runId, parse.GetValue(timeout), ct);
         });
         return command;
+    }
+
+    private static Command Retry()
+    {
+        var reference = new Argument<string>("run") { Description = "The run's name, its id or a unique prefix of it (4+ hex characters), or the id of one of its rounds." };
+        var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
+        var command = new Command("retry", "Take a failed run up again where its iteration stopped (its failed batches, the filter, a DPO stage or the evaluation), keeping what it has, and follow it.")
+        {
+            reference, timeout,
+        };
+        command.SetAction((parse, ct) => RetryAsync(parse.GetValue(reference)!, parse.GetValue(timeout), ct));
+        return command;
+    }
+
+    private static async Task<int> RetryAsync(string reference, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
+        Iteration failed;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+        {
+            var run = await FindRunAsync(db, reference, cancellationToken);
+            failed = await db.Iterations.AsNoTracking().Where(i => i.RunId == run.Id && i.State == "Failed").OrderByDescending(i => i.Number)
+                .FirstOrDefaultAsync(cancellationToken)
+                ?? throw new InvalidOperationException($"run {run.Name} is {run.Status}: none of its iterations failed, so there is nothing to retry");
+            // The Orchestrator leaves these as they are (ResumePoint.None): refused here, where the user can be told why.
+            if (failed.BatchCount == 0)
+                throw new InvalidOperationException($"iteration {failed.Number} of run {run.Name} was rejected before it sampled anything ({failed.FailureReason}); " +
+                    "there is nothing to take up: mend that and start a new run");
+            AnsiConsole.MarkupLine(Markup.Escape($"run {run.Name}: iteration {failed.Number} failed ({failed.FailureReason}); taking it up again"));
+        }
+        await CliHost.PublishAsync(new ResumeIteration(failed.RunId, failed.Id), cancellationToken);
+        var resumed = await WaitForResumeAsync(database, failed, cancellationToken);
+        AnsiConsole.MarkupLine(Markup.Escape($"iteration {resumed.Number} resumed in {resumed.State} (resume {resumed.Resumes})"));
+        // A round started on its own (no training) ends at Paired, which its own view follows.
+        return JsonNode.Parse(resumed.ConfigJson)?["training"] is null
+            ? await RoundCommand.FollowAsync(database, resumed.Id, timeoutSeconds, cancellationToken)
+            : await FollowAsync(resumed.RunId, timeoutSeconds, cancellationToken);
+    }
+
+    /// <summary>A run by name, or by a prefix of its id or of one of its iterations' ids.</summary>
+    private static async Task<Run> FindRunAsync(VisRLDbContext db, string reference, CancellationToken cancellationToken)
+    {
+        var runs = await db.Runs.AsNoTracking().Where(r => r.Name == reference).ToListAsync(cancellationToken);
+        var prefix = reference.ToLowerInvariant();
+        if (runs.Count == 0 && prefix.Length >= 4 && prefix.All(c => Uri.IsHexDigit(c) || c == '-'))
+            runs = await db.Runs.FromSqlInterpolated($"SELECT * FROM runs WHERE id::text LIKE {prefix + "%"} OR id IN (SELECT run_id FROM iterations WHERE id::text LIKE {prefix + "%"})")
+                .AsNoTracking().ToListAsync(cancellationToken);
+        return runs switch
+        {
+            [var run] => run,
+            [] => throw new KeyNotFoundException($"no run is named '{reference}', and none has it as the start of its id or of one of its rounds' ids"),
+            _ => throw new ArgumentException($"'{reference}' matches {runs.Count} runs ({string.Join(", ", runs.Take(3).Select(r => r.Name))}…): give more of the id"),
+        };
+    }
+
+    /// <summary>The iteration once the Orchestrator has taken it up: its row changes in the same commit that sends its commands.</summary>
+    private static async Task<Iteration> WaitForResumeAsync(DatabaseOptions database, Iteration failed, CancellationToken cancellationToken)
+    {
+        var patience = TimeSpan.FromSeconds(30);
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < patience; await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken))
+        {
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
+            var now = await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == failed.Id, cancellationToken);
+            if (now.Resumes > failed.Resumes) return now;
+        }
+        throw new TimeoutException($"the Orchestrator did not take up iteration {failed.Number} within {patience.TotalSeconds:F0} s: is it running? " +
+            "(visrl stack services; visrl doctor). The ResumeIteration waits in its queue and is taken up when it starts");
     }
 
     /// <summary>A live view of the run: each iteration's state and its training jobs' steps, polled once a second.</summary>

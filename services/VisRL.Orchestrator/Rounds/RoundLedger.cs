@@ -83,7 +83,7 @@ public sealed class RoundLedger(VisRLDbContext db)
         if (batch.Status != BatchStages.Dispatched || failed.Attempt < batch.Attempts) return null;
         batch.LastError = failed.Reason;
         var now = await NowAsync(cancellationToken);
-        if (batch.Attempts < config.MaxBatchAttempts) return Redispatch(iteration, batch, config, now);
+        if (HasAttemptsLeft(iteration, batch, config)) return Redispatch(iteration, batch, config, now);
 
         batch.Status = BatchStages.Failed;
         batch.CompletedAt = now;
@@ -132,7 +132,7 @@ public sealed class RoundLedger(VisRLDbContext db)
             batch.LastError = batch.StartedAt is null
                 ? $"not taken from the queue, which has not moved for {config.StuckAfterSeconds} s (attempt {batch.Attempts})"
                 : $"no answer within {config.StuckAfterSeconds} s of its start (attempt {batch.Attempts})";
-            if (batch.Attempts < config.MaxBatchAttempts) commands.Add(Redispatch(iteration, batch, config, now));
+            if (HasAttemptsLeft(iteration, batch, config)) commands.Add(Redispatch(iteration, batch, config, now));
             else
             {
                 batch.Status = BatchStages.Failed;
@@ -142,6 +142,32 @@ public sealed class RoundLedger(VisRLDbContext db)
         await db.SaveChangesAsync(cancellationToken);
         return commands;
     }
+
+    /// <summary>
+    /// A resumed round: its failed batches go out again with fresh attempts (their attempt numbers go on
+    /// rising, so an old attempt's late answer still changes nothing), and an empty pair set the filter
+    /// stored for it is dropped, so that the filter builds the set anew from what they add. Flushed.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> ResumeAsync(Iteration iteration, RoundConfig config, CancellationToken cancellationToken)
+    {
+        var failed = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Status == BatchStages.Failed)
+            .OrderBy(b => b.Stage).ThenBy(b => b.Ordinal).ToListAsync(cancellationToken);
+        var now = await NowAsync(cancellationToken);
+        var commands = new List<object>();
+        foreach (var batch in failed)
+        {
+            batch.Status = BatchStages.Dispatched;
+            batch.CompletedAt = null;
+            commands.Add(Redispatch(iteration, batch, config, now));
+        }
+        await db.PairSets.Where(p => p.IterationId == iteration.Id && p.PairCount == 0).ExecuteDeleteAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return commands;
+    }
+
+    /// <summary>Each resume of the round gives a batch another <see cref="RoundConfig.MaxBatchAttempts"/>.</summary>
+    private static bool HasAttemptsLeft(Iteration iteration, Batch batch, RoundConfig config) =>
+        batch.Attempts < config.MaxBatchAttempts * (iteration.Resumes + 1);
 
     public Task<bool> StageFinishedAsync(Guid iterationId, string stage, CancellationToken cancellationToken) =>
         db.Batches.AllAsync(b => b.IterationId != iterationId || b.Stage != stage || b.Status != BatchStages.Dispatched, cancellationToken);

@@ -32,6 +32,8 @@ public sealed class Iteration : SagaStateMachineInstance
     public string? OutputCheckpoint { get; set; }
     public int BatchCount { get; set; }
     public string? FailureReason { get; set; }
+    /// <summary>How often the iteration was resumed after it failed (ResumeIteration, `visrl run retry`).</summary>
+    public int Resumes { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     /// <summary>Optimistic concurrency: two replicas never both advance the same round.</summary>

@@ -1,0 +1,2 @@
+-- 0010 down: iterations.resumes.
+ALTER TABLE iterations DROP COLUMN resumes;
