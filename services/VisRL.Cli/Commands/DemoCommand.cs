@@ -163,7 +163,12 @@ internal static class DemoCommand
             split = "rl", batchSize = plan.BatchSize, sampling, thresholds = plan.Thresholds ?? new FilterThresholds(),
             training = new { dpo, evalSplit = "test", evalItems = plan.TestItems },
         });
-        await CliHost.PublishAsync(new StartRun(runId, seed == 0 ? $"demo-{plan.Name}" : $"demo-{plan.Name}-seed{seed}", plan.Dataset, sftCheckpoint, baseCheckpoint, 1, plan.RlItems, round), ct);
+        var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
+        VisRL.Platform.Persistence.Entities.Run? earlier;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+            earlier = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct);
+        if (earlier?.Status == "failed") await RunCommand.ResumeAsync(database, earlier, ct); // a demo run again takes up where its iteration stopped
+        else await CliHost.PublishAsync(new StartRun(runId, seed == 0 ? $"demo-{plan.Name}" : $"demo-{plan.Name}-seed{seed}", plan.Dataset, sftCheckpoint, baseCheckpoint, 1, plan.RlItems, round), ct);
         var followed = await RunCommand.FollowAsync(runId, plan.TimeoutSeconds, ct);
         // A failed iteration (e.g. a policy whose boxes never lead to a right answer leaves the filter
         // nothing to keep) still gets its results, statistics and report; the exit code says it failed.

@@ -74,26 +74,34 @@ internal static class RunCommand
     private static async Task<int> RetryAsync(string reference, int timeoutSeconds, CancellationToken cancellationToken)
     {
         var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
-        Iteration failed;
+        Run run;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
-        {
-            var run = await FindRunAsync(db, reference, cancellationToken);
-            failed = await db.Iterations.AsNoTracking().Where(i => i.RunId == run.Id && i.State == "Failed").OrderByDescending(i => i.Number)
-                .FirstOrDefaultAsync(cancellationToken)
-                ?? throw new InvalidOperationException($"run {run.Name} is {run.Status}: none of its iterations failed, so there is nothing to retry");
-            // The Orchestrator leaves these as they are (ResumePoint.None): refused here, where the user can be told why.
-            if (failed.BatchCount == 0)
-                throw new InvalidOperationException($"iteration {failed.Number} of run {run.Name} was rejected before it sampled anything ({failed.FailureReason}); " +
-                    "there is nothing to take up: mend that and start a new run");
-            AnsiConsole.MarkupLine(Markup.Escape($"run {run.Name}: iteration {failed.Number} failed ({failed.FailureReason}); taking it up again"));
-        }
-        await CliHost.PublishAsync(new ResumeIteration(failed.RunId, failed.Id), cancellationToken);
-        var resumed = await WaitForResumeAsync(database, failed, cancellationToken);
-        AnsiConsole.MarkupLine(Markup.Escape($"iteration {resumed.Number} resumed in {resumed.State} (resume {resumed.Resumes})"));
+            run = await FindRunAsync(db, reference, cancellationToken);
+        var resumed = await ResumeAsync(database, run, cancellationToken);
         // A round started on its own (no training) ends at Paired, which its own view follows.
         return JsonNode.Parse(resumed.ConfigJson)?["training"] is null
             ? await RoundCommand.FollowAsync(database, resumed.Id, timeoutSeconds, cancellationToken)
             : await FollowAsync(resumed.RunId, timeoutSeconds, cancellationToken);
+    }
+
+    /// <summary>The run's failed iteration, once the Orchestrator has taken it up again (ResumeIteration).</summary>
+    /// <exception cref="InvalidOperationException">None of its iterations failed, or the failed one has nothing to take up.</exception>
+    internal static async Task<Iteration> ResumeAsync(DatabaseOptions database, Run run, CancellationToken cancellationToken)
+    {
+        Iteration failed;
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
+            failed = await db.Iterations.AsNoTracking().Where(i => i.RunId == run.Id && i.State == "Failed").OrderByDescending(i => i.Number)
+                .FirstOrDefaultAsync(cancellationToken)
+                ?? throw new InvalidOperationException($"run {run.Name} is {run.Status}: none of its iterations failed, so there is nothing to retry");
+        // The Orchestrator leaves these as they are (ResumePoint.None): refused here, where the user can be told why.
+        if (failed.BatchCount == 0)
+            throw new InvalidOperationException($"iteration {failed.Number} of run {run.Name} was rejected before it sampled anything ({failed.FailureReason}); " +
+                "there is nothing to take up: mend that and start a new run");
+        AnsiConsole.MarkupLine(Markup.Escape($"run {run.Name}: iteration {failed.Number} failed ({failed.FailureReason}); taking it up again"));
+        await CliHost.PublishAsync(new ResumeIteration(failed.RunId, failed.Id), cancellationToken);
+        var resumed = await WaitForResumeAsync(database, failed, cancellationToken);
+        AnsiConsole.MarkupLine(Markup.Escape($"iteration {resumed.Number} resumed in {resumed.State} (resume {resumed.Resumes})"));
+        return resumed;
     }
 
     /// <summary>A run by name, or by a prefix of its id or of one of its iterations' ids.</summary>
