@@ -726,6 +726,14 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 Assert.Equal("running", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
             }
             Assert.Equal(1, FilterCommands.GetValueOrDefault(iterationId));
+
+            // The first failure's event, arriving late (its consumer was slow), does not fail the run that is under way again.
+            var late = new IterationFailed(failed.RunId, iterationId, 1, "sample", "late");
+            await bus.Publish(late);
+            await ServiceFleet.WaitUntilAsync(() => Task.FromResult(FailedEvents.Contains(late)), TimeSpan.FromSeconds(30), "the late event was not delivered");
+            await Task.Delay(TimeSpan.FromSeconds(2)); // the run consumer's endpoint had it at the same moment
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                Assert.Equal("running", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
         }
         finally
         {

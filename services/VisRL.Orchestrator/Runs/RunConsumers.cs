@@ -47,13 +47,17 @@ public sealed class IterationCompletedConsumer(IDbContextFactory<VisRLDbContext>
     }
 }
 
-/// <summary>IterationFailed → the run is failed (its iteration's row holds the reason).</summary>
+/// <summary>
+/// IterationFailed → the run is failed (its iteration's row holds the reason), unless the iteration has been
+/// taken up again meanwhile (ResumeIteration): a late event must not fail a run that is under way.
+/// </summary>
 public sealed class IterationFailedConsumer(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<IterationFailed>
 {
     public async Task Consume(ConsumeContext<IterationFailed> context)
     {
+        var m = context.Message;
         await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
-        await db.Runs.Where(r => r.Id == context.Message.RunId).ExecuteUpdateAsync(s => s
+        await db.Runs.Where(r => r.Id == m.RunId && db.Iterations.Any(i => i.Id == m.IterationId && i.State == "Failed")).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, "failed").SetProperty(r => r.UpdatedAt, DateTimeOffset.UtcNow), context.CancellationToken);
     }
 }
