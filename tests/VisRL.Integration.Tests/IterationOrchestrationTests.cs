@@ -183,6 +183,21 @@ public class IterationOrchestrationTests : IAsyncLifetime
         return builder.Build();
     }
 
+    /// <summary>Runs <paramref name="test"/> on the bus of a started host (<see cref="StartHost"/>), and stops the host after it, whatever happens.</summary>
+    private async Task WithHostAsync(Func<IBus, Task> test, int? databasePort = null, int efRetries = 5)
+    {
+        using var host = StartHost(databasePort, efRetries);
+        await host.StartAsync();
+        try
+        {
+            await test(host.Services.GetRequiredService<IBus>());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     private static readonly string LogFile = Path.Combine(Path.GetTempPath(), "visrl-orchestration-tests.log");
 
     /// <param name="resumes">Wait also until it has been resumed this often (a resumed iteration may fail again).</param>
@@ -208,11 +223,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, 1, 1)] = "fail"; // batch 1 fails once, then succeeds
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":6,\"maxBatchAttempts\":2}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":6,\"maxBatchAttempts\":2}"));
             var iteration = await WaitForStateAsync(iterationId, "Paired");
 
             Assert.Equal((20, 7), (iteration.ItemCount, iteration.BatchCount)); // the default taper: 5, 4, 3, 2, 2, 2, 2
@@ -229,11 +242,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             var retried = batches.Single(b => b.Stage == "sample" && b.Ordinal == 1);
             Assert.Equal((2, "stand-in failure"), (retried.Attempts, retried.LastError));
             Assert.NotNull(await db.Runs.FindAsync(iteration.RunId));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -242,22 +251,16 @@ public class IterationOrchestrationTests : IAsyncLifetime
         var iterationId = Guid.NewGuid();
         Script[(iterationId, 0, 1)] = "fail";
         Script[(iterationId, 0, 2)] = "fail";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
             await WaitForStateAsync(iterationId, "Paired");
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
             var failed = batches.Single(b => b.Stage == "sample" && b.Ordinal == 0);
             Assert.Equal(("failed", 2, "stand-in failure"), (failed.Status, failed.Attempts, failed.LastError));
             Assert.Equal([1], batches.Where(b => b.Stage == "score").Select(b => b.Ordinal)); // only what was sampled is scored
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Theory]
@@ -269,11 +272,8 @@ public class IterationOrchestrationTests : IAsyncLifetime
         if (databaseClockAheadSeconds != 0) await TestStack.SkewClockAsync(_database, TimeSpan.FromSeconds(databaseClockAheadSeconds));
         var iterationId = Guid.NewGuid();
         Script[(iterationId, 0, 1)] = "drop"; // batch 0's worker dies holding it, so sampling cannot finish
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"stuckAfterSeconds\":1}");
             await bus.Publish(start);
             // Batch 1 is scored as soon as it is sampled, while the round is still sampling.
@@ -293,11 +293,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             var scoreOrdinals = await after.Batches.AsNoTracking().Where(b => b.IterationId == iterationId && b.Stage == "score")
                 .OrderBy(b => b.Ordinal).Select(b => b.Ordinal).ToListAsync();
             Assert.Equal([0, 1], scoreOrdinals);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -305,22 +301,16 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, 0, 1)] = "throw";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
             // No stuck clock helps here (an hour): the Fault<SampleBatch> alone brings the batch back.
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"stuckAfterSeconds\":3600}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"stuckAfterSeconds\":3600}"));
             await WaitForStateAsync(iterationId, "Paired");
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             var retried = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 0);
             Assert.Equal(("done", 2), (retried.Status, retried.Attempts));
             Assert.Contains("InvalidOperationException: stand-in crash", retried.LastError);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -376,24 +366,18 @@ public class IterationOrchestrationTests : IAsyncLifetime
     public async Task CheckpointsNamedByPrefixOrIdArePinnedToTheirContentHashes()
     {
         var iterationId = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
             var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1}") with
             {
                 PolicyCheckpoint = PolicyHash[..8].ToUpperInvariant(), JudgeCheckpoint = JudgeCheckpointId.ToString(),
             };
-            await host.Services.GetRequiredService<IBus>().Publish(start);
+            await bus.Publish(start);
             var iteration = await WaitForStateAsync(iterationId, "Paired");
             Assert.Equal((PolicyHash, JudgeHash, JudgeHash), (iteration.PolicyCheckpoint, iteration.JudgeCheckpoint, iteration.JudgeId));
             var batches = SampleCommands.Keys.Where(k => k.Iteration == iterationId).ToList();
             Assert.Equal(2, batches.Count);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Theory]
@@ -402,65 +386,47 @@ public class IterationOrchestrationTests : IAsyncLifetime
     public async Task AnUnknownCheckpointFailsTheRoundBeforeAnythingIsSampled(string role, string reference, string reason)
     {
         var iterationId = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
             var start = Start(iterationId, "round-ds", "{}");
             start = role == "policy" ? start with { PolicyCheckpoint = reference } : start with { JudgeCheckpoint = reference };
-            await host.Services.GetRequiredService<IBus>().Publish(start);
+            await bus.Publish(start);
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Equal(reason, iteration.FailureReason);
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             Assert.False(await db.Batches.AnyAsync(b => b.IterationId == iterationId));
             Assert.DoesNotContain(SampleCommands.Keys, k => k.Iteration == iterationId);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task AnUnknownDatasetFailsTheRoundWithTheReason()
     {
         var iterationId = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "no-such-dataset", "{}"));
+            await bus.Publish(Start(iterationId, "no-such-dataset", "{}"));
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Equal("dataset 'no-such-dataset' does not exist", iteration.FailureReason);
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             var failed = Assert.Single(FailedEvents, e => e.IterationId == iterationId);
             Assert.Equal(("sample", "dataset 'no-such-dataset' does not exist"), (failed.Stage, failed.Reason));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task ABadRoundConfigFailsTheRoundNamingTheField()
     {
         var iterationId = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"thresholds\":{\"maxAnswer\":80}}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"thresholds\":{\"maxAnswer\":80}}"));
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Contains("thresholds.maxAnswer must be within [0, 1], not 80", iteration.FailureReason);
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
             Assert.NotNull(await db.Runs.FindAsync(iteration.RunId)); // recorded under its run
             Assert.False(await db.Batches.AnyAsync(b => b.IterationId == iterationId));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -468,20 +434,14 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, -1, 0)] = "throw";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Contains("InvalidOperationException: stand-in filter lost its database", iteration.FailureReason);
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             Assert.Equal("filter", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     private const string Training = "{\"batchSize\":10,\"training\":{\"dpo\":{\"beta\":0.2}}}";
@@ -490,22 +450,16 @@ public class IterationOrchestrationTests : IAsyncLifetime
     public async Task WithTrainingTheIterationGoesOnToDpoAndAStageFailureFailsItWithTheTrainersReason()
     {
         var iterationId = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", Training));
+            await bus.Publish(Start(iterationId, "round-ds", Training));
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Equal("DpoBoxAnswer: stand-in out of memory", iteration.FailureReason);
             Assert.Equal(new string('b', 64), iteration.BoxCheckpoint); // stage 1's checkpoint is recorded, stage 2 started from it
             Assert.NotNull(iteration.PairSetId);
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             Assert.Equal("train-answer", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -513,12 +467,11 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         using var postgres = new TcpRelay(TestStack.PostgresPort);
-        using var host = StartHost(postgres.Port, efRetries: 0); // an outage reaches MassTransit's retry at once
-        await host.StartAsync();
-        try
+        // No EF retries (efRetries 0): an outage reaches MassTransit's retry at once.
+        await WithHostAsync(async bus =>
         {
             postgres.Cut();
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
             await Task.Delay(TimeSpan.FromSeconds(4)); // past the quick retries (50, 100, 200 ms), which would have sent it to the error queue
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 Assert.False(await db.Iterations.AnyAsync(i => i.Id == iterationId), "the saga wrote while its database was out of reach");
@@ -531,11 +484,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 Assert.NotEmpty(batches);
                 Assert.All(batches, b => Assert.Equal(("done", 1), (b.Status, b.Attempts))); // each sent once: the outage cost no attempt
             }
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        }, postgres.Port, efRetries: 0);
     }
 
     [Fact]
@@ -543,9 +492,8 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         using var postgres = new TcpRelay(TestStack.PostgresPort);
-        using var host = StartHost(postgres.Port); // EF's retries on, as in the services
-        await host.StartAsync();
-        try
+        // EF's retries on, as in the services.
+        await WithHostAsync(async bus =>
         {
             // Hold the saga at its last write: it has planned the batches and buffered their SampleBatch commands,
             // and waits to insert the iteration's row. Then its connection breaks.
@@ -553,7 +501,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await blocker.OpenAsync();
             var hold = await blocker.BeginTransactionAsync();
             await new NpgsqlCommand("LOCK TABLE iterations IN SHARE MODE", blocker, hold).ExecuteNonQueryAsync();
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
             // Asked on a connection of its own: a transaction sees pg_stat_activity as it was at its first look.
             await using var watcher = new NpgsqlConnection(_database.ConnectionString);
             await watcher.OpenAsync();
@@ -571,11 +519,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             // Each batch's command left once, and no other: the broken try's commands were dropped with it.
             Assert.Equal(batches.Select(b => (b, 1, 1)).Order(), SampleCommands.Where(c => c.Key.Iteration == iterationId)
                 .Select(c => (c.Key.Batch, c.Key.Attempt, c.Value)).Order());
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        }, postgres.Port);
     }
 
     [Fact]
@@ -587,11 +531,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
         var iterationId = Guid.NewGuid();
         await SlowCommits.IntoFilteringAsync(_database.ConnectionString, seconds: 1);
         using var postgres = new TcpRelay(TestStack.PostgresPort);
-        using var host = StartHost(postgres.Port);
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10}"));
             await WaitForTheCommitIntoFilteringAsync(underWay: true);
             postgres.Deafen();
             await WaitForTheCommitIntoFilteringAsync(underWay: false);
@@ -602,11 +544,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             Assert.Equal(1, FilterCommands.GetValueOrDefault(iterationId));
             Assert.Empty(await OutboxRowsAsync(iterationId));
             Assert.Contains($"BuildPairs of {iterationId}", File.ReadAllText(LogFile)); // sent by the relay
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        }, postgres.Port);
     }
 
     [Fact]
@@ -660,21 +598,15 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, -2, 0)] = "throw";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", Training));
+            await bus.Publish(Start(iterationId, "round-ds", Training));
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Contains("DpoBox: InvalidOperationException: stand-in trainer could not publish its outcome", iteration.FailureReason);
             Assert.Null(iteration.BoxCheckpoint);
             for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
             Assert.Equal("train-box", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -682,19 +614,13 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, -1, 0)] = "no pairs";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            await host.Services.GetRequiredService<IBus>().Publish(Start(iterationId, "round-ds", Training));
+            await bus.Publish(Start(iterationId, "round-ds", Training));
             var iteration = await WaitForStateAsync(iterationId, "Failed");
             Assert.Contains("the filter kept no pairs among 20 items", iteration.FailureReason);
             Assert.Null(iteration.BoxCheckpoint);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -702,11 +628,8 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         foreach (var key in new[] { (0, 1), (0, 2), (1, 1), (1, 2), (0, 3) }) Script[(iterationId, key.Item1, key.Item2)] = "fail";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
             var failed = await WaitForStateAsync(iterationId, "Failed");
             Assert.Equal("every sample batch failed; see the batches' last_error", failed.FailureReason);
@@ -734,22 +657,15 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await Task.Delay(TimeSpan.FromSeconds(2)); // the run consumer's endpoint had it at the same moment
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 Assert.Equal("running", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task AnIterationResumedAfterDpoStage2AndThenAfterItsEvaluationFailed_RedoesOnlyWhatFailedAndCompletesItsRun()
     {
         var iterationId = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             await bus.Publish(Start(iterationId, "round-ds", Training));
             var failed = await WaitForStateAsync(iterationId, "Failed");
             Assert.Equal("DpoBoxAnswer: stand-in out of memory", failed.FailureReason);
@@ -777,11 +693,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await WaitForRunAsync(completed.RunId, "completed");
             for (var i = 0; i < 50 && FailedEvents.Count(e => e.IterationId == iterationId) < 2; i++) await Task.Delay(100);
             Assert.Equal(["evaluate", "train-answer"], FailedEvents.Where(e => e.IterationId == iterationId).Select(e => e.Stage).Order());
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -789,11 +701,8 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, -1, 0)] = "no pairs";
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             await bus.Publish(Start(iterationId, "round-ds", Training));
             var failed = await WaitForStateAsync(iterationId, "Failed");
             Assert.Contains("the filter kept no pairs", failed.FailureReason);
@@ -815,11 +724,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 Assert.False(await db.PairSets.AnyAsync(p => p.IterationId == iterationId), "the empty pair set was kept: the filter would return it again");
                 Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync(), b => Assert.Equal(("done", 1), (b.Status, b.Attempts)));
             }
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -827,11 +732,8 @@ public class IterationOrchestrationTests : IAsyncLifetime
     {
         var rejected = Guid.NewGuid();
         var paired = Guid.NewGuid();
-        using var host = StartHost();
-        await host.StartAsync();
-        try
+        await WithHostAsync(async bus =>
         {
-            var bus = host.Services.GetRequiredService<IBus>();
             await bus.Publish(Start(rejected, "no-such-dataset", "{}"));
             await bus.Publish(Start(paired, "round-ds", "{\"batchSize\":10}"));
             var before = await WaitForStateAsync(rejected, "Failed");
@@ -850,11 +752,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
             Assert.Equal(("Failed", 0, before.FailureReason), (after[rejected].State, after[rejected].Resumes, after[rejected].FailureReason));
             Assert.Equal(("Paired", 0), (after[paired].State, after[paired].Resumes));
             Assert.Equal(1, FilterCommands.GetValueOrDefault(paired));
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     private async Task WaitForRunAsync(Guid runId, string status) =>
