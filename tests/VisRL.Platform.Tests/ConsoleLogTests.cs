@@ -62,6 +62,27 @@ public class ConsoleLogTests
         Assert.Contains(lines[4..], l => l.TrimStart().StartsWith("at ")); // its stack
     }
 
+    [Fact]
+    public void APublishTheClientFailedOnItsConfirmBookkeepingReadsAsOneLine_AndAnotherSemaphoreBugKeepsItsStack()
+    {
+        var console = new StringWriter();
+        using (var factory = new SerilogLoggerFactory(LoggingExtensions.CreateLogger(new LoggingOptions(), "sampler", console), dispose: true))
+        {
+            var transport = factory.CreateLogger("MassTransit.ReceiveTransport");
+            // As RabbitMQ.Client 7.1.2 threw it from a publish in RoundEndToEndTests' broker outage (rabbitmq-dotnet-client #1818).
+            transport.LogError(Thrown(new InvalidOperationException("BUG FOUND - please report this exception (with stacktrace) here: https://github.com/rabbitmq/rabbitmq-dotnet-client/issues",
+                new SemaphoreFullException())), "R-FAULT {Address}", "rabbitmq://127.0.0.1:5672/sampler-sample-batch");
+            transport.LogError(Thrown(new InvalidOperationException("our own counting went wrong", new SemaphoreFullException())), "R-FAULT {Address}", "critic-score-batch");
+        }
+
+        var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("ERR] sampler MassTransit.ReceiveTransport: R-FAULT rabbitmq://127.0.0.1:5672/sampler-sample-batch " +
+            "(RabbitMQ.Client lost count of its publish confirms (rabbitmq-dotnet-client #1818); the publish is tried again)", lines[0].TrimEnd());
+        Assert.EndsWith("ERR] sampler MassTransit.ReceiveTransport: R-FAULT critic-score-batch", lines[1].TrimEnd());
+        Assert.StartsWith("System.InvalidOperationException: our own counting went wrong", lines[2]);
+        Assert.Contains(lines[3..], l => l.TrimStart().StartsWith("at ")); // its stack
+    }
+
     private static Exception Thrown(Exception e)
     {
         try { throw e; }

@@ -11,7 +11,8 @@ namespace VisRL.Platform.Logging;
 /// console can say it in one line instead of the same stack each time (the JSON log keeps the exception):
 /// each attempt to reach a broker that is away ("Connection refused"), and each send or received message
 /// that a lost connection cut short ("broker connection lost: End of stream"; a received one goes back to
-/// its queue). Any other broker error, such as a queue declared with other arguments, keeps its stack.
+/// its queue), and a publish the client failed on its own confirm bookkeeping (below). Any other broker
+/// error, such as a queue declared with other arguments, keeps its stack.
 /// </summary>
 public sealed partial class BrokerAwayEnricher : ILogEventEnricher
 {
@@ -33,6 +34,10 @@ public sealed partial class BrokerAwayEnricher : ILogEventEnricher
         OperationInterruptedException { ShutdownReason: { } reason }
             when reason.Initiator == ShutdownInitiator.Library || reason.ReplyText.Contains("initiated by Library", StringComparison.Ordinal)
             => "broker connection lost: " + (InnermostText().Matches(reason.ReplyText) is { Count: > 0 } texts ? texts[^1].Groups[1].Value : reason.ReplyText),
+        // RabbitMQ.Client 7.1.2 can lose count of a channel's publish confirms, seen here as a connection dropped
+        // (rabbitmq-dotnet-client #1818, #1924); it fails that publish as a "BUG FOUND", and the publish is tried again.
+        InvalidOperationException { InnerException: SemaphoreFullException } when e.Message.StartsWith("BUG FOUND", StringComparison.Ordinal)
+            => "RabbitMQ.Client lost count of its publish confirms (rabbitmq-dotnet-client #1818); the publish is tried again",
         AggregateException a => a.InnerExceptions.Select(Cause).FirstOrDefault(c => c is not null),
         _ => Cause(e.InnerException),
     };
