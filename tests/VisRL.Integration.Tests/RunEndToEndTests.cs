@@ -24,6 +24,13 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
 {
 
     private static readonly SamplingSettings Sampling = new(Attempts: 2);
+
+    /// <summary>The queues a run goes through, each with the consumer a test waits for.</summary>
+    private static readonly Dictionary<string, int> RunQueues = new()
+    {
+        ["sampler-sample-batch"] = 1, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1, ["trainer-train-stage"] = 1, ["trainer-evaluate"] = 1,
+        ["orchestrator-start-run"] = 1, ["orchestrator-iteration-completed"] = 1,
+    };
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"visrl-run-{Guid.NewGuid():N}");
     private DatabaseOptions _database = null!;
     private ServiceFleet _fleet = null!;
@@ -49,11 +56,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         var (dataset, policy) = await SeedAsync(rlItems: 12, testItems: 6);
         foreach (var service in new[] { "sampler", "critic", "filter" }) _fleet.Start(service);
         var trainer = _fleet.Start("trainer");
-        await _fleet.WaitForConsumersAsync(new Dictionary<string, int>
-        {
-            ["sampler-sample-batch"] = 1, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1, ["trainer-train-stage"] = 1, ["trainer-evaluate"] = 1,
-            ["orchestrator-start-run"] = 1, ["orchestrator-iteration-completed"] = 1,
-        });
+        await _fleet.WaitForConsumersAsync(RunQueues);
 
         // `visrl run start` as a process: it publishes StartRun and follows the run to its end.
         var config = Path.Combine(_scratch, "run.json");
@@ -219,11 +222,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         await _fleet.StartOrchestratorAsync();
         var (dataset, policy) = await SeedAsync(rlItems: 8, testItems: 4);
         foreach (var service in new[] { "sampler", "critic", "filter", "trainer" }) _fleet.Start(service);
-        await _fleet.WaitForConsumersAsync(new Dictionary<string, int>
-        {
-            ["sampler-sample-batch"] = 1, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1, ["trainer-train-stage"] = 1, ["trainer-evaluate"] = 1,
-            ["orchestrator-start-run"] = 1, ["orchestrator-iteration-completed"] = 1,
-        });
+        await _fleet.WaitForConsumersAsync(RunQueues);
         // The run evaluates on a dataset nobody has made yet: stage 1's evaluation fails, and the run with it.
         var evalDataset = $"later-{Guid.NewGuid():N}"[..16];
         var config = Path.Combine(_scratch, "run.json");

@@ -79,7 +79,7 @@ internal static class DemoCommand
         var baseEval = new Evaluate(DerivedIds.For(planId, "eval/base"), planId, null, baseCheckpoint, plan.Dataset, "test", false, plan.TestItems);
         var arms = new List<SeedArm>();
         for (int seed = 0; seed < seedCount; seed++)
-            arms.Add(await TrainAndIterateAsync(stores, plan, planId, seed, seedCount, baseCheckpoint, seed == 0 ? [baseEval] : [], clock, ct));
+            arms.Add(await TrainAndIterateAsync(stores, database, plan, planId, seed, seedCount, baseCheckpoint, seed == 0 ? [baseEval] : [], clock, ct));
 
         Step(clock, "results");
         var first = arms[0];
@@ -140,7 +140,7 @@ internal static class DemoCommand
     /// through the services. Seed 0's ids are the plan's own, so a one-seed demo reuses what earlier
     /// demos of the plan trained; seed k's are the plan's with "seed k/" in front.
     /// </summary>
-    private static async Task<SeedArm> TrainAndIterateAsync(CliStores stores, DemoPlan plan, Guid planId, int seed, int seedCount, string baseCheckpoint,
+    private static async Task<SeedArm> TrainAndIterateAsync(CliStores stores, DatabaseOptions database, DemoPlan plan, Guid planId, int seed, int seedCount, string baseCheckpoint,
         IReadOnlyList<Evaluate> alsoEvaluate, Stopwatch clock, CancellationToken ct)
     {
         string Id(string name) => seed == 0 ? name : $"seed {seed}/{name}";
@@ -163,7 +163,6 @@ internal static class DemoCommand
             split = "rl", batchSize = plan.BatchSize, sampling, thresholds = plan.Thresholds ?? new FilterThresholds(),
             training = new { dpo, evalSplit = "test", evalItems = plan.TestItems },
         });
-        var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
         VisRL.Platform.Persistence.Entities.Run? earlier;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             earlier = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct);
