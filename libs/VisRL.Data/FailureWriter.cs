@@ -6,7 +6,7 @@ namespace VisRL.Data;
 
 /// <summary>
 /// Records items a stage could not process in <c>work_failures</c>, once per (iteration, item, stage) (<see cref="MissingRows"/>);
-/// a redelivery skips them, a message moved back from its _error queue clears them first and tries again.
+/// a redelivery skips them, a message moved back from its _error queue tries them again and clears those that succeed.
 /// </summary>
 public static class FailureWriter
 {
@@ -24,14 +24,18 @@ public static class FailureWriter
 
     /// <summary>
     /// The items among <paramref name="itemIds"/> that failed at <paramref name="stage"/> before, which a batch skips;
-    /// with <paramref name="tryAgain"/> (a batch moved back from its _error queue) their failures are forgotten instead, and none is skipped.
+    /// none with <paramref name="tryAgain"/> (a batch moved back from its _error queue), which tries them again and
+    /// forgets the failures of those that succeed (<see cref="ForgetAsync"/>).
     /// </summary>
     public static async Task<List<long>> FailedBeforeAsync(VisRLDbContext db, Guid iterationId, string stage, IReadOnlyList<long> itemIds, bool tryAgain,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        tryAgain ? [] : await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == iterationId && f.Stage == stage && itemIds.Contains(f.ItemId))
+            .Select(f => f.ItemId).ToListAsync(cancellationToken);
+
+    /// <summary>Forgets the failures of items a moved-back batch has now processed; those of items that failed again stay.</summary>
+    public static Task<int> ForgetAsync(VisRLDbContext db, Guid iterationId, string stage, IEnumerable<long> processed, CancellationToken cancellationToken = default)
     {
-        var failures = db.WorkFailures.Where(f => f.IterationId == iterationId && f.Stage == stage && itemIds.Contains(f.ItemId));
-        if (!tryAgain) return await failures.AsNoTracking().Select(f => f.ItemId).ToListAsync(cancellationToken);
-        await failures.ExecuteDeleteAsync(cancellationToken);
-        return [];
+        var itemIds = processed.ToList();
+        return db.WorkFailures.Where(f => f.IterationId == iterationId && f.Stage == stage && itemIds.Contains(f.ItemId)).ExecuteDeleteAsync(cancellationToken);
     }
 }

@@ -90,12 +90,15 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             AfterSampling(When(Stuck).ThenAsync(RedispatchStuck)),
             Ignore(Start));
 
+        // A sample batch done in Scoring is a quarantined part moved back (MovedBackWork): scored like the others.
         During(Scoring,
+            AfterScoring(When(Sampled).ThenAsync(ScoreSampledBatch)),
             AfterScoring(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
-            AfterScoring(When(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Score).ThenAsync(ctx => Retry(ctx, ctx.Message))),
+            AfterScoring(When(BatchFailed).ThenAsync(ctx => Retry(ctx, ctx.Message))),
+            AfterScoring(When(SampleFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
             AfterScoring(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
             AfterScoring(When(Stuck).ThenAsync(RedispatchStuck)),
-            Ignore(Start), Ignore(Sampled), Ignore(BatchFailed, ctx => ctx.Message.Stage == BatchStages.Sample), Ignore(SampleFaulted));
+            Ignore(Start));
 
         During(Filtering,
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
@@ -243,9 +246,10 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 scoring => scoring.Then(ctx => Touch(ctx.Saga)).TransitionTo(Scoring))
             .Catch<RoundRejectedException>(failed => failed.Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
-    /// <summary>When every score batch has finished, ask the Filter for pairs.</summary>
+    /// <summary>When every score batch has finished, and every sample batch (a moved-back part may have joined), ask the Filter for pairs.</summary>
     private EventActivityBinder<Iteration, T> AfterScoring<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
-        binder.IfAsync(ctx => Finished(ctx, BatchStages.Score), finished => finished.Then(DispatchFiltering).TransitionTo(Filtering));
+        binder.IfAsync(async ctx => await Finished(ctx, BatchStages.Score) && await Finished(ctx, BatchStages.Sample),
+            finished => finished.Then(DispatchFiltering).TransitionTo(Filtering));
 
     private static RoundLedger Ledger(BehaviorContext<Iteration> context) => new(context.GetPayload<VisRLDbContext>());
 

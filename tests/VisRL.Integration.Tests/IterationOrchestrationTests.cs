@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using VisRL.Contracts.V1;
+using VisRL.Data;
 using VisRL.Orchestrator;
 using VisRL.Orchestrator.Rounds;
 using VisRL.Platform.Configuration;
@@ -52,10 +53,17 @@ public class IterationOrchestrationTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Score batches the stand-in Critic holds until the test lets them go: (iteration, ordinal) → the release.</summary>
+    private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal), TaskCompletionSource> HeldScores = new();
+
     public sealed class StandInCritic : IConsumer<ScoreBatch>
     {
-        public Task Consume(ConsumeContext<ScoreBatch> context) =>
-            context.Publish(new BatchScored(context.Message.RunId, context.Message.IterationId, context.Message.BatchId, context.Message.ItemIds.Count * 6, 0));
+        public async Task Consume(ConsumeContext<ScoreBatch> context)
+        {
+            var m = context.Message;
+            if (HeldScores.TryGetValue((m.IterationId, m.Ordinal), out var release)) await release.Task;
+            await context.Publish(new BatchScored(m.RunId, m.IterationId, m.BatchId, m.ItemIds.Count * 6, 0));
+        }
     }
 
     /// <summary>How often each iteration's BuildPairs reached the stand-in Filter.</summary>
@@ -343,6 +351,63 @@ public class IterationOrchestrationTests : IAsyncLifetime
         commands = await new RoundLedger(db).RedispatchStuckAsync(iteration, config, default, at: now);
         Assert.Equal([queued.Id], commands.Cast<SampleBatch>().Select(c => c.BatchId));
         Assert.Contains("not taken from the queue, which has not moved for 60 s", queued.LastError);
+    }
+
+    /// <summary>
+    /// Quarantined parts moved back while the round scores (MovedBackWork, as the Sampler claims them) become batches of
+    /// their own: the round waits for them after its planned batches are done, and scores what they add. Once it has
+    /// moved on, a part is refused and leaves no trace in its ledger.
+    /// </summary>
+    [Fact]
+    public async Task PartsMovedBackWhileTheRoundScoresJoinIt_ItWaitsForThemAndScoresThem_AndOnceItMovedOnItRefusesThem()
+    {
+        var iterationId = Guid.NewGuid();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        HeldScores[(iterationId, 0)] = release;
+        await WithHostAsync(async bus =>
+        {
+            var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1}");
+            await bus.Publish(start);
+            await WaitForStateAsync(iterationId, "Scoring"); // batch 0's scores are held
+            long item;
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                item = (await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 1)).ItemIds[0];
+
+            async Task<(Batch? Claim, string? Refusal)> ClaimAsync(Guid id)
+            {
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+                return await MovedBackWork.ClaimAsync(db, iterationId, "sample", id, [item], default);
+            }
+            // Two parts at once, as two Sampler replicas take them: each gets its own ordinal, after those of either stage.
+            Guid[] parts = [Guid.NewGuid(), Guid.NewGuid()];
+            var claims = await Task.WhenAll(parts.Select(ClaimAsync));
+            Assert.All(claims, c => Assert.Null(c.Refusal));
+            Assert.Equal([2, 3], claims.Select(c => c.Claim!.Ordinal).Order());
+            var again = await ClaimAsync(parts[0]); // a redelivered part finds its claim
+            Assert.Equal(claims.Single(c => c.Claim!.Id == parts[0]).Claim!.Ordinal, again.Claim!.Ordinal);
+
+            release.SetResult(); // batch 0's scores come in: every planned batch is done, the parts are not
+            await WaitForBatchAsync(iterationId, "score", 0, "done");
+            await Task.Delay(500);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                Assert.Equal("Scoring", (await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == iterationId)).State);
+
+            foreach (var part in parts) await bus.Publish(new BatchSampled(start.RunId, iterationId, part, 6, 0)); // as the Sampler announces each
+            await WaitForStateAsync(iterationId, "Paired");
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+                Assert.All(batches, b => Assert.Equal("done", b.Status));
+                Assert.Equal([0, 1, 2, 3], batches.Where(b => b.Stage == "score").Select(b => b.Ordinal).Order());
+                Assert.All(batches.Where(b => b.Ordinal >= 2), b => Assert.Equal([item], b.ItemIds));
+            }
+
+            var late = await ClaimAsync(Guid.NewGuid());
+            Assert.Null(late.Claim);
+            Assert.Contains($"iteration {iterationId} is Paired", late.Refusal);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+                Assert.Equal(8, await db.Batches.CountAsync(b => b.IterationId == iterationId));
+        });
     }
 
     private async Task<Batch> WaitForBatchAsync(Guid iterationId, string stage, int ordinal, string status)

@@ -37,6 +37,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
     private DatabaseOptions _database = null!;
     private ServiceFleet _fleet = null!;
     private ChildProcess.Running _orchestrator = null!;
+    private ChildProcess.Running _critic = null!;
 
     public async Task InitializeAsync()
     {
@@ -59,7 +60,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         var seed = await SeedAsync(items);
         if (beforeWorkers is not null) await beforeWorkers(seed);
         var workers = Enumerable.Range(0, samplers).Select(_ => _fleet.Start("sampler")).ToArray();
-        _fleet.Start("critic");
+        _critic = _fleet.Start("critic");
         _fleet.Start("filter");
         await _fleet.WaitForConsumersAsync(new Dictionary<string, int> { ["sampler-sample-batch"] = samplers, ["critic-score-batch"] = 1, ["filter-build-pairs"] = 1 });
         await ServiceFleet.WaitUntilAsync(async () =>
@@ -410,62 +411,90 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
         return await db.Candidates.CountAsync(c => c.IterationId == iterationId);
     }
 
+    /// <summary>
+    /// Two corrupt images: each item is recorded and its part quarantined, and the round goes on. While it still scores
+    /// (its Critic stopped), both parts are moved back: the mended item joins the round as a batch of its own and ends in
+    /// its counts; the other fails again and waits in _error once more. Once the round is Paired, that one, mended, is refused.
+    /// </summary>
     [Fact]
-    public async Task ACorruptImageIsRecordedAndQuarantined_TheRoundStillCompletes_AndTheMendedItemMovedBackIsSampled()
+    public async Task CorruptImagesAreQuarantined_TheMendedPartMovedBackJoinsTheRoundThatStillScores_AndARoundThatMovedOnRefusesOne()
     {
         const int items = 8;
-        Item? broken = null;
-        byte[] intact = [];
+        Item[] broken = [];
+        var intact = new List<byte[]>();
         var (_, seed) = await StartRoundServicesAsync(samplers: 1, items, async seed =>
         {
             await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-            broken = await db.Items.AsNoTracking().SingleAsync(i => i.Id == seed.ItemIds[3]);
-            intact = await seed.Storage.Blobs.GetAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey);
-            await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
+            broken = [.. await db.Items.AsNoTracking().Where(i => i.Id == seed.ItemIds[3] || i.Id == seed.ItemIds[5]).OrderBy(i => i.Ordinal).ToListAsync()];
+            foreach (var item in broken)
+            {
+                intact.Add(await seed.Storage.Blobs.GetAsync(seed.Storage.ImagesContainer, item.ImageBlobKey));
+                await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, item.ImageBlobKey, "this is not an image"u8.ToArray(), "image/png");
+            }
         });
+        await _fleet.KillAsync(_critic); // its queue stays, bound: the round's score batches wait there until a Critic starts
         await WithBusAsync(async bus =>
         {
-            var start = Start(seed, items, RoundConfig(4));
+            var start = Start(seed, items, RoundConfig(4, "\"batchTaper\":1,"));
             await bus.Publish(start);
-            await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
-
-            await AssertExactCountsAsync(start.IterationId, [.. seed.ItemIds.Where(i => i != broken!.Id)], seed.Hash);
+            var errors = new ErrorQueueBroker(stack.Messaging);
+            var sampleQueue = $"{_prefix}sampler-sample-batch";
+            await ServiceFleet.WaitUntilAsync(async () => await StateAsync(start.IterationId) == "Scoring" && (await errors.PeekAsync(sampleQueue, 10, CancellationToken.None)).Count == 2,
+                TimeSpan.FromSeconds(120), () => $"the round did not reach Scoring with two parts quarantined:\n{_fleet.Output}");
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
-                var failure = await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == start.IterationId && f.Stage == WorkStages.Sample);
-                Assert.Equal(broken!.Id, failure.ItemId);
-                Assert.Contains(broken.ImageBlobKey, failure.Reason);
-                Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId && c.ItemId == broken.Id));
+                var failures = await db.WorkFailures.AsNoTracking().Where(f => f.IterationId == start.IterationId).OrderBy(f => f.ItemId).ToListAsync();
+                Assert.Equal(broken.Select(b => (b.Id, WorkStages.Sample)), failures.Select(f => (f.ItemId, f.Stage)));
+                Assert.All(failures.Zip(broken), p => Assert.Contains(p.Second.ImageBlobKey, p.First.Reason));
             }
-            // The poisoned part of the batch waits in the sampler's _error queue, with the reason.
-            var errors = new ErrorQueueBroker(stack.Messaging);
-            var quarantined = Assert.Single(await errors.PeekAsync($"{_prefix}sampler-sample-batch", limit: 10, CancellationToken.None));
-            Assert.True(quarantined.Quarantined);
-            Assert.Contains(broken!.ImageBlobKey, quarantined.Reason);
-            Assert.Contains("itemIds=[1]", quarantined.Fields);
+            var quarantined = await errors.PeekAsync(sampleQueue, limit: 10, CancellationToken.None);
+            Assert.All(quarantined, q => Assert.True(q.Quarantined));
+            Assert.All(broken, b => Assert.Contains(quarantined, q => q.Reason.Contains(b.ImageBlobKey)));
+
+            // The first is mended; both parts go back while the round still scores.
+            await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken[0].ImageBlobKey, intact[0], "image/png");
+            Assert.Equal((2, 1u), await errors.MoveBackAsync(sampleQueue, limit: null, CancellationToken.None));
+            await ServiceFleet.WaitUntilAsync(async () =>
+            {
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+                return await db.Batches.CountAsync(b => b.IterationId == start.IterationId && b.Stage == "sample" && b.Status == "done") == 4
+                    && (await errors.PeekAsync(sampleQueue, 10, CancellationToken.None)).Count == 1;
+            }, TimeSpan.FromSeconds(60), () => $"the moved-back parts were not taken up:\n{_fleet.Output}");
+            var again = Assert.Single(await errors.PeekAsync(sampleQueue, limit: 10, CancellationToken.None));
+            Assert.Contains(broken[1].ImageBlobKey, again.Reason);
+            Assert.Equal("Scoring", await StateAsync(start.IterationId));
+
+            _fleet.Start("critic");
+            var iteration = await WaitForPairedAsync(bus, start, TimeSpan.FromSeconds(120));
+            Assert.Equal(2, iteration.BatchCount); // as planned; the parts joined as batches of their own
+            await AssertExactCountsAsync(start.IterationId, [.. seed.ItemIds.Where(i => i != broken[1].Id)], seed.Hash);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var failure = await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == start.IterationId);
+                Assert.Equal(broken[1].Id, failure.ItemId);
+                var parts = await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId && b.Ordinal >= 2).ToListAsync();
+                Assert.Equal(4, parts.Count); // two sample parts and their score batches (the second has nothing to score)
+                Assert.All(parts, b => Assert.Single(b.ItemIds));
+            }
 
             // `visrl stats` names the item left out and why.
             var (statsCode, stats) = await ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), stack.CliEnvironment(_database),
                 "stats", start.IterationId.ToString()), TimeSpan.FromSeconds(60));
             Assert.True(statsCode == 0, stats);
             Assert.Contains("work_failures", stats);
-            Assert.Matches($@"│\s*{broken.Id}\s*│\s*sample\s*│", stats);
-            Assert.Contains(broken.ImageBlobKey, stats);
+            Assert.Matches($@"│\s*{broken[1].Id}\s*│\s*sample\s*│", stats);
+            Assert.Contains(broken[1].ImageBlobKey, stats);
 
-            // Mended and moved back, its item is sampled by the running Sampler; the round, already Paired, keeps its pairs.
-            await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
-            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_prefix}sampler-sample-batch", limit: null, CancellationToken.None));
-            await ServiceFleet.WaitUntilAsync(async () =>
-            {
-                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
-                return await db.Candidates.CountAsync(c => c.IterationId == start.IterationId && c.ItemId == broken.Id) == Attempts * 2;
-            }, TimeSpan.FromSeconds(60), () => $"the moved-back item was not sampled:\n{_fleet.Output}");
+            // Mended once the round is Paired, the last part is refused: back in _error with the reason, its failure kept.
+            await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken[1].ImageBlobKey, intact[1], "image/png");
+            Assert.Equal((1, 1u), await errors.MoveBackAsync(sampleQueue, limit: null, CancellationToken.None));
+            await ServiceFleet.WaitUntilAsync(async () => (await errors.PeekAsync(sampleQueue, 10, CancellationToken.None)).Any(m => m.Reason.Contains("is Paired")),
+                TimeSpan.FromSeconds(60), () => $"the late part was not refused:\n{_fleet.Output}");
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
-                Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId));
-                Assert.Equal("Paired", (await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == start.IterationId)).State);
-                Assert.Equal(1, await db.PairSets.CountAsync(p => p.IterationId == start.IterationId));
-                Assert.False(await db.Pairs.AnyAsync(p => p.ItemId == broken.Id && db.PairSets.Any(ps => ps.Id == p.PairSetId && ps.IterationId == start.IterationId)));
+                Assert.Equal(broken[1].Id, (await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == start.IterationId)).ItemId);
+                Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId && c.ItemId == broken[1].Id));
+                Assert.Equal(8, await db.Batches.CountAsync(b => b.IterationId == start.IterationId));
             }
         });
     }

@@ -210,15 +210,35 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
                     s => Assert.Null(s.BoxScore)); // box critic off
             Assert.DoesNotContain(Failed, f => f.IterationId == iterationId || f.IterationId == iteration2);
 
-            // Mended, the quarantined part goes back (`visrl errors retry`) and the Sampler samples exactly that item.
+            // Mended, the quarantined part goes back (`visrl errors retry`). A round that has moved on refuses it:
+            // it waits in _error again with the reason, and its item's failure stays recorded.
             await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
+            await SetStateAsync(iteration2, "Paired");
             Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None));
-            await WaitAsync(Sampled, s => s.BatchId == sample2.BatchId, 2);
-            Assert.Contains((Attempts * 2, 0), Sampled.Where(s => s.BatchId == sample2.BatchId).Select(s => (s.CandidateCount, s.FailedItemCount)));
+            var refused = await WaitForParkedAsync(errors, $"{_service}-sample-batch", r => r.Contains("is Paired"));
+            Assert.Contains($"iteration {iteration2} is Paired: a round takes a moved-back part only while it samples and scores; start a new round", refused.Reason);
+            Assert.Contains("itemIds=[1]", refused.Fields);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                Assert.True(await db.WorkFailures.AnyAsync(f => f.IterationId == iteration2 && f.ItemId == broken.Id && f.Stage == WorkStages.Sample));
+                Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == iteration2 && c.ItemId == broken.Id));
+                Assert.False(await db.Batches.AnyAsync(b => b.IterationId == iteration2));
+            }
+
+            // While the round samples, the Sampler samples exactly that item, as a batch of its own that the round waits for.
+            await SetStateAsync(iteration2, "Sampling");
+            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None));
+            var claimed = await WaitAsync(Sampled, s => s.IterationId == iteration2 && s.BatchId != sample2.BatchId);
+            Assert.Equal((Attempts * 2, 0), (claimed.CandidateCount, claimed.FailedItemCount));
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
                 Assert.Equal(Attempts * 2, await db.Candidates.CountAsync(c => c.IterationId == iteration2 && c.ItemId == broken.Id));
                 Assert.Equal(Items * Attempts * 2, await db.Candidates.CountAsync(c => c.IterationId == iteration2));
+                Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == iteration2 && f.Stage == WorkStages.Sample));
+                var claim = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iteration2);
+                Assert.Equal((claimed.BatchId, "sample", 0, "dispatched"), (claim.Id, claim.Stage, claim.Ordinal, claim.Status));
+                Assert.Equal([broken.Id], claim.ItemIds);
+                Assert.NotNull(claim.StartedAt);
             }
             Assert.Empty(await errors.PeekAsync($"{_service}-sample-batch", limit: 10, CancellationToken.None));
 
@@ -231,18 +251,39 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
             Assert.Contains(broken.ImageBlobKey, Assert.Single(await errors.PeekAsync($"{_service}-score-batch", limit: 10, CancellationToken.None)).Reason);
             await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
             Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-score-batch", limit: null, CancellationToken.None));
-            await WaitAsync(Scored, s => s.BatchId == score3.BatchId, 2);
-            Assert.Contains((Attempts * 2, 0), Scored.Where(s => s.BatchId == score3.BatchId).Select(s => (s.ScoreCount, s.FailedItemCount)));
+            var scoredPart = await WaitAsync(Scored, s => s.IterationId == iteration2 && s.BatchId != score2.BatchId && s.BatchId != score3.BatchId);
+            Assert.Equal((Attempts * 2, 0), (scoredPart.ScoreCount, scoredPart.FailedItemCount));
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
                 Assert.Equal(Items * Attempts * 2, await db.Scores.CountAsync(s => db.Candidates.Any(c => c.Id == s.CandidateId && c.IterationId == iteration2)));
                 Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == iteration2));
+                // Its claim is numbered after the round's batches of either stage, so that no two share an ordinal.
+                var claim = await db.Batches.AsNoTracking().SingleAsync(b => b.Id == scoredPart.BatchId);
+                Assert.Equal(("score", 1), (claim.Stage, claim.Ordinal));
+                Assert.Equal([broken.Id], claim.ItemIds);
             }
         }
         finally
         {
             await host.StopAsync();
         }
+    }
+
+    private async Task SetStateAsync(Guid iterationId, string state)
+    {
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        await db.Iterations.Where(i => i.Id == iterationId).ExecuteUpdateAsync(s => s.SetProperty(i => i.State, state));
+    }
+
+    /// <summary>The message parked in <paramref name="queue"/>'s _error queue whose reason matches, once it is there.</summary>
+    private static async Task<FailedMessage> WaitForParkedAsync(ErrorQueueBroker errors, string queue, Func<string, bool> reason)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if ((await errors.PeekAsync(queue, limit: 10, CancellationToken.None)).FirstOrDefault(m => reason(m.Reason)) is { } parked) return parked;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"nothing parked in {queue}_error with the reason looked for");
     }
 
     [Fact]
