@@ -14,7 +14,7 @@ public sealed record SampleBatch(
     IReadOnlyList<long> ItemIds,
     string PolicyCheckpoint,
     SamplingSettings Sampling,
-    ModelEndpoint? Policy = null) : IBatchMessage
+    ModelEndpoint? Policy = null) : IBatchMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }
@@ -39,7 +39,7 @@ public sealed record ScoreBatch(
     IReadOnlyList<long> ItemIds,
     string JudgeCheckpoint,
     bool UseBoxCritic,
-    ModelEndpoint? Judge = null) : IBatchMessage
+    ModelEndpoint? Judge = null) : IBatchMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }
@@ -57,7 +57,7 @@ public sealed record BatchFailed(Guid RunId, Guid IterationId, Guid BatchId, str
 }
 
 /// <summary>Command to the Orchestrator (from its own monitor): dispatch again the batches of this round that got no answer in time.</summary>
-public sealed record RedispatchStuckBatches(Guid RunId, Guid IterationId) : IWorkMessage
+public sealed record RedispatchStuckBatches(Guid RunId, Guid IterationId) : IWorkMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }

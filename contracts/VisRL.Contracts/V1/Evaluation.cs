@@ -9,7 +9,7 @@ public sealed record Evaluate(
     string Dataset,
     string Split,
     bool ChainOfThought,
-    int? ItemLimit = null) : IWorkMessage;
+    int? ItemLimit = null) : IWorkMessage, ICommandMessage;
 
 /// <summary>Event: an evaluation's results are stored.</summary>
 public sealed record EvaluationCompleted(

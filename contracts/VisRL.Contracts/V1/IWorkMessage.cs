@@ -15,3 +15,12 @@ public interface IBatchMessage : IWorkMessage
 {
     Guid BatchId { get; }
 }
+
+/// <summary>
+/// A command: work one service must take up. Published mandatory, so that a command no queue takes (its service has
+/// never run on this broker, so its queue does not exist) comes back to its sender instead of vanishing: a saga's
+/// outbox keeps it until the queue is there, and the CLI names the service to start.
+/// </summary>
+public interface ICommandMessage
+{
+}

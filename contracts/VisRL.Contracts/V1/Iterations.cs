@@ -9,7 +9,7 @@ public sealed record StartRun(
     string JudgeCheckpoint,
     int Iterations,
     int? ItemLimit,
-    string ConfigJson) : IWorkMessage
+    string ConfigJson) : IWorkMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => null;
 }
@@ -27,7 +27,7 @@ public sealed record StartIteration(
     string PolicyCheckpoint,
     string JudgeCheckpoint,
     int? ItemLimit,
-    string ConfigJson) : IWorkMessage
+    string ConfigJson) : IWorkMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }
@@ -38,7 +38,7 @@ public sealed record StartIteration(
 /// and what the iteration already has (batches done, pairs, checkpoints, stored evaluations) is kept.
 /// An iteration that is not failed, or was rejected before it sampled anything, is left as it is.
 /// </summary>
-public sealed record ResumeIteration(Guid RunId, Guid IterationId) : IWorkMessage
+public sealed record ResumeIteration(Guid RunId, Guid IterationId) : IWorkMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }

@@ -1,7 +1,7 @@
 namespace VisRL.Contracts.V1;
 
 /// <summary>Command to the Filter: build the round's preference pairs.</summary>
-public sealed record BuildPairs(Guid RunId, Guid IterationId, FilterThresholds Thresholds) : IWorkMessage
+public sealed record BuildPairs(Guid RunId, Guid IterationId, FilterThresholds Thresholds) : IWorkMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }

@@ -11,7 +11,7 @@ public sealed record TrainStage(
     TrainingStage Stage,
     string StartCheckpoint,
     Guid? PairSetId,
-    string ConfigJson) : IWorkMessage;
+    string ConfigJson) : IWorkMessage, ICommandMessage;
 
 /// <summary>Event: periodic training progress.</summary>
 public sealed record TrainingProgress(Guid JobId, Guid RunId, Guid? IterationId, TrainingStage Stage, int Step, int TotalSteps, double Loss) : IWorkMessage;

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using VisRL.Contracts.V1;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Hosting;
 
@@ -71,6 +72,8 @@ public static class MessagingExtensions
                     h.Heartbeat((ushort)messaging.HeartbeatSeconds);
                 });
                 cfg.PrefetchCount = messaging.PrefetchCount;
+                // A command no queue takes comes back (MessageReturnedException) instead of vanishing: see ICommandMessage.
+                cfg.ConfigurePublish(publish => publish.UseExecute(p => p.Mandatory |= p is PublishContext<ICommandMessage>));
                 ApplyPolicy(cfg, messaging, context);
                 cfg.ConfigureEndpoints(context);
             });

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using VisRL.Contracts.V1;
 using VisRL.Platform.Hosting;
 using VisRL.Platform.Messaging;
 
@@ -22,12 +23,33 @@ internal static class CliHost
         return builder.Build();
     }
 
-    /// <summary>Publishes one message (its runtime type) through a host started for it, then stops the host.</summary>
+    /// <summary>
+    /// Publishes one message (its runtime type) through a host started for it, then stops the host. A command no queue
+    /// takes (its service has never run on this broker) fails naming the service to start, instead of vanishing.
+    /// </summary>
     public static async Task PublishAsync(object message, CancellationToken cancellationToken)
     {
         using var host = CreateWithBus();
         await host.StartAsync(cancellationToken);
-        await host.Services.GetRequiredService<IBus>().Publish(message, message.GetType(), cancellationToken);
-        await host.StopAsync(cancellationToken);
+        try
+        {
+            await host.Services.GetRequiredService<IBus>().Publish(message, message.GetType(), cancellationToken);
+        }
+        catch (MessageReturnedException)
+        {
+            throw new InvalidOperationException($"no queue on the broker takes {message.GetType().Name}: {ConsumerOf(message)} has never run on this broker; "
+                + "start it (`visrl services up`, or the compose stack) and try again");
+        }
+        finally
+        {
+            await host.StopAsync(cancellationToken);
+        }
     }
+
+    private static string ConsumerOf(object command) => command switch
+    {
+        StartRun or StartIteration or ResumeIteration => "the Orchestrator",
+        TrainStage or Evaluate => "the Trainer",
+        _ => "its service",
+    };
 }

@@ -12,7 +12,8 @@ namespace VisRL.Platform.Messaging.Sagas;
 /// <summary>
 /// Sends the saga outbox's leftovers: every few seconds, the rows older than a few seconds, which the publish
 /// right after their commit did not clear. Rows are taken FOR UPDATE SKIP LOCKED, so replicas share them. A row
-/// that cannot be read back stays, reported once per process, naming it and the reason, and is passed over after.
+/// that cannot be read back stays, reported once per process, naming it and the reason, and is passed over after; a
+/// command no queue takes yet stays too, reported once, and goes out once its service has declared its queue.
 /// </summary>
 internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, ILogger<OutboxRelay> logger) : BackgroundService
 {
@@ -22,6 +23,8 @@ internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, 
     /// <summary>Older than this, a row's own publish is taken to have failed.</summary>
     private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(5);
     private readonly HashSet<long> _reported = [];
+    /// <summary>Rows whose command no queue takes yet (ICommandMessage), reported once; tried again each round.</summary>
+    private readonly HashSet<long> _waiting = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -59,8 +62,17 @@ internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, 
                 if (_reported.Add(row.Id)) logger.LogError("{Reason}; it stays in the table until someone mends or deletes it", e.Message);
                 continue;
             }
-            await bus.Publish(message.Message, message.Type, cancellationToken).WaitAsync(Announcements.PublishPatience, cancellationToken);
-            sent.Add(row);
+            try
+            {
+                await bus.Publish(message.Message, message.Type, cancellationToken).WaitAsync(Announcements.PublishPatience, cancellationToken);
+                sent.Add(row);
+            }
+            catch (MessageReturnedException)
+            {
+                if (_waiting.Add(row.Id))
+                    logger.LogWarning("outbox_messages row {Id}: no queue on the broker takes its {Type} yet (its service has never run here); sent once one does",
+                        row.Id, message.Type.Name);
+            }
         }
         if (sent.Count == 0) return;
         db.OutboxMessages.RemoveRange(sent);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using MassTransit.Serialization;
 using Microsoft.EntityFrameworkCore;
+using VisRL.Contracts.V1;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
 
@@ -25,12 +26,28 @@ public sealed class SagaOutbox(VisRLDbContext db)
         _pending.Add((row, message));
     }
 
-    /// <summary>After the commit: publishes this transition's messages in order, then deletes their rows.</summary>
+    /// <summary>
+    /// After the commit: publishes this transition's messages in order, then deletes their rows. A command no queue
+    /// takes yet (<see cref="ICommandMessage"/>) keeps its row, for the relay to send once its service has run.
+    /// </summary>
     public async Task PublishAsync(IPublishEndpoint endpoint, CancellationToken cancellationToken)
     {
         if (_pending.Count == 0) return;
-        foreach (var (_, message) in _pending) await endpoint.Publish(message, message.GetType(), cancellationToken);
-        var ids = _pending.Select(p => p.Row.Id).ToArray();
+        var published = new List<long>();
+        foreach (var (row, message) in _pending)
+        {
+            try
+            {
+                await endpoint.Publish(message, message.GetType(), cancellationToken);
+                published.Add(row.Id);
+            }
+            catch (MessageReturnedException)
+            {
+                // No queue takes this command yet: its row stays, and the relay sends it once one does.
+            }
+        }
+        if (published.Count == 0) return;
+        var ids = published.ToArray();
         try
         {
             // Without waiting for the disk: a delete lost in a crash only makes the relay send the messages again,
