@@ -78,6 +78,7 @@ public class ErrorsCommandTests(TestStack stack)
             Assert.True(code == 0, output);
             Assert.Contains($"moved 1 message(s) from {queue}_error back to {queue}", output);
             Assert.Contains($"nothing consumes {queue} now", output);
+            Assert.Contains($"one whose round has moved on comes back here with the reason (`visrl errors show {queue}_error`)", output);
             var back = await channel.BasicGetAsync(queue, autoAck: true);
             Assert.NotNull(back);
             Assert.Equal(("m-1", Fault), (back.BasicProperties.MessageId, Encoding.UTF8.GetString(back.Body.Span)));

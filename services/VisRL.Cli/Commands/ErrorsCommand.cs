@@ -93,6 +93,8 @@ internal static class ErrorsCommand
         AnsiConsole.MarkupLine($"moved {moved} message(s) from {Markup.Escape(error)} back to {Markup.Escape(source)}");
         if (moved > 0 && consumers == 0)
             AnsiConsole.MarkupLine($"[yellow]nothing consumes {Markup.Escape(source)} now: they wait there until its service runs[/]");
+        if (moved > 0)
+            AnsiConsole.MarkupLine($"[grey]a part of a batch joins its round only while the round samples and scores; one whose round has moved on comes back here with the reason (`visrl errors show {Markup.Escape(queue)}`)[/]");
         return 0;
     }
 
