@@ -80,24 +80,15 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 .Catch<RoundRejectedException>(failed => failed.ThenAsync(EnsureRun).Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
 
         // A batch is scored as soon as it is sampled, so Critic replicas work beside the Sampler replicas;
-        // Sampling lasts until every sample batch has finished, Scoring until every score batch has.
-        During(Sampling,
-            AfterSampling(When(Sampled).ThenAsync(ScoreSampledBatch)),
-            AfterSampling(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
-            AfterSampling(When(BatchFailed).ThenAsync(ctx => Retry(ctx, ctx.Message))),
-            AfterSampling(When(SampleFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
-            AfterSampling(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
-            AfterSampling(When(Stuck).ThenAsync(RedispatchStuck)),
-            Ignore(Start));
-
-        // A sample batch done in Scoring is a quarantined part moved back (MovedBackWork): scored like the others.
-        During(Scoring,
-            AfterScoring(When(Sampled).ThenAsync(ScoreSampledBatch)),
-            AfterScoring(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
-            AfterScoring(When(BatchFailed).ThenAsync(ctx => Retry(ctx, ctx.Message))),
-            AfterScoring(When(SampleFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
-            AfterScoring(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
-            AfterScoring(When(Stuck).ThenAsync(RedispatchStuck)),
+        // Sampling lasts until every sample batch has finished, Scoring until every batch of both stages has
+        // (a quarantined part moved back joins the round as a sample batch of its own: MovedBackWork).
+        During(Sampling, Scoring,
+            AfterBatch(When(Sampled).ThenAsync(ScoreSampledBatch)),
+            AfterBatch(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
+            AfterBatch(When(BatchFailed).ThenAsync(ctx => Retry(ctx, ctx.Message))),
+            AfterBatch(When(SampleFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
+            AfterBatch(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
+            AfterBatch(When(Stuck).ThenAsync(RedispatchStuck)),
             Ignore(Start));
 
         During(Filtering,
@@ -238,18 +229,13 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     /// When every sample batch has finished: fail the round when none succeeded, else ask the Filter for
     /// pairs when the scores are all in too, or wait for them in Scoring.
     /// </summary>
-    private EventActivityBinder<Iteration, T> AfterSampling<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
+    private EventActivityBinder<Iteration, T> AfterBatch<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
         binder.IfAsync(ctx => Finished(ctx, BatchStages.Sample), finished => finished
             .ThenAsync(ctx => Ledger(ctx).EnsureSomethingSampledAsync(ctx.Saga.Id, ctx.CancellationToken))
             .IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
                 scored => scored.Then(DispatchFiltering).TransitionTo(Filtering),
                 scoring => scoring.Then(ctx => Touch(ctx.Saga)).TransitionTo(Scoring))
             .Catch<RoundRejectedException>(failed => failed.Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
-
-    /// <summary>When every score batch has finished, and every sample batch (a moved-back part may have joined), ask the Filter for pairs.</summary>
-    private EventActivityBinder<Iteration, T> AfterScoring<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
-        binder.IfAsync(async ctx => await Finished(ctx, BatchStages.Score) && await Finished(ctx, BatchStages.Sample),
-            finished => finished.Then(DispatchFiltering).TransitionTo(Filtering));
 
     private static RoundLedger Ledger(BehaviorContext<Iteration> context) => new(context.GetPayload<VisRLDbContext>());
 

@@ -131,8 +131,8 @@ internal static class RoundCommand
         var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId)
             .GroupBy(b => new { b.Stage, b.Status }).Select(g => new { g.Key.Stage, g.Key.Status, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(string stage, string? status = null) => batches.Where(b => b.Stage == stage && (status is null || b.Status == status)).Sum(b => b.Count);
-        // A quarantined part moved back while the round gathered joins it as a batch of its own.
-        return new Snapshot(iteration.State, iteration.FailureReason, iteration.ItemCount, Math.Max(iteration.BatchCount, Count("sample")),
+        // Counted, not iteration.BatchCount: a quarantined part moved back joins its round as a sample batch of its own.
+        return new Snapshot(iteration.State, iteration.FailureReason, iteration.ItemCount, Count("sample"),
             Count("sample", "done"), Count("sample", "failed"), Count("score", "done"), Count("score", "failed"), Count("score"));
     }
 
