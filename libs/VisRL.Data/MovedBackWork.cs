@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using VisRL.Platform.Identity;
 using VisRL.Platform.Messaging;
 using VisRL.Platform.Persistence;
 using VisRL.Platform.Persistence.Entities;
@@ -25,13 +26,21 @@ public static class MovedBackWork
     };
 
     /// <summary>
+    /// The id of the batch a moved-back part works under: the same for each redelivery of one move-back, so that a
+    /// redelivery finds its claim; a new one when the same message is moved back again (a part that faulted goes to
+    /// _error with its id unchanged), so that it is not taken for the first move-back's claim, which has finished.
+    /// </summary>
+    public static Guid ClaimId(Guid messageId, string movedBackAt) => DerivedIds.For(messageId, $"moved-back/{movedBackAt}");
+
+    /// <summary>
     /// The batch a moved-back part works under (<see cref="ClaimAsync"/>), or null when its round refuses it: the
     /// part is then back in its _error queue with the reason.
     /// </summary>
     public static async Task<Batch?> TakeUpMovedBackAsync<T>(this ConsumeContext<T> context, VisRLDbContext db, Guid iterationId, string stage,
         IReadOnlyList<long> itemIds, ILogger logger) where T : class
     {
-        var (claim, refusal) = await ClaimAsync(db, iterationId, stage, context.MessageId ?? NewId.NextGuid(), itemIds, context.CancellationToken);
+        var claimId = ClaimId(context.MessageId ?? NewId.NextGuid(), context.MovedBackAt() ?? "");
+        var (claim, refusal) = await ClaimAsync(db, iterationId, stage, claimId, itemIds, context.CancellationToken);
         if (claim is not null) return claim;
         logger.LogWarning("A moved-back part of a {Stage} batch not taken: {Reason}", stage, refusal);
         await context.QuarantineAsync(context.Message, refusal!);
@@ -39,8 +48,8 @@ public static class MovedBackWork
     }
 
     /// <summary>
-    /// Records the part as a dispatched batch of <paramref name="stage"/> under <paramref name="claimId"/> (the moved-back
-    /// message's id, so that a redelivery finds its claim), numbered after the round's batches; returns it, or the refusal.
+    /// Records the part as a dispatched batch of <paramref name="stage"/> under <paramref name="claimId"/> (<see cref="ClaimId"/>:
+    /// a redelivery finds its claim), numbered after the round's batches; returns it, or the refusal.
     /// The iteration's row is locked meanwhile, as the Orchestrator locks it for each step, so the round cannot finish
     /// the stage between the check and the insert.
     /// </summary>

@@ -86,8 +86,8 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             AfterBatch(When(Sampled).ThenAsync(ScoreSampledBatch)),
             AfterBatch(When(Scored).ThenAsync(ctx => Ledger(ctx).CompleteAsync(ctx.Saga.Id, ctx.Message.BatchId, ctx.CancellationToken))),
             AfterBatch(When(BatchFailed).ThenAsync(ctx => Retry(ctx, ctx.Message))),
-            AfterBatch(When(SampleFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
-            AfterBatch(When(ScoreFaulted).ThenAsync(ctx => Retry(ctx, Failure(ctx.Message)))),
+            AfterBatch(When(SampleFaulted).ThenAsync(ctx => RetryFaulted(ctx, Failure(ctx.Message), ctx.Message.Message.ItemIds))),
+            AfterBatch(When(ScoreFaulted).ThenAsync(ctx => RetryFaulted(ctx, Failure(ctx.Message), ctx.Message.Message.ItemIds))),
             AfterBatch(When(Stuck).ThenAsync(RedispatchStuck)),
             Ignore(Start));
 
@@ -302,6 +302,16 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         if (await Ledger(context).FailAsync(context.Saga, failed, Config(context.Saga), context.CancellationToken) is { } retry)
             context.PublishOnCommit(retry);
     }
+
+    /// <summary>
+    /// A batch command that faulted in its worker fails its batch, or, when it was a moved-back part, the claim the part
+    /// worked under, at once: the claim goes out again as a plain batch (the part's failures stay recorded, and the
+    /// part waits in _error) instead of holding the round until its stuck clock.
+    /// </summary>
+    private static async Task RetryFaulted(BehaviorContext<Iteration> context, BatchFailed failed, IReadOnlyList<long> itemIds) =>
+        await Retry(context, await Ledger(context).MovedBackClaimAsync(context.Saga, failed.BatchId, failed.Stage, itemIds, context.CancellationToken) is { } claim
+            ? failed with { BatchId = claim.Id, Attempt = claim.Attempts }
+            : failed);
 
     // A batch command that faulted in its worker, as the BatchFailed the worker would have sent.
     private static BatchFailed Failure(Fault<SampleBatch> f) => new(f.Message.RunId, f.Message.IterationId, f.Message.BatchId, BatchStages.Sample, f.Message.Attempt, FaultReason(f));

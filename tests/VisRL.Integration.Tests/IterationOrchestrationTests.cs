@@ -355,11 +355,12 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     /// <summary>
     /// Quarantined parts moved back while the round scores (MovedBackWork, as the Sampler claims them) become batches of
-    /// their own: the round waits for them after its planned batches are done, and scores what they add. Once it has
-    /// moved on, a part is refused and leaves no trace in its ledger.
+    /// their own: the round waits for them after its planned batches are done, and scores what they add. A part whose
+    /// worker throws past its retries releases its claim at once (its fault names only the batch it was cut from). Once
+    /// the round has moved on, a part is refused and leaves no trace in its ledger.
     /// </summary>
     [Fact]
-    public async Task PartsMovedBackWhileTheRoundScoresJoinIt_ItWaitsForThemAndScoresThem_AndOnceItMovedOnItRefusesThem()
+    public async Task PartsMovedBackWhileTheRoundScoresJoinIt_ItWaitsForThemAndScoresThem_AFaultedOneGoesOutAgain_AndOnceItMovedOnItRefusesThem()
     {
         var iterationId = Guid.NewGuid();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -369,9 +370,10 @@ public class IterationOrchestrationTests : IAsyncLifetime
             var start = Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1}");
             await bus.Publish(start);
             await WaitForStateAsync(iterationId, "Scoring"); // batch 0's scores are held
-            long item;
+            Batch cutFrom;
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
-                item = (await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 1)).ItemIds[0];
+                cutFrom = await db.Batches.AsNoTracking().SingleAsync(b => b.IterationId == iterationId && b.Stage == "sample" && b.Ordinal == 1);
+            var item = cutFrom.ItemIds[0];
 
             async Task<(Batch? Claim, string? Refusal)> ClaimAsync(Guid id)
             {
@@ -392,11 +394,19 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 Assert.Equal("Scoring", (await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == iterationId)).State);
 
-            foreach (var part in parts) await bus.Publish(new BatchSampled(start.RunId, iterationId, part, 6, 0)); // as the Sampler announces each
+            await bus.Publish(new BatchSampled(start.RunId, iterationId, parts[0], 6, 0)); // as the Sampler announces a part
+            // The other part's worker throws past its retries: MassTransit's fault carries the part as it was moved back,
+            // under the batch it was cut from (sample batch 1, done). Its claim goes out again at once, as a plain batch.
+            Script[(iterationId, 1, 1)] = "throw";
+            await bus.Publish(new SampleBatch(start.RunId, iterationId, cutFrom.Id, 1, 1, [item], PolicyHash, new SamplingSettings()));
             await WaitForStateAsync(iterationId, "Paired");
+            Assert.Equal(1, SampleCommands.GetValueOrDefault((iterationId, parts[1], 2)));
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
                 var batches = await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync();
+                var faulted = batches.Single(b => b.Id == parts[1]);
+                Assert.Equal(2, faulted.Attempts);
+                Assert.Contains("stand-in crash", faulted.LastError);
                 Assert.All(batches, b => Assert.Equal("done", b.Status));
                 Assert.Equal([0, 1, 2, 3], batches.Where(b => b.Stage == "score").Select(b => b.Ordinal).Order());
                 Assert.All(batches.Where(b => b.Ordinal >= 2), b => Assert.Equal([item], b.ItemIds));

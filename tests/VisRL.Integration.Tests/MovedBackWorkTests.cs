@@ -29,4 +29,15 @@ public class MovedBackWorkTests
         Assert.EndsWith("(or `visrl run retry` first, if it failed before its filter)", MovedBackWork.Refusal(IterationId, "Failed"));
         Assert.Equal($"iteration {IterationId} does not exist", MovedBackWork.Refusal(IterationId, null));
     }
+
+    [Fact]
+    public void EachMoveBackOfAMessageGetsAClaimOfItsOwn_WhichItsRedeliveriesShare()
+    {
+        var message = Guid.NewGuid();
+        const string first = "2026-11-25T10:00:00.0000000Z", second = "2026-11-25T10:05:00.0000000Z";
+        Assert.Equal(MovedBackWork.ClaimId(message, first), MovedBackWork.ClaimId(message, first));
+        Assert.NotEqual(MovedBackWork.ClaimId(message, first), MovedBackWork.ClaimId(message, second));
+        Assert.NotEqual(MovedBackWork.ClaimId(message, first), MovedBackWork.ClaimId(Guid.NewGuid(), first));
+        Assert.NotEqual(message, MovedBackWork.ClaimId(message, first));
+    }
 }

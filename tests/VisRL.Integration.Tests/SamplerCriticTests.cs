@@ -262,6 +262,30 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
                 Assert.Equal(("score", 1), (claim.Stage, claim.Ordinal));
                 Assert.Equal([broken.Id], claim.ItemIds);
             }
+
+            // A part that faults past its retries goes to _error with its message id unchanged. Moved back again, it is a new
+            // move-back: it gets a claim of its own (the first one has ended), which a redelivery of it shares.
+            var sampler = await bus.GetSendEndpoint(new Uri($"queue:{_service}-sample-batch"));
+            var messageId = Guid.NewGuid();
+            Task MoveBackAsync(string at) => sampler.Send(sample2 with { ItemIds = [broken.Id] }, send =>
+            {
+                send.MessageId = messageId;
+                send.Headers.Set(ErrorQueue.MovedBackHeader, at);
+            });
+            const string firstMove = "2026-11-25T10:00:00.0000000Z", secondMove = "2026-11-25T10:05:00.0000000Z";
+            await MoveBackAsync(firstMove);
+            await MoveBackAsync(firstMove); // redelivered
+            await MoveBackAsync(secondMove);
+            Guid[] claimIds = [MovedBackWork.ClaimId(messageId, firstMove), MovedBackWork.ClaimId(messageId, secondMove)];
+            await WaitAsync(Sampled, s => s.BatchId == claimIds[0], count: 2);
+            await WaitAsync(Sampled, s => s.BatchId == claimIds[1]);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var claims = await db.Batches.AsNoTracking().Where(b => b.IterationId == iteration2 && b.Stage == "sample").OrderBy(b => b.Ordinal).ToListAsync();
+                Assert.Equal([claimed.BatchId, .. claimIds], claims.Select(b => b.Id));
+                Assert.Equal([0, 2, 3], claims.Select(b => b.Ordinal));
+                Assert.Equal(Items * Attempts * 2, await db.Candidates.CountAsync(c => c.IterationId == iteration2)); // nothing sampled twice
+            }
         }
         finally
         {

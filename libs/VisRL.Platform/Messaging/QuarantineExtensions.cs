@@ -27,6 +27,14 @@ public static class QuarantineExtensions
     /// Whether this message was moved back from its _error queue (`visrl errors retry`): the items an earlier
     /// delivery recorded as failed are then tried again instead of skipped.
     /// </summary>
-    public static bool IsMovedBack(this ConsumeContext context) =>
-        context.ReceiveContext.TransportHeaders.TryGetHeader(ErrorQueue.MovedBackHeader, out _);
+    public static bool IsMovedBack(this ConsumeContext context) => context.MovedBackAt() is not null;
+
+    /// <summary>When this message was moved back (<see cref="ErrorQueue.MovedBackHeader"/>): the same for each redelivery of one move-back.</summary>
+    public static string? MovedBackAt(this ConsumeContext context) =>
+        context.ReceiveContext.TransportHeaders.TryGetHeader(ErrorQueue.MovedBackHeader, out var value) ? value switch
+        {
+            null => null,
+            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes), // AMQP carries strings as bytes
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+        } : null;
 }

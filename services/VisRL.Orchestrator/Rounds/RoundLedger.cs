@@ -92,6 +92,20 @@ public sealed class RoundLedger(VisRLDbContext db)
     }
 
     /// <summary>
+    /// The batch a faulted command's work was under when that is not the command's own: a moved-back part works under a
+    /// claim of its own (MovedBackWork), while its fault names the batch the part was cut from, long finished. The claim
+    /// is the stage's batch still out with the part's items, numbered after the planned batches. Null when the
+    /// command's own batch is still out (the fault is its own) or no claim matches.
+    /// </summary>
+    public async Task<Batch?> MovedBackClaimAsync(Iteration iteration, Guid batchId, string stage, IReadOnlyList<long> itemIds, CancellationToken cancellationToken)
+    {
+        if ((await FindAsync(iteration.Id, batchId, cancellationToken)).Status == BatchStages.Dispatched) return null;
+        var claims = await db.Batches.Where(b => b.IterationId == iteration.Id && b.Stage == stage && b.Status == BatchStages.Dispatched
+            && b.Ordinal >= iteration.BatchCount).ToListAsync(cancellationToken);
+        return claims.Where(b => b.ItemIds.SequenceEqual(itemIds)).MaxBy(b => b.Ordinal);
+    }
+
+    /// <summary>
     /// The score batch of a sample batch that has just been done, so that scoring runs beside the rest
     /// of the sampling. Flushed, so that the stage checks that follow count it.
     /// </summary>
