@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator.Rounds;
+using VisRL.Orchestrator.Runs;
 using VisRL.Platform.Identity;
 using VisRL.Platform.Messaging.Sagas;
 using VisRL.Platform.Persistence;
@@ -94,7 +95,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         During(Filtering,
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount == 0)
-                .Then(ctx => Fail(ctx, "filter", $"the filter kept no pairs among {ctx.Message.ItemCount} items: nothing to train on (loosen the thresholds or sample more items)"))
+                .Then(ctx => Fail(ctx, "filter", $"the filter kept no pairs among {ctx.Message.ItemCount} items: nothing to train on (loosen the thresholds, e.g. `visrl run retry RUN --set thresholds.minBox=0.3`, or sample more items)"))
                 .TransitionTo(Failed),
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount > 0)
                 .Then(DispatchBoxStage).TransitionTo(TrainingBox),
@@ -121,22 +122,24 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             Ignore(SampleFaulted), Ignore(ScoreFaulted), Ignore(FilterFaulted), Ignore(Resume));
         During(TrainingBox, Ignore(Evaluated));
 
-        // Taken up again where it stopped; what it already has is kept.
+        // Taken up again where it stopped; what it already has is kept. The request is recorded first, with its
+        // config changes applied, or refused with the reason (then nothing else happens).
         During(Failed,
-            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.DataGeneration)
+            When(Resume).ThenAsync(RecordResumeRequest),
+            When(Resume, ctx => ResumesAt(ctx, ResumePoint.DataGeneration))
                 .ThenAsync(ResumeDataGeneration)
                 .IfElseAsync(ctx => Finished(ctx, BatchStages.Sample),
                     sampled => sampled.IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
                         scored => scored.Then(DispatchFiltering).TransitionTo(Filtering),
                         scoring => scoring.TransitionTo(Scoring)),
                     sampling => sampling.TransitionTo(Sampling)),
-            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.BoxStage)
+            When(Resume, ctx => ResumesAt(ctx, ResumePoint.BoxStage))
                 .ThenAsync(ctx => ResumedAsync(ctx, Train(ctx.Saga, TrainingStage.DpoBox, ctx.Saga.PolicyCheckpoint))).TransitionTo(TrainingBox),
-            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.AnswerStage)
+            When(Resume, ctx => ResumesAt(ctx, ResumePoint.AnswerStage))
                 .ThenAsync(async ctx => await ResumedAsync(ctx, [Train(ctx.Saga, TrainingStage.DpoBoxAnswer, ctx.Saga.BoxCheckpoint!),
                     .. await MissingEvaluationsAsync(ctx, TrainingStage.DpoBox)]))
                 .TransitionTo(TrainingAnswer),
-            When(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.Evaluation)
+            When(Resume, ctx => ResumesAt(ctx, ResumePoint.Evaluation))
                 .ThenAsync(async ctx => await ResumedAsync(ctx, [.. await MissingEvaluationsAsync(ctx, TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer)]))
                 .IfElseAsync(BothEvaluated, done => done.Then(Complete).TransitionTo(Completed), evaluating => evaluating.TransitionTo(Evaluating)),
             Ignore(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.None)); // rejected: a new round does the same
@@ -339,6 +342,51 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
         if (await context.GetPayload<VisRLDbContext>().Runs.FindAsync([iteration.RunId], context.CancellationToken) is { } run)
             (run.Status, run.UpdatedAt) = ("running", iteration.UpdatedAt);
         foreach (var command in commands) context.PublishOnCommit(command);
+    }
+
+    /// <summary>The failed iteration resumes at <paramref name="point"/>: the request was neither refused nor handled before.</summary>
+    private static bool ResumesAt(BehaviorContext<Iteration, ResumeIteration> context, ResumePoint point) =>
+        ResumePoints.Of(context.Saga) == point && !context.TryGetPayload<NoResume>(out _);
+
+    /// <summary>Marks a resume request that must not resume the iteration (<see cref="RecordResumeRequest"/>).</summary>
+    private sealed record NoResume;
+
+    /// <summary>
+    /// Records the resume request (iteration_resume_requests) and applies its config changes to the iteration, and to
+    /// its run for the iterations after it (<see cref="ResumeChanges"/>); changes it may not take refuse the request.
+    /// </summary>
+    private static async Task RecordResumeRequest(BehaviorContext<Iteration, ResumeIteration> context)
+    {
+        var iteration = context.Saga;
+        var point = ResumePoints.Of(iteration);
+        if (point == ResumePoint.None) return; // rejected before it sampled: nothing to take up, nor to record
+        var db = context.GetPayload<VisRLDbContext>();
+        var id = context.Message.RequestId ?? context.MessageId ?? NewId.NextGuid();
+        if (await db.IterationResumeRequests.AnyAsync(r => r.Id == id, context.CancellationToken))
+        {
+            context.GetOrAddPayload(() => new NoResume()); // redelivered: handled already, even if the iteration has failed again since
+            return;
+        }
+        var request = new IterationResumeRequest
+        {
+            Id = id, IterationId = iteration.Id, Resume = iteration.Resumes + 1, ChangesJson = context.Message.ConfigChanges,
+            ConfigBeforeJson = iteration.ConfigJson, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.IterationResumeRequests.Add(request);
+        if (context.Message.ConfigChanges is not { } changes) return;
+        try
+        {
+            var evaluated = (await UnevaluatedAsync(context, TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer)).Count < 2;
+            var (config, changed) = ResumeChanges.Apply(iteration.ConfigJson, changes, point, evaluated);
+            iteration.ConfigJson = config.ToJson();
+            request.Changed = [.. changed];
+            if (await db.Runs.FindAsync([iteration.RunId], context.CancellationToken) is { } run) run.ConfigJson = RunPlan.WithRound(run.ConfigJson, config);
+        }
+        catch (ArgumentException e)
+        {
+            request.Refusal = e.Message;
+            context.GetOrAddPayload(() => new NoResume());
+        }
     }
 
     private static void Fail(BehaviorContext<Iteration> context, string stage, string reason)

@@ -66,8 +66,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
         }
     }
 
-    /// <summary>How often each iteration's BuildPairs reached the stand-in Filter.</summary>
+    /// <summary>How often each iteration's BuildPairs reached the stand-in Filter, and each one's thresholds.</summary>
     private static readonly ConcurrentDictionary<Guid, int> FilterCommands = new();
+    private static readonly ConcurrentQueue<BuildPairs> BuildPairsCommands = new();
 
     public sealed class StandInFilter : IConsumer<BuildPairs>
     {
@@ -75,6 +76,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         public Task Consume(ConsumeContext<BuildPairs> context)
         {
             FilterCommands.AddOrUpdate(context.Message.IterationId, 1, (_, n) => n + 1);
+            BuildPairsCommands.Enqueue(context.Message);
             return Script.GetValueOrDefault((context.Message.IterationId, -1, 0)) switch
             {
                 "throw" => throw new InvalidOperationException("stand-in filter lost its database"),
@@ -771,8 +773,13 @@ public class IterationOrchestrationTests : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// Resumed with looser thresholds (`visrl run retry --set thresholds.minBox=…`), the filter builds the set anew under them,
+    /// and the iteration and its run record them; a later retry that would change what the iteration has used is refused,
+    /// recorded with the reason, and leaves the iteration as it was.
+    /// </summary>
     [Fact]
-    public async Task AnIterationWhoseFilterKeptNoPairsIsResumedAtTheFilter_WhichBuildsItsSetAnew()
+    public async Task AnIterationWhoseFilterKeptNoPairsIsResumedAtTheFilter_WhichBuildsItsSetAnewUnderLooserThresholds_AndAChangeToWhatItUsedIsRefused()
     {
         var iterationId = Guid.NewGuid();
         Script[(iterationId, -1, 0)] = "no pairs";
@@ -788,17 +795,47 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 await db.SaveChangesAsync();
             }
 
-            Script[(iterationId, -1, 0)] = "pairs"; // e.g. the judge that scored every candidate alike is mended
-            await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
+            Script[(iterationId, -1, 0)] = "pairs"; // the looser thresholds keep pairs
+            var loosen = new ResumeIteration(failed.RunId, iterationId, """{"thresholds":{"minBox":0.25}}""", Guid.NewGuid());
+            await bus.Publish(loosen);
             var again = await WaitForStateAsync(iterationId, "Failed", resumes: 1); // on to DPO, whose stand-in stage 2 fails
 
             Assert.Equal("DpoBoxAnswer: stand-in out of memory", again.FailureReason);
             Assert.Equal(2, FilterCommands.GetValueOrDefault(iterationId));
+            Assert.Equal([new RoundConfig().Thresholds.MinBox, 0.25], BuildPairsCommands.Where(c => c.IterationId == iterationId).Select(c => c.Thresholds.MinBox));
+            Assert.Equal(0.25, RoundConfig.Parse(again.ConfigJson).Thresholds.MinBox);
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
                 Assert.False(await db.PairSets.AnyAsync(p => p.IterationId == iterationId), "the empty pair set was kept: the filter would return it again");
                 Assert.All(await db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId).ToListAsync(), b => Assert.Equal(("done", 1), (b.Status, b.Attempts)));
+                var request = await db.IterationResumeRequests.AsNoTracking().SingleAsync(r => r.Id == loosen.RequestId);
+                Assert.Equal((1, null), (request.Resume, request.Refusal));
+                Assert.Equal(["thresholds.minBox"], request.Changed);
+                Assert.Equal(new RoundConfig().Thresholds.MinBox, RoundConfig.Parse(request.ConfigBeforeJson).Thresholds.MinBox);
+                // The run (this round's own) records the config its next iterations would use.
+                Assert.Equal(0.25, RoundConfig.Parse((await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).ConfigJson).Thresholds.MinBox);
             }
+
+            // Its DPO stages have used the DPO settings: a retry that changes them is refused, and nothing else happens.
+            // The first request, redelivered now that the iteration has failed again, was handled already: it resumes nothing.
+            await bus.Publish(loosen);
+            var refused = new ResumeIteration(failed.RunId, iterationId, """{"training":{"dpo":{"beta":0.5}}}""", Guid.NewGuid());
+            await bus.Publish(refused);
+            IterationResumeRequest? refusal = null;
+            await ServiceFleet.WaitUntilAsync(async () =>
+            {
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+                return (refusal = await db.IterationResumeRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == refused.RequestId)) is not null;
+            }, TimeSpan.FromSeconds(30), "the refused request was not recorded");
+            Assert.StartsWith("training.dpo.beta cannot change on a retry at DPO stage 2: the iteration has used it already", refusal!.Refusal);
+            Assert.Equal(2, refusal.Resume);
+            Assert.Empty(refusal.Changed);
+            await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+            {
+                var after = await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == iterationId);
+                Assert.Equal(("Failed", 1, again.ConfigJson, again.FailureReason), (after.State, after.Resumes, after.ConfigJson, after.FailureReason));
+            }
+            Assert.Equal(2, TrainCommands.Count(c => c.IterationId == iterationId)); // stage 1 and stage 2, once each: nothing sent again
         });
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
 using VisRL.Data;
@@ -240,15 +241,23 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(1, code);
         Assert.Contains("error: no run is named 'no-such-run'", output);
 
+        // A retry may not change what the iteration has used (its candidates were sampled at the config's temperature).
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test", "--set", "sampling.temperature=1"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 1, output);
+        Assert.Contains("error: iteration 1 was not resumed: sampling.temperature cannot change on a retry", ChildProcess.Flattened(output));
+
+        // Mended by evaluating on a dataset that exists: a setting nothing has used yet.
+        var fixedDataset = $"fixed-{Guid.NewGuid():N}"[..16];
         await new SyntheticDatasetWriter(DatasetStorage.Create(_database, stack.Blobs))
-            .WriteAsync(evalDataset, "test", 4, SyntheticSplitSpec.Create(33, sceneSize: 224, minObjects: 4, maxObjects: 6));
-        (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test", "--timeout", "300"), TimeSpan.FromSeconds(330));
+            .WriteAsync(fixedDataset, "test", 4, SyntheticSplitSpec.Create(33, sceneSize: 224, minObjects: 4, maxObjects: 6));
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test", "--set", $"training.evalDataset={fixedDataset}", "--timeout", "300"),
+            TimeSpan.FromSeconds(330));
         Assert.True(code == 0, $"{output}\n{_fleet.Output}");
         var flat = ChildProcess.Flattened(output);
         Assert.Contains("run retry-test: iteration 1 failed (evaluation of", flat);
         Assert.Contains("taking it up again", flat);
         // Stage 2 was still training when stage 1's evaluation failed (it goes on to Evaluating), or had ended before.
-        Assert.Matches(@"iteration 1 resumed in (TrainingAnswer|Evaluating) \(resume 1\)", flat);
+        Assert.Matches(@"iteration 1 resumed in (TrainingAnswer|Evaluating) \(resume 1\) with training.evalDataset changed", flat);
         Assert.Contains("completed in", flat);
 
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
@@ -266,8 +275,9 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
                 Assert.Equal(Enumerable.Range(1, job.PlannedSteps), await db.TrainingMetrics.AsNoTracking()
                     .Where(m => m.TrainingJobId == job.Id && m.Name == "loss").OrderBy(m => m.Step).Select(m => m.Step).ToListAsync());
             }
-            // Both checkpoints evaluated, on the dataset made after the failure.
-            var evalId = await db.Datasets.Where(d => d.Name == evalDataset).Select(d => d.Id).SingleAsync();
+            // Both checkpoints evaluated, on the dataset the retry named; the run records it for the iterations after.
+            var evalId = await db.Datasets.Where(d => d.Name == fixedDataset).Select(d => d.Id).SingleAsync();
+            Assert.Equal(fixedDataset, (string?)JsonNode.Parse((await db.Runs.AsNoTracking().SingleAsync()).ConfigJson)!["round"]!["training"]!["evalDataset"]);
             foreach (var stage in new[] { TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer })
             {
                 var evaluation = await db.Evaluations.AsNoTracking().SingleAsync(e => e.EvaluationRunId == WorkflowIds.Evaluation(iteration.Id, stage) && e.Family == "all");

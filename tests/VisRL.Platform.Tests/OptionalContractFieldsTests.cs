@@ -37,4 +37,11 @@ public class OptionalContractFieldsTests
         Assert.Equal(new ModelEndpoint(ModelEndpoint.Http, "http://gpu:8000/v1", "qwen2-vl-7b"), withJudge.Judge);
         Assert.Equal((120.0, 3, 4, (int?)null), (withJudge.Judge!.TimeoutSeconds, withJudge.Judge.MaxRetries, withJudge.Judge.MaxConcurrency, withJudge.Judge.MaxTokens));
     }
+
+    [Fact]
+    public void AResumeIterationWithoutChangesOrARequestIdChangesNothing()
+    {
+        var old = Read<ResumeIteration>("""{"runId":"00000000-0000-0000-0000-000000000001","iterationId":"00000000-0000-0000-0000-000000000002"}""");
+        Assert.Equal((null, null), (old.ConfigChanges, old.RequestId));
+    }
 }

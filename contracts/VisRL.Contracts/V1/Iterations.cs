@@ -37,8 +37,12 @@ public sealed record StartIteration(
 /// get fresh attempts, or the stage that failed (filter, DPO stage 1 or 2, evaluation) is sent again,
 /// and what the iteration already has (batches done, pairs, checkpoints, stored evaluations) is kept.
 /// An iteration that is not failed, or was rejected before it sampled anything, is left as it is.
+/// <paramref name="ConfigChanges"/>: a JSON object merged over the iteration's config (RFC 7386: null resets a setting
+/// to its default), for the settings the iteration has not used yet (e.g. the filter's thresholds after it kept no pairs);
+/// a change to one it has used refuses the request, and nothing changes. Each request is recorded under
+/// <paramref name="RequestId"/> (iteration_resume_requests), where the sender reads whether it was applied or why not.
 /// </summary>
-public sealed record ResumeIteration(Guid RunId, Guid IterationId) : IWorkMessage, ICommandMessage
+public sealed record ResumeIteration(Guid RunId, Guid IterationId, string? ConfigChanges = null, Guid? RequestId = null) : IWorkMessage, ICommandMessage
 {
     Guid? IWorkMessage.IterationId => IterationId;
 }

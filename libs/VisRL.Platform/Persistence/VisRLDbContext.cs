@@ -14,6 +14,7 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
     public DbSet<Item> Items => Set<Item>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<Iteration> Iterations => Set<Iteration>();
+    public DbSet<IterationResumeRequest> IterationResumeRequests => Set<IterationResumeRequest>();
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<Candidate> Candidates => Set<Candidate>();
     public DbSet<Score> Scores => Set<Score>();
@@ -47,6 +48,8 @@ public sealed class VisRLDbContext(DbContextOptions<VisRLDbContext> options) : D
             e.HasOne<Dataset>().WithMany().HasForeignKey(i => i.DatasetId).OnDelete(DeleteBehavior.Restrict);
             e.Property(i => i.Version).IsRowVersion().HasColumnName("xmin"); // PostgreSQL's row version
         });
+
+        model.Entity<IterationResumeRequest>().HasOne<Iteration>().WithMany().HasForeignKey(r => r.IterationId).OnDelete(DeleteBehavior.Cascade);
 
         model.Entity<Batch>(e =>
         {

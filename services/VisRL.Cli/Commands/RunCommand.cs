@@ -63,30 +63,39 @@ internal static class RunCommand
     {
         var reference = new Argument<string>("run") { Description = "The run's name, its id or a unique prefix of it (4+ hex characters), or the id of one of its rounds." };
         var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Change a setting the iteration has not used yet, e.g. thresholds.minBox=0.3 (before its pairs: thresholds, training, "
+                + "maxBatchAttempts, stuckAfterSeconds, an endpoint's baseUrl and timeouts; later: training.evalDataset/evalSplit/evalItems while "
+                + "nothing is evaluated). The value is JSON, or else text. Repeatable; the run's later iterations use it too.",
+        };
+        var configFile = new Option<string?>("--config") { Description = "A JSON object of such changes, merged over the iteration's config (--set goes over it)." };
         var command = new Command("retry", "Take a failed run up again where its iteration stopped (its failed batches, the filter, a DPO stage or the evaluation), keeping what it has, and follow it.")
         {
-            reference, timeout,
+            reference, set, configFile, timeout,
         };
-        command.SetAction((parse, ct) => RetryAsync(parse.GetValue(reference)!, parse.GetValue(timeout), ct));
+        command.SetAction((parse, ct) => RetryAsync(parse.GetValue(reference)!, ConfigChanges.From(parse.GetValue(configFile), parse.GetValue(set) ?? []),
+            parse.GetValue(timeout), ct));
         return command;
     }
 
-    private static async Task<int> RetryAsync(string reference, int timeoutSeconds, CancellationToken cancellationToken)
+    private static async Task<int> RetryAsync(string reference, JsonObject? changes, int timeoutSeconds, CancellationToken cancellationToken)
     {
         var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
         Run run;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             run = await FindRunAsync(db, reference, cancellationToken);
-        var resumed = await ResumeAsync(database, run, cancellationToken);
+        var resumed = await ResumeAsync(database, run, cancellationToken, changes);
         // A round started on its own (no training) ends at Paired, which its own view follows.
         return JsonNode.Parse(resumed.ConfigJson)?["training"] is null
             ? await RoundCommand.FollowAsync(database, resumed.Id, timeoutSeconds, cancellationToken)
             : await FollowAsync(resumed.RunId, timeoutSeconds, cancellationToken);
     }
 
-    /// <summary>The run's failed iteration, once the Orchestrator has taken it up again (ResumeIteration).</summary>
-    /// <exception cref="InvalidOperationException">None of its iterations failed, or the failed one has nothing to take up.</exception>
-    internal static async Task<Iteration> ResumeAsync(DatabaseOptions database, Run run, CancellationToken cancellationToken)
+    /// <summary>The run's failed iteration, once the Orchestrator has taken it up again (ResumeIteration) with <paramref name="changes"/>.</summary>
+    /// <exception cref="InvalidOperationException">None of its iterations failed, the failed one has nothing to take up, or the
+    /// Orchestrator refused the changes (the reason names them).</exception>
+    internal static async Task<Iteration> ResumeAsync(DatabaseOptions database, Run run, CancellationToken cancellationToken, JsonObject? changes = null)
     {
         Iteration failed;
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
@@ -98,9 +107,11 @@ internal static class RunCommand
             throw new InvalidOperationException($"iteration {failed.Number} of run {run.Name} was rejected before it sampled anything ({failed.FailureReason}); " +
                 "there is nothing to take up: mend that and start a new run");
         AnsiConsole.MarkupLine(Markup.Escape($"run {run.Name}: iteration {failed.Number} failed ({failed.FailureReason}); taking it up again"));
-        await CliHost.PublishAsync(new ResumeIteration(failed.RunId, failed.Id), cancellationToken);
-        var resumed = await WaitForResumeAsync(database, failed, cancellationToken);
-        AnsiConsole.MarkupLine(Markup.Escape($"iteration {resumed.Number} resumed in {resumed.State} (resume {resumed.Resumes})"));
+        var request = new ResumeIteration(failed.RunId, failed.Id, changes?.ToJsonString(), NewId.NextGuid());
+        await CliHost.PublishAsync(request, cancellationToken);
+        var (resumed, changed) = await WaitForResumeAsync(database, failed, request.RequestId!.Value, cancellationToken);
+        AnsiConsole.MarkupLine(Markup.Escape($"iteration {resumed.Number} resumed in {resumed.State} (resume {resumed.Resumes})"
+            + (changed.Length > 0 ? $" with {string.Join(", ", changed)} changed" : "")));
         return resumed;
     }
 
@@ -120,15 +131,20 @@ internal static class RunCommand
         };
     }
 
-    /// <summary>The iteration once the Orchestrator has taken it up: its row changes in the same commit that sends its commands.</summary>
-    private static async Task<Iteration> WaitForResumeAsync(DatabaseOptions database, Iteration failed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The iteration once the Orchestrator has taken it up, and the settings the request changed: the request's row is
+    /// written in the same commit that resumes the iteration and sends its commands, or alone with the refusal.
+    /// </summary>
+    private static async Task<(Iteration Resumed, string[] Changed)> WaitForResumeAsync(DatabaseOptions database, Iteration failed, Guid requestId,
+        CancellationToken cancellationToken)
     {
         var patience = TimeSpan.FromSeconds(30);
         for (var clock = Stopwatch.StartNew(); clock.Elapsed < patience; await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken))
         {
             await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
-            var now = await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == failed.Id, cancellationToken);
-            if (now.Resumes > failed.Resumes) return now;
+            if (await db.IterationResumeRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, cancellationToken) is not { } request) continue;
+            if (request.Refusal is not null) throw new InvalidOperationException($"iteration {failed.Number} was not resumed: {request.Refusal}");
+            return (await db.Iterations.AsNoTracking().SingleAsync(i => i.Id == failed.Id, cancellationToken), request.Changed);
         }
         throw new TimeoutException($"the Orchestrator did not take up iteration {failed.Number} within {patience.TotalSeconds:F0} s: is it running? " +
             "(visrl stack services; visrl doctor). The ResumeIteration waits in its queue and is taken up when it starts");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator.Rounds;
 using VisRL.Platform.Identity;
@@ -27,6 +28,14 @@ public sealed record RunPlan(Guid RunId, string Name, string Dataset, string Jud
         JsonSerializer.Deserialize<RunPlan>(json, Json) ?? throw new ArgumentException("the run's config is empty");
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>
+    /// A run's recorded config with the round's settings replaced, so that the iterations after a resume that changed
+    /// them use them too: a run's plan keeps its training section, and a round started on its own records its round config.
+    /// </summary>
+    public static string WithRound(string runConfigJson, RoundConfig round) =>
+        JsonNode.Parse(runConfigJson)?["round"] is null ? round.ToJson()
+            : (Parse(runConfigJson) with { Round = round with { Training = round.Training ?? new TrainingConfig() } }).ToJson();
 
     public StartIteration Iteration(int number, string policyCheckpoint) =>
         new(RunId, WorkflowIds.Iteration(RunId, number), number, Dataset, policyCheckpoint, JudgeCheckpoint, ItemLimit, Round.ToJson());
