@@ -47,6 +47,19 @@ public class ResumeChangesTests
         Assert.EndsWith("at its evaluation: the iteration has used it already; start a new run to use other values (nothing may change here)", evaluated.Message);
     }
 
+    [Fact]
+    public void BeforeItsPairsTheTrainingsSettingsMayChange_ButNotWhetherItTrains()
+    {
+        var (config, changed) = ResumeChanges.Apply(Config, """{"training":{"dpo":{"beta":0.5},"evalItems":100}}""", ResumePoint.DataGeneration, evaluated: false);
+        Assert.Equal((0.5, (int?)100), (config.Training!.Dpo.Beta, config.Training.EvalItems));
+        Assert.Equal(["training.dpo.beta", "training.evalItems"], changed);
+
+        var removed = Assert.Throws<ArgumentException>(() => ResumeChanges.Apply(Config, """{"training":null}""", ResumePoint.DataGeneration, evaluated: false));
+        Assert.StartsWith("training cannot change on a retry before its pairs", removed.Message);
+        var added = Assert.Throws<ArgumentException>(() => ResumeChanges.Apply("{}", """{"training":{"evalItems":10}}""", ResumePoint.DataGeneration, evaluated: false));
+        Assert.StartsWith("training cannot change on a retry before its pairs", added.Message);
+    }
+
     [Theory]
     [InlineData("""{"thresholds":{"minBx":0.3}}""", "config changes: 'thresholds.minBx' is not a round setting")]
     [InlineData("""{"thresholds":{"minBox":1.5}}""", "round config: thresholds.minBox must be within [0, 1], not 1.5")]

@@ -65,9 +65,9 @@ internal static class RunCommand
         var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
         var set = new Option<string[]>("--set")
         {
-            Description = "Change a setting the iteration has not used yet, e.g. thresholds.minBox=0.3 (before its pairs: thresholds, training, "
-                + "maxBatchAttempts, stuckAfterSeconds, an endpoint's baseUrl and timeouts; later: training.evalDataset/evalSplit/evalItems while "
-                + "nothing is evaluated). The value is JSON, or else text. Repeatable; the run's later iterations use it too.",
+            Description = "Change a setting the iteration has not used yet, e.g. thresholds.minBox=0.3: the evaluation's (training.evalDataset, "
+                + "evalSplit, evalItems) while nothing is evaluated, and before its pairs also the thresholds, training.dpo, maxBatchAttempts, "
+                + "stuckAfterSeconds and an endpoint's baseUrl and timeouts. The value is JSON, or else text. Repeatable; the run's later iterations use it too.",
         };
         var configFile = new Option<string?>("--config") { Description = "A JSON object of such changes, merged over the iteration's config (--set goes over it)." };
         var command = new Command("retry", "Take a failed run up again where its iteration stopped (its failed batches, the filter, a DPO stage or the evaluation), keeping what it has, and follow it.")

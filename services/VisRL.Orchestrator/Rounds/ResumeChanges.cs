@@ -6,8 +6,9 @@ namespace VisRL.Orchestrator.Rounds;
 /// <summary>
 /// The config changes a failed iteration takes when it is resumed (`visrl run retry --set …`): only settings it has
 /// not used yet, so that everything it keeps was made under the settings its record names. Before its pairs the
-/// filter's thresholds, the training and the batches' retry settings may change (a filter that kept no pairs can be
-/// loosened); once training has begun, only where it is evaluated, while no evaluation of it is stored.
+/// filter's thresholds, the training's settings and the batches' retry settings may change (a filter that kept no pairs
+/// can be loosened); once training has begun, only where it is evaluated, while no evaluation of it is stored. Whether
+/// it trains at all stays as it started: a run's iterations always do, and its next one waits on this one's training.
 /// </summary>
 public static class ResumeChanges
 {
@@ -21,7 +22,7 @@ public static class ResumeChanges
         ResumePoint.DataGeneration =>
         [
             "maxBatchAttempts", "stuckAfterSeconds", "thresholds.maxAnswer", "thresholds.minAnswer", "thresholds.maxBox", "thresholds.minBox",
-            "thresholds.pairsPerItem", "training", .. Transport.Select(t => $"policy.{t}"), .. Transport.Select(t => $"judge.{t}"),
+            "thresholds.pairsPerItem", "training.dpo", .. Evaluation, .. Transport.Select(t => $"policy.{t}"), .. Transport.Select(t => $"judge.{t}"),
         ],
         ResumePoint.BoxStage or ResumePoint.AnswerStage or ResumePoint.Evaluation when !evaluated => Evaluation,
         _ => [],
