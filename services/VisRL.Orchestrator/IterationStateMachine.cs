@@ -141,8 +141,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 .TransitionTo(TrainingAnswer),
             When(Resume, ctx => ResumesAt(ctx, ResumePoint.Evaluation))
                 .ThenAsync(async ctx => await ResumedAsync(ctx, [.. await MissingEvaluationsAsync(ctx, TrainingStage.DpoBox, TrainingStage.DpoBoxAnswer)]))
-                .IfElseAsync(BothEvaluated, done => done.Then(Complete).TransitionTo(Completed), evaluating => evaluating.TransitionTo(Evaluating)),
-            Ignore(Resume, ctx => ResumePoints.Of(ctx.Saga) == ResumePoint.None)); // rejected: a new round does the same
+                .IfElseAsync(BothEvaluated, done => done.Then(Complete).TransitionTo(Completed), evaluating => evaluating.TransitionTo(Evaluating)));
         During(Paired, Completed, Ignore(Resume)); // and the states under way, below
 
         // Late or redelivered messages after the round moved on change nothing.
@@ -359,7 +358,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
     {
         var iteration = context.Saga;
         var point = ResumePoints.Of(iteration);
-        if (point == ResumePoint.None) return; // rejected before it sampled: nothing to take up, nor to record
+        if (point == ResumePoint.None) return; // rejected before it sampled: nothing to take up (a new round does the same), nor to record
         var db = context.GetPayload<VisRLDbContext>();
         var id = context.Message.RequestId ?? context.MessageId ?? NewId.NextGuid();
         if (await db.IterationResumeRequests.AnyAsync(r => r.Id == id, context.CancellationToken))
