@@ -453,7 +453,7 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
 
             // The first is mended; both parts go back while the round still scores.
             await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken[0].ImageBlobKey, intact[0], "image/png");
-            Assert.Equal((2, 1u), await errors.MoveBackAsync(sampleQueue, limit: null, CancellationToken.None));
+            Assert.Equal((2, 1u), (await errors.MoveBackAsync(sampleQueue, limit: null, CancellationToken.None)).Counts());
             await ServiceFleet.WaitUntilAsync(async () =>
             {
                 await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
@@ -487,9 +487,15 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
 
             // Mended once the round is Paired, the last part is refused: back in _error with the reason, its failure kept.
             await seed.Storage.Blobs.PutAsync(seed.Storage.ImagesContainer, broken[1].ImageBlobKey, intact[1], "image/png");
-            Assert.Equal((1, 1u), await errors.MoveBackAsync(sampleQueue, limit: null, CancellationToken.None));
-            await ServiceFleet.WaitUntilAsync(async () => (await errors.PeekAsync(sampleQueue, 10, CancellationToken.None)).Any(m => m.Reason.Contains("is Paired")),
-                TimeSpan.FromSeconds(60), () => $"the late part was not refused:\n{_fleet.Output}");
+            // `visrl errors retry` follows it: the Sampler process reports it handled, and names what it put back.
+            var (retryCode, retried) = await ChildProcess.RunAsync(ChildProcess.Dotnet(ChildProcess.ProjectDll("VisRL.Cli", "visrl"), stack.CliEnvironment(_database),
+                "errors", "retry", sampleQueue, "--wait", "60"), TimeSpan.FromSeconds(120));
+            retried = ChildProcess.Flattened(retried);
+            Assert.True(retryCode == 1, retried);
+            Assert.Contains($"moved 1 message(s) from {sampleQueue}_error back to {sampleQueue}", retried);
+            Assert.Contains($"handled; all of it is back in {sampleQueue}_error: iteration {start.IterationId} is Paired", retried);
+            Assert.Contains("1 of 1 moved message(s) did not go through, 0 did: 1 handled with a part or all of it back", retried);
+            Assert.Contains(await errors.PeekAsync(sampleQueue, 10, CancellationToken.None), m => m.Reason.Contains("is Paired"));
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
             {
                 Assert.Equal(broken[1].Id, (await db.WorkFailures.AsNoTracking().SingleAsync(f => f.IterationId == start.IterationId)).ItemId);

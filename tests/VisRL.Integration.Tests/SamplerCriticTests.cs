@@ -214,7 +214,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
             // it waits in _error again with the reason, and its item's failure stays recorded.
             await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
             await SetStateAsync(iteration2, "Paired");
-            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None));
+            Assert.Equal((1, 1u), (await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None)).Counts());
             var refused = await WaitForParkedAsync(errors, $"{_service}-sample-batch", r => r.Contains("is Paired"));
             Assert.Contains($"iteration {iteration2} is Paired: a round takes a moved-back part only while it samples and scores; start a new round", refused.Reason);
             Assert.Contains("itemIds=[1]", refused.Fields);
@@ -227,7 +227,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
 
             // While the round samples, the Sampler samples exactly that item, as a batch of its own that the round waits for.
             await SetStateAsync(iteration2, "Sampling");
-            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None));
+            Assert.Equal((1, 1u), (await errors.MoveBackAsync($"{_service}-sample-batch_error", limit: null, CancellationToken.None)).Counts());
             var claimed = await WaitAsync(Sampled, s => s.IterationId == iteration2 && s.BatchId != sample2.BatchId);
             Assert.Equal((Attempts * 2, 0), (claimed.CandidateCount, claimed.FailedItemCount));
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
@@ -250,7 +250,7 @@ public class SamplerCriticTests(TestStack stack) : IAsyncLifetime
             Assert.Equal(((Items - 1) * Attempts * 2, 1), (scored3.ScoreCount, scored3.FailedItemCount));
             Assert.Contains(broken.ImageBlobKey, Assert.Single(await errors.PeekAsync($"{_service}-score-batch", limit: 10, CancellationToken.None)).Reason);
             await _storage.Blobs.PutAsync(_storage.ImagesContainer, broken.ImageBlobKey, intact, "image/png");
-            Assert.Equal((1, 1u), await errors.MoveBackAsync($"{_service}-score-batch", limit: null, CancellationToken.None));
+            Assert.Equal((1, 1u), (await errors.MoveBackAsync($"{_service}-score-batch", limit: null, CancellationToken.None)).Counts());
             var scoredPart = await WaitAsync(Scored, s => s.IterationId == iteration2 && s.BatchId != score2.BatchId && s.BatchId != score3.BatchId);
             Assert.Equal((Attempts * 2, 0), (scoredPart.ScoreCount, scoredPart.FailedItemCount));
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))

@@ -12,3 +12,9 @@ internal static class SharedFixtures
         throw new DirectoryNotFoundException($"shared/fixtures/real-images not found beside {TestStack.Root}; the shared folder must sit beside the repository");
     }
 }
+
+internal static class MoveBackCounts
+{
+    /// <summary>How many messages moved, and how many consumers their queue had.</summary>
+    public static (int Moved, uint Consumers) Counts(this VisRL.Platform.Messaging.MoveBack moveBack) => (moveBack.Moved.Count, moveBack.Consumers);
+}

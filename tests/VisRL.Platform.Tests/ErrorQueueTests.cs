@@ -52,6 +52,21 @@ public class ErrorQueueTests
         Assert.True(ErrorQueue.Describe(null, new Dictionary<string, object?> { ["VisRL-Quarantined"] = Text("true") }, Text(SampleBatchEnvelope)).Quarantined);
         var bare = ErrorQueue.Describe(null, null, Text(SampleBatchEnvelope));
         Assert.Equal(("(no reason recorded)", false, null), (bare.Reason, bare.Quarantined, bare.ExceptionType));
+        Assert.Equal((null, null), (bare.MovedBackAt, bare.CutFrom));
+    }
+
+    [Fact]
+    public void WhereAParkedMessageCameFromIsRead_TheMoveBackItFailedAfterAndTheMessageAPartWasCutFrom()
+    {
+        var failedAgain = ErrorQueue.Describe("m-1", new Dictionary<string, object?> { ["VisRL-Moved-Back"] = Text("2026-11-25T12:00:00.0000000Z") }, Text(SampleBatchEnvelope));
+        Assert.Equal(("2026-11-25T12:00:00.0000000Z", null), (failedAgain.MovedBackAt, failedAgain.CutFrom));
+
+        var part = ErrorQueue.Describe("p-1", new Dictionary<string, object?>
+        {
+            ["VisRL-Cut-From"] = Text("m-1"), ["VisRL-Cut-From-Moved-Back"] = Text("2026-11-25T12:00:00.0000000Z"),
+        }, Text(SampleBatchEnvelope));
+        Assert.Equal((null, new CutFrom("m-1", "2026-11-25T12:00:00.0000000Z")), (part.MovedBackAt, part.CutFrom));
+        Assert.Equal(new CutFrom("m-1", null), ErrorQueue.Describe("p-2", new Dictionary<string, object?> { ["VisRL-Cut-From"] = Text("m-1") }, Text(SampleBatchEnvelope)).CutFrom);
     }
 
     [Theory]

@@ -6,7 +6,13 @@ namespace VisRL.Platform.Messaging;
 
 /// <summary>A message parked in an _error queue, as <c>visrl errors show</c> prints it.</summary>
 /// <param name="Fields">The message's own fields in one line (<c>batchId=… attempt=2 itemIds=[3]</c>).</param>
-public sealed record FailedMessage(string? MessageId, string Type, string Reason, string? ExceptionType, string? FailedAt, bool Quarantined, string Fields);
+/// <param name="MovedBackAt">The move-back it failed after, if it was moved back before (a failure keeps the message's headers).</param>
+/// <param name="CutFrom">For a quarantined part: the message it was cut from.</param>
+public sealed record FailedMessage(string? MessageId, string Type, string Reason, string? ExceptionType, string? FailedAt, bool Quarantined, string Fields,
+    string? MovedBackAt = null, CutFrom? CutFrom = null);
+
+/// <summary>The message a quarantined part was cut from, and that message's move-back stamp if it had been moved back.</summary>
+public sealed record CutFrom(string MessageId, string? MovedBackAt);
 
 /// <summary>
 /// What lands in a queue's _error queue, and how it goes back: a message that failed past its retries
@@ -21,6 +27,8 @@ public static class ErrorQueue
     public const string QuarantinedHeader = "VisRL-Quarantined";
     /// <summary>Set on a message moved back from its _error queue (when, in UTC): a consumer tries its failed items again.</summary>
     public const string MovedBackHeader = "VisRL-Moved-Back";
+    /// <summary>Set on a quarantined part: the id of the message it was cut from, and that message's <see cref="MovedBackHeader"/>.</summary>
+    public const string CutFromHeader = "VisRL-Cut-From", CutFromMovedBackHeader = "VisRL-Cut-From-Moved-Back";
     private const int LongestValue = 40;
 
     /// <summary>An _error or _skipped queue.</summary>
@@ -45,7 +53,9 @@ public static class ErrorQueue
             ?? (Header(headers, "MT-Reason") == "skip" ? "skipped: no consumer of its queue takes this message type" : "(no reason recorded)");
         var quarantined = Header(headers, QuarantinedHeader) is "true" or "True";
         var (type, fields) = ReadEnvelope(body);
-        return new FailedMessage(messageId, type, reason, Header(headers, ExceptionTypeHeader), Header(headers, TimestampHeader), quarantined, fields);
+        var cutFrom = Header(headers, CutFromHeader) is { } source ? new CutFrom(source, Header(headers, CutFromMovedBackHeader)) : null;
+        return new FailedMessage(messageId, type, reason, Header(headers, ExceptionTypeHeader), Header(headers, TimestampHeader), quarantined, fields,
+            Header(headers, MovedBackHeader), cutFrom);
     }
 
     /// <summary>

@@ -105,6 +105,7 @@ public static class MessagingExtensions
         cfg.UseFilter(new LinkLossFilter(TimeSpan.FromSeconds(messaging.LinkLossGraceSeconds),
             context.GetRequiredService<ILoggerFactory>().CreateLogger<LinkLossFilter>()));
         cfg.UseConsumeFilter(typeof(WorkLogContextFilter<>), context);
+        cfg.UseConsumeFilter(typeof(MovedBackReportFilter<>), context);
         // An outage of PostgreSQL or blob storage is waited out, with the consume tried again after each
         // pause up to Messaging:OutagePatienceSeconds (the outer filter); any other failure gets the few quick
         // retries of the inner one, then the _error queue. Either way the message is not lost.

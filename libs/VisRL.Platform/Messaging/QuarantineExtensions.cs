@@ -13,15 +13,21 @@ public static class QuarantineExtensions
     public static async Task QuarantineAsync<T>(this ConsumeContext context, T message, string reason) where T : class
     {
         // "queue:" makes the transport declare the queue too (the plain address declares only an exchange).
-        var errorQueue = new Uri($"queue:{ErrorQueue.Names(context.ReceiveContext.InputAddress.AbsolutePath.Split('/')[^1]).Error}");
+        var errorQueue = new Uri($"queue:{ErrorQueue.Names(context.InputQueue()).Error}");
         var endpoint = await context.GetSendEndpoint(errorQueue);
         await endpoint.Send(message, send =>
         {
             send.Headers.Set(ErrorQueue.ReasonHeader, reason);
             send.Headers.Set(ErrorQueue.QuarantinedHeader, "true");
             send.Headers.Set(ErrorQueue.TimestampHeader, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            // Which message (and which move-back of it) the part was cut from: `visrl errors retry` traces it to the message it moved.
+            if (context.MessageId is { } cutFrom) send.Headers.Set(ErrorQueue.CutFromHeader, cutFrom.ToString());
+            if (context.MovedBackAt() is { } movedBackAt) send.Headers.Set(ErrorQueue.CutFromMovedBackHeader, movedBackAt);
         }, context.CancellationToken);
     }
+
+    /// <summary>The queue this message was consumed from.</summary>
+    public static string InputQueue(this ConsumeContext context) => context.ReceiveContext.InputAddress.AbsolutePath.Split('/')[^1];
 
     /// <summary>
     /// Whether this message was moved back from its _error queue (`visrl errors retry`): the items an earlier

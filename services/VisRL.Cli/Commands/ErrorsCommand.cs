@@ -23,8 +23,16 @@ internal static class ErrorsCommand
 
         var retryQueue = QueueArgument();
         var retryLimit = LimitOption("How many messages at most (default: all there are now).");
-        var retry = new Command("retry", "Move the messages of an _error queue back to the queue they failed on, oldest first, without their failure headers.") { retryQueue, retryLimit };
-        retry.SetAction((parse, ct) => RetryAsync(parse.GetValue(retryQueue)!, parse.GetValue(retryLimit), ct));
+        var wait = new Option<int>("--wait")
+        {
+            Description = "Follow the moved messages for up to this many seconds and say what became of each: handled, handled with a part "
+                + "quarantined again, or back in the queue with the reason; 0: do not follow.",
+            DefaultValueFactory = _ => 60,
+        };
+        wait.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--wait must be ≥ 0"); });
+        var retry = new Command("retry", "Move the messages of an _error queue back to the queue they failed on, oldest first, without their failure headers, "
+            + "and follow them to their outcome.") { retryQueue, retryLimit, wait };
+        retry.SetAction((parse, ct) => RetryAsync(parse.GetValue(retryQueue)!, parse.GetValue(retryLimit), parse.GetValue(wait), ct));
 
         var purgeQueue = QueueArgument();
         var yes = new Option<bool>("--yes") { Description = "Confirm: the messages are gone for good (their failures stay recorded in work_failures and batches.last_error)." };
@@ -79,23 +87,46 @@ internal static class ErrorsCommand
         foreach (var (m, i) in messages.Select((m, i) => (m, i + 1)))
         {
             var failed = m.Quarantined ? $"quarantined {m.FailedAt}" : $"failed {m.FailedAt ?? "(time not recorded)"} {m.ExceptionType}";
-            Console.WriteLine($"#{i} {m.Type} {m.MessageId ?? "(no id)"} {failed.TrimEnd()}");
+            var cutFrom = m.CutFrom is { } cut ? $" (cut from {cut.MessageId})" : "";
+            Console.WriteLine($"#{i} {m.Type} {m.MessageId ?? "(no id)"} {failed.TrimEnd()}{cutFrom}");
             Console.WriteLine($"   reason: {m.Reason}");
             Console.WriteLine($"   fields: {m.Fields}");
         }
         return 0;
     }
 
-    internal static async Task<int> RetryAsync(string queue, int? limit, CancellationToken cancellationToken)
+    internal static async Task<int> RetryAsync(string queue, int? limit, int waitSeconds, CancellationToken cancellationToken)
     {
-        var (moved, consumers) = await Broker().MoveBackAsync(queue, limit, cancellationToken);
-        var (error, source) = ErrorQueue.Names(queue);
-        AnsiConsole.MarkupLine($"moved {moved} message(s) from {Markup.Escape(error)} back to {Markup.Escape(source)}");
-        if (moved > 0 && consumers == 0)
-            AnsiConsole.MarkupLine($"[yellow]nothing consumes {Markup.Escape(source)} now: they wait there until its service runs[/]");
-        if (moved > 0)
-            AnsiConsole.MarkupLine($"[grey]a part of a batch joins its round only while the round samples and scores; one whose round has moved on comes back here with the reason (`visrl errors show {Markup.Escape(queue)}`)[/]");
-        return 0;
+        var broker = Broker();
+        await using var reports = await broker.ListenForReportsAsync(cancellationToken);
+        var moveBack = await broker.MoveBackAsync(queue, limit, cancellationToken);
+        var (from, to) = (Markup.Escape(moveBack.From), Markup.Escape(moveBack.To));
+        AnsiConsole.MarkupLine($"moved {moveBack.Moved.Count} message(s) from {from} back to {to}");
+        if (moveBack.Moved.Count == 0) return 0;
+        if (moveBack.Consumers == 0)
+            AnsiConsole.MarkupLine($"[yellow]nothing consumes {to} now: they wait there until its service runs[/]");
+        AnsiConsole.MarkupLine($"[grey]a part of a batch joins its round only while the round samples and scores; one whose round has moved on comes back here with the reason (`visrl errors show {Markup.Escape(queue)}`)[/]");
+        if (waitSeconds == 0 || moveBack.Consumers == 0) return 0;
+
+        var outcomes = await broker.FollowAsync(moveBack, reports, TimeSpan.FromSeconds(waitSeconds), cancellationToken);
+        // Plain lines, as `show` prints them: ids and reasons stay whole.
+        foreach (var o in outcomes)
+            Console.WriteLine($"{o.Message.Type} {o.Message.MessageId ?? "(no id)"} ({o.Message.Fields}): {o.Describe()}");
+        var through = outcomes.Count(o => o.WentThrough);
+        if (through == outcomes.Count)
+        {
+            AnsiConsole.MarkupLine($"[green]all {through} handled[/]");
+            return 0;
+        }
+        var parts = outcomes.Count(o => o.Handled && !o.WentThrough);
+        var back = outcomes.Count(o => o.FailedAgain);
+        var open = outcomes.Count(o => !o.Settled);
+        throw new InvalidOperationException($"{outcomes.Count - through} of {outcomes.Count} moved message(s) did not go through, {through} did: " + string.Join(", ", new[]
+        {
+            parts > 0 ? $"{parts} handled with a part or all of it back in {moveBack.From}" : null,
+            back > 0 ? $"{back} back whole" : null,
+            open > 0 ? $"{open} not reported handled within {waitSeconds} s (see `visrl errors` later; a service older than this CLI does not report)" : null,
+        }.OfType<string>()));
     }
 
     internal static async Task<int> PurgeAsync(string queue, bool confirmed, CancellationToken cancellationToken)
