@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -97,6 +98,12 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
             (plannedSteps, stepsAtKill) = (job.PlannedSteps, job.CompletedSteps);
             Assert.True(stepsAtKill < plannedSteps && job.Status == "running", $"the kill came after stage 1 ended ({stepsAtKill}/{plannedSteps}); the test proves nothing");
         }
+        // Another terminal follows the same run, and stops following when told; the run goes on.
+        var (code, shown) = await ChildProcess.RunAsync(Cli("run", "show", "run-test", "--follow", "--timeout", "1"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 2, shown);
+        shown = ChildProcess.Flattened(shown);
+        Assert.Contains($"dpo-box: running, {stepsAtKill}/{plannedSteps} steps", shown);
+        Assert.Contains($"stopped following after 1 s; the run is running (`visrl run show {runId} --follow` follows it again)", shown);
         _fleet.Start("trainer"); // the broker redelivers the unacknowledged TrainStage to it
 
         await ServiceFleet.WaitUntilAsync(async () =>
@@ -183,7 +190,7 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
 
         // `visrl report`: the run's HTML report, with its results, statistics, curves and gallery.
         var reports = Path.Combine(_scratch, "report");
-        var (code, reportOutput) = await ChildProcess.RunAsync(Cli("report", "--run", runId.ToString(), "--out", reports), TimeSpan.FromSeconds(120));
+        (code, var reportOutput) = await ChildProcess.RunAsync(Cli("report", "--run", runId.ToString(), "--out", reports), TimeSpan.FromSeconds(120));
         Assert.True(code == 0, reportOutput);
         var html = await File.ReadAllTextAsync(Path.Combine(reports, "report.html"));
         foreach (var part in new[] { "Iter1 stage 1 (+RL1)", "Iter1 stage 2 (+RL1+RL2)", "round_counts", "pair_box_quadrants", "<polyline", "data:image/png;base64," })
@@ -241,6 +248,19 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(1, code);
         Assert.Contains("error: no run is named 'no-such-run'", output);
 
+        // `run list` and `run show` say where it stopped and why; following a failed run ends at once with exit 1.
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "list"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, output);
+        Assert.Matches(@"retry-test\s+[0-9a-f-]{36}\s+failed\s+0/1\s+1: Failed", output);
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "show", "retry-test", "--follow"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 1, output);
+        var shown = ChildProcess.Flattened(output);
+        Assert.Contains("run retry-test (", shown);
+        Assert.Contains("failed, 0 of 1 iteration(s) completed", shown);
+        Assert.Matches($@"iteration 1 \([0-9a-f-]{{36}}\): Failed, 8 items in \d+ batches, \d+ pairs: evaluation of .*dataset '{evalDataset}' does not exist", shown);
+        Assert.Matches(@"dpo-box: completed, (\d+)/\1 steps", shown);
+        Assert.Contains("run failed:", shown);
+
         // A retry may not change what the iteration has used (its candidates were sampled at the config's temperature).
         (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test", "--set", "sampling.temperature=1"), TimeSpan.FromSeconds(60));
         Assert.True(code == 1, output);
@@ -288,6 +308,27 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test"), TimeSpan.FromSeconds(60));
         Assert.Equal(1, code);
         Assert.Contains("error: run retry-test is completed: none of its iterations failed, so there is nothing to retry", output);
+
+        // Completed, `run show` gives each evaluated checkpoint's numbers as stored.
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "show", "retry-test"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, output);
+        shown = ChildProcess.Flattened(output);
+        Assert.Contains("completed, 1 of 1 iteration(s) completed", shown);
+        Assert.Matches(@"Completed, 8 items in \d+ batches", shown);
+        Assert.Contains("resumed 1×", shown);
+        await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
+        {
+            var iteration = await db.Iterations.AsNoTracking().SingleAsync();
+            foreach (var (stage, label) in new[] { (TrainingStage.DpoBox, "Iter1 stage 1 (+RL1)"), (TrainingStage.DpoBoxAnswer, "Iter1 stage 2 (+RL1+RL2)") })
+            {
+                var e = await db.Evaluations.AsNoTracking().SingleAsync(e => e.EvaluationRunId == WorkflowIds.Evaluation(iteration.Id, stage) && e.Family == "all");
+                Assert.Contains(string.Create(CultureInfo.InvariantCulture,
+                    $"{label}: {e.AnswerAccuracy:P1} / {e.DetectionAccuracy!.Value:P1} on 4 items, checkpoint {e.Checkpoint[..12]}"), shown);
+            }
+        }
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "list", "--limit", "0"), TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--limit must be ≥ 1", output);
     }
 
     /// <summary>The CLI as a process against the test stack and this test's database.</summary>

@@ -123,7 +123,7 @@ internal static class ErrorsCommand
         var open = outcomes.Count(o => !o.Settled);
         throw new InvalidOperationException($"{outcomes.Count - through} of {outcomes.Count} moved message(s) did not go through, {through} did: " + string.Join(", ", new[]
         {
-            parts > 0 ? $"{parts} handled with a part or all of it back in {moveBack.From}" : null,
+            parts > 0 ? $"{parts} handled with a part or all of it back in {ErrorQueue.Names(moveBack.To).Error}" : null,
             back > 0 ? $"{back} back whole" : null,
             open > 0 ? $"{open} not reported handled within {waitSeconds} s (see `visrl errors` later; a service older than this CLI does not report)" : null,
         }.OfType<string>()));

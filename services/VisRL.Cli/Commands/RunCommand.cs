@@ -18,10 +18,18 @@ namespace VisRL.Cli.Commands;
 /// samples, scores, filters, trains DPO stage 1 and 2 and evaluates, and the next one samples from
 /// the new policy. Followed live from PostgreSQL until the run completes (exit 0) or fails (exit 1).
 /// `visrl run retry`: a failed run taken up again where its iteration stopped (ResumeIteration), and followed the same way.
+/// `visrl run list` and `visrl run show`: <see cref="RunViews"/>.
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create() => new("run", "Self-evolution runs (iterations of sample → score → filter → DPO → evaluate) through the running services.") { Start(), Retry() };
+    public static Command Create() => new("run", "Self-evolution runs (iterations of sample → score → filter → DPO → evaluate) through the running services.") { Start(), Retry(), RunViews.List(), RunViews.Show() };
+
+    /// <summary>The run a command is about.</summary>
+    internal static Argument<string> RunArgument() =>
+        new("run") { Description = "The run's name, its id or a unique prefix of it (4+ hex characters), or the id of one of its rounds." };
+
+    internal static Option<int> TimeoutOption() =>
+        new("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
 
     private static Command Start()
     {
@@ -32,7 +40,7 @@ internal static class RunCommand
         var items = new Option<int?>("--items") { Description = "Sample only the first N items of the split per iteration." };
         var name = new Option<string?>("--name") { Description = "A name for the run." };
         var configFile = new Option<string?>("--config") { Description = "Round config JSON (split, batchSize, sampling {…}, thresholds {…}, training {dpo {…}, evalSplit, evalItems})." };
-        var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
+        var timeout = TimeoutOption();
         var command = new Command("start", "Start a run (StartRun) and follow it until it completes or fails.") { dataset, policy, judge, iterations, items, name, configFile, timeout };
         // On the option's own tokens: a command validator reads 0 for an option left at its default.
         iterations.Validators.Add(result =>
@@ -61,8 +69,8 @@ internal static class RunCommand
 
     private static Command Retry()
     {
-        var reference = new Argument<string>("run") { Description = "The run's name, its id or a unique prefix of it (4+ hex characters), or the id of one of its rounds." };
-        var timeout = new Option<int>("--timeout") { Description = "Stop following after this many seconds (exit 2; the run goes on); 0 waits for the end.", DefaultValueFactory = _ => 0 };
+        var reference = RunArgument();
+        var timeout = TimeoutOption();
         var set = new Option<string[]>("--set")
         {
             Description = "Change a setting the iteration has not used yet, e.g. thresholds.minBox=0.3: the evaluation's (training.evalDataset, "
@@ -116,7 +124,7 @@ internal static class RunCommand
     }
 
     /// <summary>A run by name, or by a prefix of its id or of one of its iterations' ids.</summary>
-    private static async Task<Run> FindRunAsync(VisRLDbContext db, string reference, CancellationToken cancellationToken)
+    internal static async Task<Run> FindRunAsync(VisRLDbContext db, string reference, CancellationToken cancellationToken)
     {
         var runs = await db.Runs.AsNoTracking().Where(r => r.Name == reference).ToListAsync(cancellationToken);
         var prefix = reference.ToLowerInvariant();
@@ -204,7 +212,7 @@ internal static class RunCommand
                 AnsiConsole.MarkupLine($"[red]run failed:[/] {Markup.Escape(failure ?? "(see the iterations table)")}");
                 return 1;
             default:
-                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape($"stopped following after {timeoutSeconds} s; the run is {status}")}[/]");
+                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape($"stopped following after {timeoutSeconds} s; the run is {status} (`visrl run show {runId} --follow` follows it again)")}[/]");
                 return 2;
         }
     }
