@@ -167,6 +167,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
 
     /// <param name="databasePort">Another way to PostgreSQL (a relay the test cuts).</param>
     /// <param name="efRetries">Database:MaxRetryCount (the services' default is 5).</param>
+    /// <summary>The relay's period here, shorter than the default 5 s so that a test can tell the setting is used.</summary>
+    private const int RelaySeconds = 1;
+
     private IHost StartHost(int? databasePort = null, int efRetries = 5)
     {
         var database = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
@@ -175,6 +178,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         var builder = TestStack.ServiceHost($"orch-test-{Guid.NewGuid().ToString()[..8]}", new Dictionary<string, string?>
         {
             ["Messaging:RetryInitialIntervalMs"] = "50",
+            ["Messaging:OutboxRelaySeconds"] = RelaySeconds.ToString(),
             ["Database:ConnectionString"] = database.ConnectionString,
             ["Database:MaxRetryCount"] = efRetries.ToString(),
             ["Log:JsonFile"] = LogFile,
@@ -641,8 +645,9 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await host.StartAsync();
             try
             {
-                await ServiceFleet.WaitUntilAsync(() => Task.FromResult(FilterCommands.ContainsKey(iterationId)), TimeSpan.FromSeconds(30),
-                    "the row left behind was never sent");
+                // Within a few of the relay's periods, and before the default period had first come round.
+                await ServiceFleet.WaitUntilAsync(() => Task.FromResult(FilterCommands.ContainsKey(iterationId)), TimeSpan.FromSeconds(4.5 * RelaySeconds),
+                    "the row left behind was not sent within a few of the relay's periods");
                 for (var i = 0; i < 50 && (await OutboxRowsAsync(iterationId)).Count > 2; i++) await Task.Delay(100);
             }
             finally

@@ -10,25 +10,25 @@ using VisRL.Platform.Persistence.Entities;
 namespace VisRL.Platform.Messaging.Sagas;
 
 /// <summary>
-/// Sends the saga outbox's leftovers: every few seconds, the rows older than a few seconds, which the publish
-/// right after their commit did not clear. Rows are taken FOR UPDATE SKIP LOCKED, so replicas share them. A row
+/// Sends the saga outbox's leftovers: every <see cref="MessagingOptions.OutboxRelaySeconds"/>, the rows older than that,
+/// which the publish right after their commit did not clear. Rows are taken FOR UPDATE SKIP LOCKED, so replicas share them. A row
 /// that cannot be read back stays, reported once per process, naming it and the reason, and is passed over after; a
 /// command no queue takes yet stays too, reported once, and goes out once its service has declared its queue.
 /// </summary>
-internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, ILogger<OutboxRelay> logger) : BackgroundService
+internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IOptions<MessagingOptions> messaging, IBus bus, ILogger<OutboxRelay> logger)
+    : BackgroundService
 {
     // The next round tries again anyway.
     private readonly DatabaseOptions _withoutRetries = database.Value.WithoutRetries();
-    private static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
-    /// <summary>Older than this, a row's own publish is taken to have failed.</summary>
-    private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(5);
+    /// <summary>Between rounds; and older than this, a row's own publish is taken to have failed.</summary>
+    private readonly TimeSpan _period = TimeSpan.FromSeconds(messaging.Value.OutboxRelaySeconds);
     private readonly HashSet<long> _reported = [];
     /// <summary>Rows whose command no queue takes yet (ICommandMessage), reported once; tried again each round.</summary>
     private readonly HashSet<long> _waiting = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Period);
+        using var timer = new PeriodicTimer(_period);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -37,7 +37,7 @@ internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, 
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("outbox_messages: sending what is left failed ({Reason}); tries again in {Period} s", e.Message, Period.TotalSeconds);
+                logger.LogWarning("outbox_messages: sending what is left failed ({Reason}); tries again in {Period} s", e.Message, _period.TotalSeconds);
             }
         }
     }
@@ -47,7 +47,7 @@ internal sealed class OutboxRelay(IOptions<DatabaseOptions> database, IBus bus, 
         await using var db = PersistenceExtensions.CreateVisRLDbContext(_withoutRetries);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var rows = await db.OutboxMessages
-            .FromSql($"SELECT * FROM outbox_messages WHERE created_at < now() - {MinimumAge} AND NOT id = ANY({_reported.ToArray()}) ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED")
+            .FromSql($"SELECT * FROM outbox_messages WHERE created_at < now() - {_period} AND NOT id = ANY({_reported.ToArray()}) ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED")
             .ToListAsync(cancellationToken);
         var sent = new List<OutboxMessage>();
         foreach (var row in rows)
