@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
 using VisRL.Cli.Reports;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
+using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Cli.Commands;
 
@@ -55,7 +57,7 @@ internal static class RunViews
             var latest = iterations[run.Id].MaxBy(i => i.Number);
             var done = $"{iterations[run.Id].Count(i => i.State == "Completed")}/{run.PlannedIterations}";
             var now = latest is null ? "-" : $"{latest.Number}: {latest.State}";
-            Console.WriteLine($"{run.Name.PadRight(width)}  {run.Id}  {run.Status,-9}  {done,-5}  {now,-17}  "
+            Console.WriteLine($"{run.Name.PadRight(width)}  {run.Id}  {StatusOf(run, latest),-9}  {done,-5}  {now,-17}  "
                 + run.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
         }
         return 0;
@@ -63,12 +65,12 @@ internal static class RunViews
 
     private static async Task<int> ShowAsync(string reference, bool follow, int timeoutSeconds, CancellationToken cancellationToken)
     {
-        Guid runId;
+        Run run;
+        List<Iteration> iterations;
         await using (var db = Db())
         {
-            var run = await RunCommand.FindRunAsync(db, reference, cancellationToken);
-            runId = run.Id;
-            var iterations = await db.Iterations.AsNoTracking().Where(i => i.RunId == run.Id).OrderBy(i => i.Number).ToListAsync(cancellationToken);
+            run = await RunCommand.FindRunAsync(db, reference, cancellationToken);
+            iterations = await db.Iterations.AsNoTracking().Where(i => i.RunId == run.Id).OrderBy(i => i.Number).ToListAsync(cancellationToken);
             var iterationIds = iterations.Select(i => i.Id).ToList();
             var pairs = await db.PairSets.AsNoTracking().Where(p => iterationIds.Contains(p.IterationId))
                 .ToDictionaryAsync(p => p.Id, p => p.PairCount, cancellationToken);
@@ -76,8 +78,8 @@ internal static class RunViews
                 .OrderBy(j => j.CreatedAt).ToListAsync(cancellationToken)).ToLookup(j => j.IterationId!.Value);
             var results = (await RunReport.CollectAsync(db, run.Id, cancellationToken)).Results;
 
-            Console.WriteLine($"run {run.Name} ({run.Id}): {run.Status}, {iterations.Count(i => i.State == "Completed")} of {run.PlannedIterations} iteration(s) completed; "
-                + $"started {Utc(run.CreatedAt)}, last change {Utc(run.UpdatedAt)}");
+            Console.WriteLine($"{(IsRound(run) ? "round" : "run")} {run.Name} ({run.Id}): {StatusOf(run, iterations.LastOrDefault())}, "
+                + $"{iterations.Count(i => i.State == "Completed")} of {run.PlannedIterations} iteration(s) completed; started {Utc(run.CreatedAt)}, last change {Utc(run.UpdatedAt)}");
             foreach (var it in iterations)
             {
                 var pairCount = it.PairSetId is { } set && pairs.TryGetValue(set, out var count) ? $", {count} pairs" : "";
@@ -93,8 +95,17 @@ internal static class RunViews
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {r.Label}: {r.AnswerAccuracy:P1} / {(r.DetectionAccuracy is { } d ? d.ToString("P1", CultureInfo.InvariantCulture) : "-")} on {r.Items} items, checkpoint {r.Checkpoint[..12]}"));
         }
-        return follow ? await RunCommand.FollowAsync(runId, timeoutSeconds, cancellationToken) : 0;
+        if (!follow) return 0;
+        return IsRound(run) && iterations is [var round]
+            ? await RoundCommand.FollowAsync(CliSettings.Load().GetVisRLSettings<DatabaseOptions>(), round.Id, timeoutSeconds, cancellationToken)
+            : await RunCommand.FollowAsync(run.Id, timeoutSeconds, cancellationToken);
     }
+
+    /// <summary>A round started on its own (`visrl round start`): its run row records the round's config, not a run plan.</summary>
+    private static bool IsRound(Run run) => JsonNode.Parse(run.ConfigJson)?["round"] is null;
+
+    /// <summary>The run's status; a round's row stays running after its end, which is Paired.</summary>
+    private static string StatusOf(Run run, Iteration? latest) => IsRound(run) && latest?.State == "Paired" ? "paired" : run.Status;
 
     private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 }
