@@ -93,7 +93,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
             Ignore(Start));
 
         During(Filtering,
-            When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).TransitionTo(Paired),
+            When(PairsBuilt, ctx => Config(ctx.Saga).Training is null).Then(ctx => Touch(ctx.Saga)).ThenAsync(CompleteOwnRun).TransitionTo(Paired),
             When(PairsBuilt, ctx => Config(ctx.Saga).Training is not null && ctx.Message.PairCount == 0)
                 .Then(ctx => Fail(ctx, "filter", $"the filter kept no pairs among {ctx.Message.ItemCount} items: nothing to train on (loosen the thresholds, e.g. `visrl run retry RUN --set thresholds.minBox=0.3`, or sample more items)"))
                 .TransitionTo(Failed),
@@ -276,6 +276,14 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 PlannedIterations = 1, Status = "running", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
             });
         }
+    }
+
+    /// <summary>A round started on its own ends at Paired, and its run of one iteration with it (a run's iterations always train).</summary>
+    private static async Task CompleteOwnRun(BehaviorContext<Iteration, PairsReady> context)
+    {
+        if (await context.GetPayload<VisRLDbContext>().Runs.FindAsync([context.Saga.RunId], context.CancellationToken) is not { } run) return;
+        run.Status = "completed";
+        run.UpdatedAt = DateTimeOffset.UtcNow;
     }
 
     private static async Task DispatchSampling(BehaviorContext<Iteration, StartIteration> context)

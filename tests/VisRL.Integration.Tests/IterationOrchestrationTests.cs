@@ -728,17 +728,17 @@ public class IterationOrchestrationTests : IAsyncLifetime
                 // Each batch went on from its last attempt: batch 0 failed once more and its fresh budget covered that.
                 Assert.Equal([("sample", 0, "done", 4), ("sample", 1, "done", 3), ("score", 0, "done", 1), ("score", 1, "done", 1)],
                     batches.OrderBy(b => b.Stage).ThenBy(b => b.Ordinal).Select(b => (b.Stage, b.Ordinal, b.Status, b.Attempts)));
-                Assert.Equal("running", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
+                Assert.Equal("completed", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status); // a round's run ends at Paired
             }
             Assert.Equal(1, FilterCommands.GetValueOrDefault(iterationId));
 
-            // The first failure's event, arriving late (its consumer was slow), does not fail the run that is under way again.
+            // The first failure's event, arriving late (its consumer was slow), does not fail the run again.
             var late = new IterationFailed(failed.RunId, iterationId, 1, "sample", "late");
             await bus.Publish(late);
             await ServiceFleet.WaitUntilAsync(() => Task.FromResult(FailedEvents.Contains(late)), TimeSpan.FromSeconds(30), "the late event was not delivered");
             await Task.Delay(TimeSpan.FromSeconds(2)); // the run consumer's endpoint had it at the same moment
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
-                Assert.Equal("running", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
+                Assert.Equal("completed", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
         });
     }
 

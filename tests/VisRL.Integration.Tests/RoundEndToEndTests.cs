@@ -558,13 +558,13 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             foreach (var view in new[] { "round_counts", "round_score_summary", "round_family_acceptance", "pair_box_quadrants" }) Assert.Contains(view, stats);
             Assert.Contains($"{items * Attempts * 2}", stats); // candidates and scored candidates
 
-            // A round is listed with the runs, ended at Paired; following it ends at once.
+            // A round is listed with the runs, its run completed at Paired; following it ends at once.
             var (listCode, listed) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "run", "list"), TimeSpan.FromSeconds(60));
             Assert.True(listCode == 0, listed);
-            Assert.Matches(@"run-[0-9a-f]{8}\s+[0-9a-f-]{36}\s+paired\s+0/1\s+1: Paired", listed);
+            Assert.Matches(@"run-[0-9a-f]{8}\s+[0-9a-f-]{36}\s+completed\s+round\s+1: Paired", listed);
             var (showCode, shown) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "run", "show", iterationId.ToString(), "--follow"), TimeSpan.FromSeconds(60));
             Assert.True(showCode == 0, shown);
-            Assert.Matches($@"round run-[0-9a-f]{{8}} \([0-9a-f-]{{36}}\): paired, 0 of 1 iteration\(s\) completed", ChildProcess.Flattened(shown));
+            Assert.Matches($@"run run-[0-9a-f]{{8}} \([0-9a-f-]{{36}}\): completed, a round started on its own", ChildProcess.Flattened(shown));
             Assert.Contains($"iteration 1 ({iterationId}): Paired, {items} items in", ChildProcess.Flattened(shown));
 
             var (badCode, bad) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment,

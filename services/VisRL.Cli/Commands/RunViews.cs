@@ -55,9 +55,9 @@ internal static class RunViews
         foreach (var run in runs)
         {
             var latest = iterations[run.Id].MaxBy(i => i.Number);
-            var done = $"{iterations[run.Id].Count(i => i.State == "Completed")}/{run.PlannedIterations}";
+            var done = IsRound(run) ? "round" : $"{iterations[run.Id].Count(i => i.State == "Completed")}/{run.PlannedIterations}";
             var now = latest is null ? "-" : $"{latest.Number}: {latest.State}";
-            Console.WriteLine($"{run.Name.PadRight(width)}  {run.Id}  {StatusOf(run, latest),-9}  {done,-5}  {now,-17}  "
+            Console.WriteLine($"{run.Name.PadRight(width)}  {run.Id}  {run.Status,-9}  {done,-5}  {now,-17}  "
                 + run.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
         }
         return 0;
@@ -78,8 +78,8 @@ internal static class RunViews
                 .OrderBy(j => j.CreatedAt).ToListAsync(cancellationToken)).ToLookup(j => j.IterationId!.Value);
             var results = (await RunReport.CollectAsync(db, run.Id, cancellationToken)).Results;
 
-            Console.WriteLine($"{(IsRound(run) ? "round" : "run")} {run.Name} ({run.Id}): {StatusOf(run, iterations.LastOrDefault())}, "
-                + $"{iterations.Count(i => i.State == "Completed")} of {run.PlannedIterations} iteration(s) completed; started {Utc(run.CreatedAt)}, last change {Utc(run.UpdatedAt)}");
+            var done = IsRound(run) ? "a round started on its own" : $"{iterations.Count(i => i.State == "Completed")} of {run.PlannedIterations} iteration(s) completed";
+            Console.WriteLine($"run {run.Name} ({run.Id}): {run.Status}, {done}; started {Utc(run.CreatedAt)}, last change {Utc(run.UpdatedAt)}");
             foreach (var it in iterations)
             {
                 var pairCount = it.PairSetId is { } set && pairs.TryGetValue(set, out var count) ? $", {count} pairs" : "";
@@ -103,9 +103,6 @@ internal static class RunViews
 
     /// <summary>A round started on its own (`visrl round start`): its run row records the round's config, not a run plan.</summary>
     private static bool IsRound(Run run) => JsonNode.Parse(run.ConfigJson)?["round"] is null;
-
-    /// <summary>The run's status; a round's row stays running after its end, which is Paired.</summary>
-    private static string StatusOf(Run run, Iteration? latest) => IsRound(run) && latest?.State == "Paired" ? "paired" : run.Status;
 
     private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 }
