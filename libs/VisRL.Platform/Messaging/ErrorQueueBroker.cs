@@ -44,11 +44,10 @@ public sealed class ErrorQueueBroker(MessagingOptions messaging)
         return await PeekAsync(connection, error, limit, cancellationToken);
     }
 
-    /// <summary>Up to <paramref name="limit"/> messages from the head of <paramref name="queue"/> (none when it does not exist), left where they are.</summary>
+    /// <summary>Up to <paramref name="limit"/> messages from the head of <paramref name="queue"/>, which exists, left where they are.</summary>
     private static async Task<List<FailedMessage>> PeekAsync(IConnection connection, string queue, int limit, CancellationToken cancellationToken)
     {
         var found = new List<FailedMessage>();
-        if (await CountAsync(connection, queue, cancellationToken) is null) return found;
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         ulong last = 0;
         while (found.Count < limit && await channel.BasicGetAsync(queue, autoAck: false, cancellationToken) is { } got)
@@ -121,7 +120,8 @@ public sealed class ErrorQueueBroker(MessagingOptions messaging)
             var handled = reports.Handled();
             var parked = new List<ParkedMessage>();
             foreach (var queue in watched)
-                parked.AddRange((await PeekAsync(connection, queue, int.MaxValue, cancellationToken)).Select(m => new ParkedMessage(queue, m)));
+                if (await CountAsync(connection, queue, cancellationToken) is not null) // a _skipped queue's _error queue may not exist yet
+                    parked.AddRange((await PeekAsync(connection, queue, int.MaxValue, cancellationToken)).Select(m => new ParkedMessage(queue, m)));
             var outcomes = moveBack.Moved.Select(m => MoveBackOutcome.Of(m, handled.Contains((m.MessageId, m.MovedBackAt)), parked)).ToList();
             if (outcomes.All(o => o.Settled) || DateTime.UtcNow >= until) return outcomes;
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);

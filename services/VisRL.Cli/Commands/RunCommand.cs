@@ -94,11 +94,17 @@ internal static class RunCommand
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             run = await FindRunAsync(db, reference, cancellationToken);
         var resumed = await ResumeAsync(database, run, cancellationToken, changes);
-        // A round started on its own (no training) ends at Paired, which its own view follows.
-        return JsonNode.Parse(resumed.ConfigJson)?["training"] is null
-            ? await RoundCommand.FollowAsync(database, resumed.Id, timeoutSeconds, cancellationToken)
-            : await FollowAsync(resumed.RunId, timeoutSeconds, cancellationToken);
+        return await FollowAsync(database, resumed, timeoutSeconds, cancellationToken);
     }
+
+    /// <summary>An iteration without training is a round started on its own, which ends at Paired (a run's iterations always train).</summary>
+    internal static bool IsOwnRound(Iteration iteration) => JsonNode.Parse(iteration.ConfigJson)?["training"] is null;
+
+    /// <summary>The live view of <paramref name="latest"/>'s run, or for a round started on its own the round's view, which shows its batches.</summary>
+    internal static Task<int> FollowAsync(DatabaseOptions database, Iteration latest, int timeoutSeconds, CancellationToken cancellationToken) =>
+        IsOwnRound(latest)
+            ? RoundCommand.FollowAsync(database, latest.Id, timeoutSeconds, cancellationToken)
+            : FollowAsync(latest.RunId, timeoutSeconds, cancellationToken);
 
     /// <summary>The run's failed iteration, once the Orchestrator has taken it up again (ResumeIteration) with <paramref name="changes"/>.</summary>
     /// <exception cref="InvalidOperationException">None of its iterations failed, the failed one has nothing to take up, or the

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
@@ -55,7 +54,7 @@ internal static class RunViews
         foreach (var run in runs)
         {
             var latest = iterations[run.Id].MaxBy(i => i.Number);
-            var done = IsRound(run) ? "round" : $"{iterations[run.Id].Count(i => i.State == "Completed")}/{run.PlannedIterations}";
+            var done = latest is not null && RunCommand.IsOwnRound(latest) ? "round" : $"{iterations[run.Id].Count(i => i.State == "Completed")}/{run.PlannedIterations}";
             var now = latest is null ? "-" : $"{latest.Number}: {latest.State}";
             Console.WriteLine($"{run.Name.PadRight(width)}  {run.Id}  {run.Status,-9}  {done,-5}  {now,-17}  "
                 + run.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
@@ -78,7 +77,7 @@ internal static class RunViews
                 .OrderBy(j => j.CreatedAt).ToListAsync(cancellationToken)).ToLookup(j => j.IterationId!.Value);
             var results = (await RunReport.CollectAsync(db, run.Id, cancellationToken)).Results;
 
-            var done = IsRound(run) ? "a round started on its own" : $"{iterations.Count(i => i.State == "Completed")} of {run.PlannedIterations} iteration(s) completed";
+            var done = iterations is [var only] && RunCommand.IsOwnRound(only) ? "a round started on its own" : $"{iterations.Count(i => i.State == "Completed")} of {run.PlannedIterations} iteration(s) completed";
             Console.WriteLine($"run {run.Name} ({run.Id}): {run.Status}, {done}; started {Utc(run.CreatedAt)}, last change {Utc(run.UpdatedAt)}");
             foreach (var it in iterations)
             {
@@ -96,13 +95,10 @@ internal static class RunViews
                     $"  {r.Label}: {r.AnswerAccuracy:P1} / {(r.DetectionAccuracy is { } d ? d.ToString("P1", CultureInfo.InvariantCulture) : "-")} on {r.Items} items, checkpoint {r.Checkpoint[..12]}"));
         }
         if (!follow) return 0;
-        return IsRound(run) && iterations is [var round]
-            ? await RoundCommand.FollowAsync(CliSettings.Load().GetVisRLSettings<DatabaseOptions>(), round.Id, timeoutSeconds, cancellationToken)
+        return iterations.LastOrDefault() is { } latest
+            ? await RunCommand.FollowAsync(CliSettings.Load().GetVisRLSettings<DatabaseOptions>(), latest, timeoutSeconds, cancellationToken)
             : await RunCommand.FollowAsync(run.Id, timeoutSeconds, cancellationToken);
     }
-
-    /// <summary>A round started on its own (`visrl round start`): its run row records the round's config, not a run plan.</summary>
-    private static bool IsRound(Run run) => JsonNode.Parse(run.ConfigJson)?["round"] is null;
 
     private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 }
