@@ -557,6 +557,18 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
             Assert.True(statsCode == 0, stats);
             foreach (var view in new[] { "round_counts", "round_score_summary", "round_family_acceptance", "pair_box_quadrants" }) Assert.Contains(view, stats);
             Assert.Contains($"{items * Attempts * 2}", stats); // candidates and scored candidates
+            // --json: the same views, every column, as the database has them.
+            (statsCode, stats) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "stats", iterationId.ToString(), "--json"), TimeSpan.FromSeconds(60));
+            Assert.True(statsCode == 0, stats);
+            using (var json = JsonDocument.Parse(stats))
+            {
+                Assert.Equal((iterationId, "Paired"), (json.RootElement.GetProperty("round").GetProperty("id").GetGuid(), json.RootElement.GetProperty("round").GetProperty("state").GetString()));
+                var counts = Assert.Single(json.RootElement.GetProperty("views").GetProperty("round_counts").EnumerateArray());
+                Assert.Equal((items * Attempts * 2, items * Attempts * 2), (counts.GetProperty("candidates").GetInt32(), counts.GetProperty("scored_candidates").GetInt32()));
+                await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+                Assert.Equal(await db.PairSets.Where(p => p.IterationId == iterationId).Select(p => p.PairCount).SingleAsync(), counts.GetProperty("pairs").GetInt32());
+                Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("views").GetProperty("work_failures").ValueKind);
+            }
 
             // A round is listed with the runs, its run completed at Paired; following it ends at once.
             var (listCode, listed) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment, "run", "list"), TimeSpan.FromSeconds(60));

@@ -260,6 +260,17 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
         Assert.Matches($@"iteration 1 \([0-9a-f-]{{36}}\): Failed, 8 items in \d+ batches, \d+ pairs: evaluation of .*dataset '{evalDataset}' does not exist", shown);
         Assert.Matches(@"dpo-box: completed, (\d+)/\1 steps", shown);
         Assert.Contains("run failed:", shown);
+        // The same for scripts: --json, and with --follow the exit code of the end it waited for.
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "list", "--json"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, output);
+        var listed = Assert.Single(JsonNode.Parse(output)!.AsArray(), r => (string?)r!["name"] == "retry-test")!;
+        Assert.Equal(("failed", 0, 1, "Failed"), ((string?)listed["status"], (int)listed["completedIterations"]!, (int)listed["plannedIterations"]!, (string?)listed["latest"]!["state"]));
+        (code, output) = await ChildProcess.RunAsync(Cli("run", "show", "retry-test", "--follow", "--json"), TimeSpan.FromSeconds(60));
+        Assert.True(code == 1, output);
+        var failedRun = JsonNode.Parse(output)!;
+        Assert.Equal("failed", (string?)failedRun["run"]!["status"]);
+        Assert.Contains($"dataset '{evalDataset}' does not exist", (string?)failedRun["iterations"]![0]!["failureReason"]);
+        Assert.Equal("completed", (string?)failedRun["iterations"]![0]!["trainingJobs"]![0]!["status"]);
 
         // A retry may not change what the iteration has used (its candidates were sampled at the config's temperature).
         (code, output) = await ChildProcess.RunAsync(Cli("run", "retry", "retry-test", "--set", "sampling.temperature=1"), TimeSpan.FromSeconds(60));
@@ -324,6 +335,18 @@ public class RunEndToEndTests(TestStack stack) : IAsyncLifetime
                 var e = await db.Evaluations.AsNoTracking().SingleAsync(e => e.EvaluationRunId == WorkflowIds.Evaluation(iteration.Id, stage) && e.Family == "all");
                 Assert.Contains(string.Create(CultureInfo.InvariantCulture,
                     $"{label}: {e.AnswerAccuracy:P1} / {e.DetectionAccuracy!.Value:P1} on 4 items, checkpoint {e.Checkpoint[..12]}"), shown);
+            }
+            (code, output) = await ChildProcess.RunAsync(Cli("run", "show", "retry-test", "--json"), TimeSpan.FromSeconds(60));
+            Assert.True(code == 0, output);
+            var completed = JsonNode.Parse(output)!;
+            Assert.Equal(("completed", 1), ((string?)completed["run"]!["status"], (int)completed["iterations"]![0]!["resumes"]!));
+            var results = completed["results"]!.AsArray();
+            Assert.Equal(2, results.Count);
+            foreach (var result in results)
+            {
+                var e = await db.Evaluations.AsNoTracking().SingleAsync(e => e.EvaluationRunId == (Guid)result!["evaluationId"]! && e.Family == "all");
+                Assert.Equal((e.Checkpoint, e.AnswerAccuracy, e.DetectionAccuracy, e.ItemCount),
+                    ((string)result!["checkpoint"]!, (double)result["answerAccuracy"]!, (double?)result["detectionAccuracy"], (int)result["items"]!));
             }
         }
         (code, output) = await ChildProcess.RunAsync(Cli("run", "list", "--limit", "0"), TimeSpan.FromSeconds(60));

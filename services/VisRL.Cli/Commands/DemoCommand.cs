@@ -107,7 +107,7 @@ internal static class DemoCommand
             table.AddRow(Markup.Escape(r.Label), $"{r.AnswerAccuracy:P1}", r.DetectionAccuracy is { } d ? $"{d:P1}" : "-", $"{r.Items}");
         AnsiConsole.Write(table);
         StepComparisons.Write(AnsiConsole.Console, steps);
-        await StatsCommand.RunAsync(WorkflowIds.Iteration(first.RunId, 1).ToString(), ct);
+        await StatsCommand.RunAsync(WorkflowIds.Iteration(first.RunId, 1).ToString(), json: false, ct);
         foreach (var line in run.Status) AnsiConsole.MarkupLine(Markup.Escape(line));
         string? seedSummaryHtml = null;
         if (seedCount > 1)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Npgsql;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
@@ -10,7 +11,7 @@ namespace VisRL.Cli.Commands;
 /// <summary>
 /// `visrl stats ROUND`: a round's preference statistics, read from the views of migration 0002
 /// (round_counts, round_score_summary, round_family_acceptance, pair_box_quadrants) as tables, and the
-/// items it had to leave out (work_failures).
+/// items it had to leave out (work_failures). `--json`: the same rows, with every column, for scripts.
 /// </summary>
 internal static class StatsCommand
 {
@@ -29,36 +30,56 @@ internal static class StatsCommand
     public static Command Create()
     {
         var round = new Argument<string>("round") { Description = "Iteration id, a unique prefix of it, or 'latest'." };
-        var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants) and the items it left out.") { round };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(round)!, ct));
+        var json = new Option<bool>("--json") { Description = "Print JSON: the round, and each view's rows with every column (named as in SQL)." };
+        var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants) and the items it left out.") { round, json };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(round)!, parse.GetValue(json), ct));
         return command;
     }
 
-    internal static async Task<int> RunAsync(string round, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(string round, bool json, CancellationToken cancellationToken)
     {
         var database = CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         var (id, number, state) = await ResolveAsync(connection, round, cancellationToken);
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape($"round {id} (iteration {number}, {state})")}[/]");
-        foreach (var (view, title, orderBy, empty) in Views)
+        var views = new List<(string View, string Title, string Empty, ViewRows Rows)>();
+        foreach (var (view, title, orderBy, empty) in Views) views.Add((view, title, empty, await ReadViewAsync(connection, view, orderBy, id, cancellationToken)));
+        if (json)
         {
-            await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = @id ORDER BY {orderBy}", connection);
-            command.Parameters.AddWithValue("id", id);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var columns = Enumerable.Range(0, reader.FieldCount).Where(i => !Hidden.Contains(reader.GetName(i))).ToList();
-            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{view}: {title}"));
-            foreach (var i in columns) table.AddColumn(new TableColumn(Markup.Escape(reader.GetName(i))).RightAligned());
-            int rows = 0;
-            while (await reader.ReadAsync(cancellationToken))
+            var document = new Dictionary<string, object>
             {
-                table.AddRow([.. columns.Select(i => Markup.Escape(Format(reader.IsDBNull(i) ? null : reader.GetValue(i))))]);
-                rows++;
-            }
-            if (rows == 0) table.Caption($"[grey]({empty})[/]");
+                ["round"] = new { id, number, state },
+                ["views"] = views.ToDictionary(v => v.View, v => v.Rows.Rows.Select(row => v.Rows.Columns.Zip(row).ToDictionary(c => c.First, c => c.Second))),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true }));
+            return 0;
+        }
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape($"round {id} (iteration {number}, {state})")}[/]");
+        foreach (var (view, title, empty, (columnNames, rows)) in views)
+        {
+            var columns = Enumerable.Range(0, columnNames.Length).Where(i => !Hidden.Contains(columnNames[i])).ToList();
+            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{view}: {title}"));
+            foreach (var i in columns) table.AddColumn(new TableColumn(Markup.Escape(columnNames[i])).RightAligned());
+            foreach (var row in rows) table.AddRow([.. columns.Select(i => Markup.Escape(Format(row[i])))]);
+            if (rows.Count == 0) table.Caption($"[grey]({empty})[/]");
             AnsiConsole.Write(table);
         }
         return 0;
+    }
+
+    /// <summary>A view's column names and its rows (null for SQL NULL).</summary>
+    private sealed record ViewRows(string[] Columns, List<object?[]> Rows);
+
+    private static async Task<ViewRows> ReadViewAsync(NpgsqlConnection connection, string view, string orderBy, Guid iterationId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT * FROM {view} WHERE iteration_id = @id ORDER BY {orderBy}", connection);
+        command.Parameters.AddWithValue("id", iterationId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add([.. Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i))]);
+        return new ViewRows(columns, rows);
     }
 
     private static string Format(object? value) => value switch
