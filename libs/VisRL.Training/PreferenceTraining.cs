@@ -41,7 +41,7 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
     public async Task<CheckpointRef> RunAsync(PreferenceRequest request, Action<TrainingMetrics>? progress = null, CancellationToken cancellationToken = default)
     {
         var stage = StageName(request.Stage);
-        var s = Validate(request.Settings);
+        var s = request.Settings.Validate("DPO settings");
         var start = await checkpoints.ResolveAsync(request.StartCheckpoint, cancellationToken);
         var pinned = await journal.PinnedPairsAsync(request.JobId, cancellationToken); // a resumed job goes on with the pairs it started on
         var (pairIds, pairs, skipped) = await PreferencePairs.LoadAsync(storage, request.PairSetId, pinned, cancellationToken);
@@ -63,7 +63,7 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
             var objective = new PreferenceObjective(policy, pairs, dpo, frozen, stored);
             if (stored is null && objective.ReferenceLogProbs is { } reference)
                 await journal.StoreReferenceAsync(request.JobId, pairIds, reference, cancellationToken);
-            var resume = new ResumePoints(checkpoints, request.JobId, request.WorkFolder);
+            var resume = new ResumePoints(checkpoints, journal, request.JobId, request.WorkFolder);
             var result = new Trainer(policy, config, objective)
             {
                 CheckpointRoot = await resume.RestoreAsync(stage, cancellationToken),
@@ -105,22 +105,5 @@ public sealed class PreferenceTraining(DatasetStorage storage, CheckpointStore c
             LogEvery = 1, // TRL-style metrics for every optimizer step: DPO stages are short, and their curves are what one reads
             CheckpointEvery = s.CheckpointEvery > 0 ? s.CheckpointEvery : Math.Max(1, steps / 4),
         };
-    }
-
-    public static DpoSettings Validate(DpoSettings s)
-    {
-        static void Check(bool ok, string message) { if (!ok) throw new ArgumentException($"DPO settings: {message}"); }
-        Check(s.Beta > 0 && double.IsFinite(s.Beta), $"beta must be a positive number, not {s.Beta}");
-        Check(s.BoxWeight >= 0 && s.AnswerWeight >= 0 && s.BoxWeight + s.AnswerWeight > 0, $"boxWeight {s.BoxWeight} and answerWeight {s.AnswerWeight} must be ≥ 0 and not both 0");
-        Check(s.SftWeight >= 0, $"sftWeight must be ≥ 0, not {s.SftWeight}");
-        Check(s.Reference is "precomputed" or "frozen", $"reference must be \"precomputed\" or \"frozen\", not \"{s.Reference}\"");
-        Check(s.LearningRate > 0 && s.LearningRate < 1, $"learningRate must be in (0, 1), not {s.LearningRate}");
-        Check(s.WarmupRatio is >= 0 and <= 1, $"warmupRatio must be in [0, 1], not {s.WarmupRatio}");
-        Check(s.Epochs > 0, $"epochs must be > 0, not {s.Epochs}");
-        Check(s.BatchSize >= 1 && s.GradAccumulation >= 1, $"batchSize {s.BatchSize} and gradAccumulation {s.GradAccumulation} must be ≥ 1");
-        Check(s.CheckpointEvery >= 0, $"checkpointEvery must be ≥ 0, not {s.CheckpointEvery}");
-        Check(s.Schedule is "cosine" or "constant", $"schedule must be \"cosine\" or \"constant\", not \"{s.Schedule}\"");
-        Check(s.RejectedAnswerContext is "own" or "chosen", $"rejectedAnswerContext must be \"own\" or \"chosen\", not \"{s.RejectedAnswerContext}\"");
-        return s;
     }
 }

@@ -43,7 +43,7 @@ public sealed class StageTraining(DatasetStorage storage, CheckpointStore checkp
             }
             using (model)
             {
-                var resume = new ResumePoints(checkpoints, request.JobId, request.WorkFolder);
+                var resume = new ResumePoints(checkpoints, journal, request.JobId, request.WorkFolder);
                 int offset = 0;
                 // Metrics to the job's rows (steps counted across phases) and to the caller's progress.
                 Action<TrainingMetrics> Record(int stepOffset) => m =>

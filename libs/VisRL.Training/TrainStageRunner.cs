@@ -14,14 +14,19 @@ public sealed record SupervisedStageSettings(string Dataset, string? Split = nul
 /// <summary>
 /// Runs a TrainStage command: base or SFT on a stored dataset, or a DPO stage on a pair set. A job
 /// that already finished answers with its final checkpoint (a redelivered command trains nothing
-/// twice); one that crashed resumes from its last resumable checkpoint.
+/// twice) and its row says completed (the process may have died, or the database gone away, between
+/// the checkpoint's publication and the row's update); one that crashed resumes from its last resumable checkpoint.
 /// </summary>
 public sealed class TrainStageRunner(DatasetStorage storage, CheckpointStore checkpoints, TrainingJournal journal, string workFolder, Device? device = null)
 {
     public async Task<CheckpointRef> RunAsync(TrainStage command, Action<TrainingMetrics>? progress = null, CancellationToken cancellationToken = default)
     {
         var stage = StageName(command.Stage);
-        if (await checkpoints.LatestOfJobAsync(command.JobId, stage, cancellationToken) is { } done) return done;
+        if (await checkpoints.LatestOfJobAsync(command.JobId, stage, cancellationToken) is { } done)
+        {
+            await journal.FinishAsync(command.JobId, cancellationToken: cancellationToken);
+            return done;
+        }
         if (command.Stage is TrainingStage.DpoBox or TrainingStage.DpoBoxAnswer)
         {
             var settings = Parse<DpoSettings>(command.ConfigJson) ?? new DpoSettings();

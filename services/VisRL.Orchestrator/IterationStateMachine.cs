@@ -78,7 +78,7 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
                 .Then(ctx => Record(ctx.Saga, ctx.Message))
                 .ThenAsync(DispatchSampling)
                 .TransitionTo(Sampling)
-                .Catch<RoundRejectedException>(failed => failed.ThenAsync(EnsureRun).Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
+                .Catch<RoundRejectedException>(failed => failed.ThenAsync(EnsureRun).Then(ctx => Fail(ctx, ctx.Exception.Stage, ctx.Exception.Message)).TransitionTo(Failed)));
 
         // A batch is scored as soon as it is sampled, so Critic replicas work beside the Sampler replicas;
         // Sampling lasts until every sample batch has finished, Scoring until every batch of both stages has
@@ -229,15 +229,20 @@ public sealed class IterationStateMachine : MassTransitStateMachine<Iteration>
 
     /// <summary>
     /// When every sample batch has finished: fail the round when none succeeded, else ask the Filter for
-    /// pairs when the scores are all in too, or wait for them in Scoring.
+    /// pairs when the scores are all in too (failing it when no score batch succeeded), or wait for them in Scoring.
     /// </summary>
     private EventActivityBinder<Iteration, T> AfterBatch<T>(EventActivityBinder<Iteration, T> binder) where T : class =>
         binder.IfAsync(ctx => Finished(ctx, BatchStages.Sample), finished => finished
-            .ThenAsync(ctx => Ledger(ctx).EnsureSomethingSampledAsync(ctx.Saga.Id, ctx.CancellationToken))
+            .ThenAsync(ctx => Ledger(ctx).EnsureSomethingDoneAsync(ctx.Saga.Id, BatchStages.Sample, ctx.CancellationToken))
             .IfElseAsync(ctx => Finished(ctx, BatchStages.Score),
-                scored => scored.Then(DispatchFiltering).TransitionTo(Filtering),
+                scored => scored.ThenAsync(ctx => Ledger(ctx).EnsureSomethingDoneAsync(ctx.Saga.Id, BatchStages.Score, ctx.CancellationToken))
+                    .Then(DispatchFiltering).TransitionTo(Filtering)
+                    .Catch<RoundRejectedException>(FailRejected), // a branch's exception reaches the catch outside it wrapped
                 scoring => scoring.Then(ctx => Touch(ctx.Saga)).TransitionTo(Scoring))
-            .Catch<RoundRejectedException>(failed => failed.Then(ctx => Fail(ctx, "sample", ctx.Exception.Message)).TransitionTo(Failed)));
+            .Catch<RoundRejectedException>(FailRejected));
+
+    private ExceptionActivityBinder<Iteration, T, RoundRejectedException> FailRejected<T>(ExceptionActivityBinder<Iteration, T, RoundRejectedException> rejected)
+        where T : class => rejected.Then(ctx => Fail(ctx, ctx.Exception.Stage, ctx.Exception.Message)).TransitionTo(Failed);
 
     private static RoundLedger Ledger(BehaviorContext<Iteration> context) => new(context.GetPayload<VisRLDbContext>());
 

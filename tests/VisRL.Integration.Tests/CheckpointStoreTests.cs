@@ -62,6 +62,16 @@ public class CheckpointStoreTests(TestStack stack) : IAsyncLifetime
         var service = BlobExtensions.CreateServiceClient(stack.Blobs).GetBlobContainerClient("checkpoints");
         await foreach (var blob in service.GetBlobsAsync(prefix: first.BlobPrefix)) await service.DeleteBlobAsync(blob.Name);
         Assert.Equal(fetched, await store.FetchAsync(first, cache));
+
+        // Into a cache without it, the gone files are named, and nothing is cached under the hash: once the files
+        // are back (published again), the same cache fetches them.
+        var fresh = Directory.CreateTempSubdirectory("visrl-cache-").FullName;
+        var gone = await Assert.ThrowsAsync<InvalidDataException>(() => store.FetchAsync(first, fresh));
+        Assert.Contains($"checkpoint {hash[..12]} (sft, step 120) has no files in blob storage under checkpoints/{first.BlobPrefix}", gone.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(fresh));
+        await store.PublishAsync(folder, hash, "sft", step: 120);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(await store.FetchAsync(first, fresh), "model.safetensors")));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -56,13 +57,18 @@ public class IterationOrchestrationTests : IAsyncLifetime
     /// <summary>Score batches the stand-in Critic holds until the test lets them go: (iteration, ordinal) → the release.</summary>
     private static readonly ConcurrentDictionary<(Guid Iteration, int Ordinal), TaskCompletionSource> HeldScores = new();
 
+    /// <summary>The key of <see cref="Script"/> for a score batch's attempt ("fail"): ordinals below the filter's and the Trainer's.</summary>
+    private static (Guid, int, int) ScoreScript(Guid iterationId, int ordinal, int attempt) => (iterationId, -100 - ordinal, attempt);
+
     public sealed class StandInCritic : IConsumer<ScoreBatch>
     {
         public async Task Consume(ConsumeContext<ScoreBatch> context)
         {
             var m = context.Message;
             if (HeldScores.TryGetValue((m.IterationId, m.Ordinal), out var release)) await release.Task;
-            await context.Publish(new BatchScored(m.RunId, m.IterationId, m.BatchId, m.ItemIds.Count * 6, 0));
+            await context.Publish(Script.GetValueOrDefault(ScoreScript(m.IterationId, m.Ordinal, m.Attempt)) == "fail"
+                ? new BatchFailed(m.RunId, m.IterationId, m.BatchId, "score", m.Attempt, "stand-in judge failure")
+                : new BatchScored(m.RunId, m.IterationId, m.BatchId, m.ItemIds.Count * 6, 0));
         }
     }
 
@@ -510,6 +516,28 @@ public class IterationOrchestrationTests : IAsyncLifetime
         });
     }
 
+    [Theory]
+    [InlineData("{\"batchSize\":10,\"training\":{\"dpo\":{\"beta\":0}}}", "round config: training.dpo: beta must be a positive number, not 0")]
+    [InlineData("{\"thresholds\":{\"maxAnswer\":80}}", "round config: thresholds.maxAnswer must be within [0, 1], not 80")]
+    public async Task ARunWhoseRoundConfigIsBadFailsItsFirstIterationNamingTheField_BeforeAnythingIsSampled(string config, string reason)
+    {
+        var runId = Guid.NewGuid();
+        var iterationId = WorkflowIds.Iteration(runId, 1);
+        await WithHostAsync(async bus =>
+        {
+            await bus.Publish(new StartRun(runId, "bad-config", "round-ds", PolicyHash, JudgeHash, 2, 20, config));
+            var iteration = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Equal(reason, iteration.FailureReason);
+            await WaitForRunAsync(runId, "failed"); // what `visrl run start` follows: it ends with the reason, not waiting for a run that never comes
+            await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            Assert.Equal(("bad-config", 2), (run.Name, run.PlannedIterations));
+            Assert.NotNull(JsonNode.Parse(iteration.ConfigJson)!["training"]); // a run's iteration, not a round on its own
+            Assert.False(await db.Batches.AnyAsync(b => b.IterationId == iterationId));
+            Assert.DoesNotContain(SampleCommands.Keys, k => k.Iteration == iterationId);
+        });
+    }
+
     [Fact]
     public async Task AFilterThatThrowsPastItsRetriesFailsTheIterationWithTheException()
     {
@@ -714,7 +742,7 @@ public class IterationOrchestrationTests : IAsyncLifetime
         {
             await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
             var failed = await WaitForStateAsync(iterationId, "Failed");
-            Assert.Equal("every sample batch failed; see the batches' last_error", failed.FailureReason);
+            Assert.Matches(@"^every sample batch failed \(batch [01]: stand-in failure\); see the batches' last_error$", failed.FailureReason);
             await WaitForRunAsync(failed.RunId, "failed");
 
             await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
@@ -739,6 +767,30 @@ public class IterationOrchestrationTests : IAsyncLifetime
             await Task.Delay(TimeSpan.FromSeconds(2)); // the run consumer's endpoint had it at the same moment
             await using (var db = PersistenceExtensions.CreateVisRLDbContext(_database))
                 Assert.Equal("completed", (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == failed.RunId)).Status);
+        });
+    }
+
+    [Fact]
+    public async Task ARoundWhoseEveryScoreBatchFailedFailsInScoring_InsteadOfPairingNothing_AndIsResumedToPairs()
+    {
+        var iterationId = Guid.NewGuid();
+        foreach (var ordinal in new[] { 0, 1 })
+            foreach (var attempt in new[] { 1, 2 }) Script[ScoreScript(iterationId, ordinal, attempt)] = "fail";
+        await WithHostAsync(async bus =>
+        {
+            await bus.Publish(Start(iterationId, "round-ds", "{\"batchSize\":10,\"batchTaper\":1,\"maxBatchAttempts\":2}"));
+            var failed = await WaitForStateAsync(iterationId, "Failed");
+            Assert.Matches(@"^every score batch failed \(batch [01]: stand-in judge failure\); see the batches' last_error$", failed.FailureReason);
+            Assert.Null(failed.PairSetId);
+            Assert.Equal(0, FilterCommands.GetValueOrDefault(iterationId)); // no empty pair set, no round "Paired" on nothing
+            await WaitForRunAsync(failed.RunId, "failed");
+            for (var i = 0; i < 50 && !FailedEvents.Any(e => e.IterationId == iterationId); i++) await Task.Delay(100);
+            Assert.Equal("score", Assert.Single(FailedEvents, e => e.IterationId == iterationId).Stage);
+
+            // The judge mended: taken up again, the score batches get fresh attempts and the round reaches its pairs.
+            await bus.Publish(new ResumeIteration(failed.RunId, iterationId));
+            Assert.Equal(1, (await WaitForStateAsync(iterationId, "Paired")).Resumes);
+            Assert.Equal(1, FilterCommands.GetValueOrDefault(iterationId));
         });
     }
 

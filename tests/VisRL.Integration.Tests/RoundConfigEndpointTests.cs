@@ -33,6 +33,10 @@ public class RoundConfigEndpointTests
     [InlineData("""{"thresholds":{"maxAnswer":80}}""", "thresholds.maxAnswer must be within [0, 1], not 80")]
     [InlineData("""{"thresholds":{"minBox":-0.1}}""", "thresholds.minBox must be within [0, 1]")]
     [InlineData("""{"thresholds":{"pairsPerItem":0}}""", "thresholds.pairsPerItem must be ≥ 1, not 0")]
+    [InlineData("""{"training":{"dpo":{"beta":0}}}""", "round config: training.dpo: beta must be a positive number, not 0")]
+    [InlineData("""{"training":{"dpo":{"learningRate":2}}}""", "round config: training.dpo: learningRate must be in (0, 1), not 2")]
+    [InlineData("""{"training":{"dpo":null}}""", "round config: training.dpo must not be null")]
+    [InlineData("""{"training":{"evalItems":0}}""", "round config: training.evalItems must be ≥ 1, not 0")]
     public void ABadEndpointIsRejectedNamingTheField(string json, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => RoundConfig.Parse(json));

@@ -5,6 +5,7 @@ using VisRL.Data;
 using VisRL.Data.Synthetic;
 using VisRL.Imaging.Synthetic;
 using VisRL.Modeling;
+using VisRL.Platform.Blobs;
 using VisRL.Platform.Checkpoints;
 using VisRL.Platform.Configuration;
 using VisRL.Platform.Persistence;
@@ -75,6 +76,15 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         Assert.Equal(0, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == sftJob && m.Name == "sft/focus_loss")); // plain SFT
         var baseRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == baseJob);
         Assert.Equal(("completed", 12), (baseRow.Status, baseRow.CompletedSteps));
+
+        // The row left waiting on an outage that came after the checkpoint was published, and before the row said so:
+        // the command, redelivered, trains nothing and ends the row completed.
+        await db.TrainingJobs.Where(j => j.Id == sftJob).ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, "waiting").SetProperty(j => j.FailureReason, "PostgreSQL: out of reach"));
+        var again = await new TrainStageRunner(_storage, checkpoints, new TrainingJournal(new VisRLDbContextFactory(_database)), _work)
+            .RunAsync(new Contracts.V1.TrainStage(sftJob, Guid.Empty, null, Contracts.V1.TrainingStage.Sft, "", null, "{\"dataset\":\"train-ds\"}"));
+        Assert.Equal(sft.ContentHash, again.ContentHash);
+        var sftJobRow = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == sftJob);
+        Assert.Equal(("completed", (string?)null, 8), (sftJobRow.Status, sftJobRow.FailureReason, sftJobRow.CompletedSteps));
         // Each job records the machine it ran on: its kernels decide the last digits of every step.
         var machine = JsonSerializer.Deserialize<TrainingMachine>(baseRow.MachineJson, JsonSerializerOptions.Web)!;
         Assert.Equal((TorchRuntime.LibtorchVersion, TorchRuntime.NumThreads, TorchRuntime.BlasCoreName, "cpu", Environment.ProcessorCount),
@@ -148,6 +158,46 @@ public class StageTrainingTests(TestStack stack) : IAsyncLifetime
         var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job);
         Assert.Equal(("completed", 12), (row.Status, row.CompletedSteps));
         Assert.Equal(12 * 4, await db.TrainingMetrics.CountAsync(m => m.TrainingJobId == job)); // replayed steps are written once
+    }
+
+    [Fact]
+    public async Task AResumeCheckpointWhoseFilesAreGoneGivesWayToTheOneBefore_AndTheJobStillEndsAtThePlannedSteps()
+    {
+        var training = Training(out var checkpoints);
+        var job = Guid.NewGuid();
+        var options = Tiny with { Base = Tiny.Base with { Steps = 6 } };
+        using var crash = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(Request(TrainingStageKind.Base, job, options: options),
+            m => { if (m.Phase == "base" && m.Step == 5) crash.Cancel(); }, crash.Token));
+        Directory.Delete(_work, recursive: true); // a new machine: only blob storage and the database remain
+        var points = await checkpoints.OfJobAsync(job, "base-resume");
+        Assert.Equal([4, 2], points.Select(p => p.Step));
+        var container = BlobExtensions.CreateServiceClient(stack.Blobs).GetBlobContainerClient(stack.Blobs.CheckpointsContainer);
+        await foreach (var blob in container.GetBlobsAsync(prefix: points[0].BlobPrefix)) await container.DeleteBlobAsync(blob.Name);
+
+        var steps = new List<int>();
+        var result = await training.RunAsync(Request(TrainingStageKind.Base, job, options: options), m => { if (m.Phase == "base") steps.Add(m.Step); });
+
+        Assert.Equal(14, result.Step); // vision 4 + reading 4 + view mix 6
+        Assert.Equal([3, 4, 5, 6], steps); // on from step 2's checkpoint
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(_database);
+        Assert.Equal([4.0], await db.TrainingMetrics.AsNoTracking().Where(m => m.TrainingJobId == job && m.Name == "resume_skipped_step").Select(m => m.Value).ToListAsync());
+        Assert.Equal("completed", (await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == job)).Status);
+
+        // With every checkpoint of the phase unreadable the job fails naming them, rather than start the phase over.
+        // (Another schedule, so that its checkpoints are its own: one with the content of another job's is stored once.)
+        var other = Guid.NewGuid();
+        options = Tiny with { Base = Tiny.Base with { Steps = 5 } };
+        using var crashOther = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(Request(TrainingStageKind.Base, other, options: options),
+            m => { if (m.Phase == "base" && m.Step == 3) crashOther.Cancel(); }, crashOther.Token));
+        Directory.Delete(_work, recursive: true);
+        var only = Assert.Single(await checkpoints.OfJobAsync(other, "base-resume"));
+        await foreach (var blob in container.GetBlobsAsync(prefix: only.BlobPrefix)) await container.DeleteBlobAsync(blob.Name);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => training.RunAsync(Request(TrainingStageKind.Base, other, options: options)));
+        Assert.StartsWith($"no resumable checkpoint of phase base can be read back: step 2: checkpoint {only.ContentHash[..12]} (base-resume, step 2) has no files", error.Message);
+        var failed = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == other);
+        Assert.Equal(("failed", error.Message), (failed.Status, failed.FailureReason));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using VisRL.Contracts.V1;
 using VisRL.Orchestrator.Runs;
+using VisRL.Platform.Training;
 using VisRL.Training;
 
 namespace VisRL.Integration.Tests;
@@ -19,7 +20,7 @@ public sealed class TrainingSettingsTests
     public void BadDpoSettingsAreRefusedWithTheFieldAndTheReason(string json, string reason)
     {
         var settings = System.Text.Json.JsonSerializer.Deserialize<DpoSettings>(json, System.Text.Json.JsonSerializerOptions.Web)!;
-        var error = Assert.Throws<ArgumentException>(() => PreferenceTraining.Validate(settings));
+        var error = Assert.Throws<ArgumentException>(() => settings.Validate("DPO settings"));
         Assert.Contains(reason, error.Message);
         Assert.StartsWith("DPO settings:", error.Message);
     }

@@ -78,12 +78,16 @@ public sealed class CheckpointStore(IDbContextFactory<VisRLDbContext> contexts, 
     }
 
     /// <summary>The newest checkpoint a training job wrote for a stage (its resume point), if any.</summary>
-    public async Task<CheckpointRef?> LatestOfJobAsync(Guid trainingJobId, string stage, CancellationToken cancellationToken = default)
+    public async Task<CheckpointRef?> LatestOfJobAsync(Guid trainingJobId, string stage, CancellationToken cancellationToken = default) =>
+        (await OfJobAsync(trainingJobId, stage, 1, cancellationToken)).FirstOrDefault();
+
+    /// <summary>The checkpoints a training job wrote for a stage, newest (highest step) first; at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<CheckpointRef>> OfJobAsync(Guid trainingJobId, string stage, int limit = int.MaxValue, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Checkpoints.AsNoTracking().Where(c => c.TrainingJobId == trainingJobId && c.Stage == stage)
-            .OrderByDescending(c => c.Step).FirstOrDefaultAsync(cancellationToken);
-        return row is null ? null : ToRef(row);
+        var rows = await db.Checkpoints.AsNoTracking().Where(c => c.TrainingJobId == trainingJobId && c.Stage == stage)
+            .OrderByDescending(c => c.Step).Take(limit).ToListAsync(cancellationToken);
+        return [.. rows.Select(ToRef)];
     }
 
     /// <summary>
@@ -91,15 +95,22 @@ public sealed class CheckpointStore(IDbContextFactory<VisRLDbContext> contexts, 
     /// are fetched into a temporary folder and moved in place whole, so a crash mid-download never
     /// leaves a half folder under the hash's name.
     /// </summary>
+    /// <exception cref="InvalidDataException">Blob storage holds no file of it (deleted): nothing is cached, so the
+    /// checkpoint loads once its files are back.</exception>
+    /// <exception cref="BlobIntegrityException">A file is damaged.</exception>
     public async Task<string> FetchAsync(CheckpointRef checkpoint, string cacheRoot, CancellationToken cancellationToken = default)
     {
         var folder = Path.Combine(cacheRoot, checkpoint.ContentHash);
         if (Directory.Exists(folder)) return folder;
+        var keys = await blobs.ListAsync(container, checkpoint.BlobPrefix, cancellationToken);
+        if (keys.Count == 0)
+            throw new InvalidDataException($"checkpoint {checkpoint.ContentHash[..12]} ({checkpoint.Stage}, step {checkpoint.Step}) has no files " +
+                $"in blob storage under {container}/{checkpoint.BlobPrefix}: they were deleted");
         var partial = folder + $".partial-{Guid.NewGuid():N}";
         Directory.CreateDirectory(partial);
         try
         {
-            foreach (var key in await blobs.ListAsync(container, checkpoint.BlobPrefix, cancellationToken))
+            foreach (var key in keys)
                 await blobs.DownloadToFileAsync(container, key, Path.Combine(partial, key[checkpoint.BlobPrefix.Length..]), cancellationToken);
             try { Directory.Move(partial, folder); }
             catch (IOException) when (Directory.Exists(folder)) { Directory.Delete(partial, recursive: true); } // another replica won

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisRL.Contracts.V1;
+using VisRL.Platform.Training;
 
 namespace VisRL.Orchestrator.Rounds;
 
@@ -54,7 +55,19 @@ public sealed record RoundConfig
         Check(config.Thresholds ?? throw new ArgumentException("round config: thresholds must not be null"));
         Check(config.Policy ?? throw new ArgumentException("round config: policy must not be null"), "policy");
         Check(config.Judge ?? throw new ArgumentException("round config: judge must not be null"), "judge");
+        if (config.Training is { } training) Check(training);
         return config;
+    }
+
+    /// <summary>
+    /// Checked here too, not only by the Trainer: a bad DPO setting found there would fail the iteration after its
+    /// sampling, where a retry may no longer change the setting (ResumeChanges), so the round's work would be lost.
+    /// </summary>
+    private static void Check(TrainingConfig training)
+    {
+        (training.Dpo ?? throw new ArgumentException("round config: training.dpo must not be null")).Validate("round config: training.dpo");
+        if (training.EvalItems is < 1) throw new ArgumentException($"round config: training.evalItems must be ≥ 1, not {training.EvalItems}");
+        if (string.IsNullOrWhiteSpace(training.EvalSplit)) throw new ArgumentException("round config: training.evalSplit must name a split");
     }
 
     /// <summary>Checked here, so that a bad threshold rejects the round before anything is sampled, not at the Filter.</summary>

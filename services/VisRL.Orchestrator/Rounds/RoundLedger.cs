@@ -117,11 +117,16 @@ public sealed class RoundLedger(VisRLDbContext db)
         return ScoreCommand(iteration, batch, config);
     }
 
-    /// <summary>Throws when sampling has finished without a single batch that succeeded: the round has nothing to score.</summary>
-    public async Task EnsureSomethingSampledAsync(Guid iterationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Throws when a finished <paramref name="stage"/> has not a single batch that succeeded: the round has nothing to
+    /// score, or nothing to pair (an empty pair set would end a round without training as if it had worked).
+    /// </summary>
+    public async Task EnsureSomethingDoneAsync(Guid iterationId, string stage, CancellationToken cancellationToken)
     {
-        if (!await db.Batches.AnyAsync(b => b.IterationId == iterationId && b.Stage == BatchStages.Sample && b.Status == BatchStages.Done, cancellationToken))
-            throw new RoundRejectedException("every sample batch failed; see the batches' last_error");
+        var batches = db.Batches.AsNoTracking().Where(b => b.IterationId == iterationId && b.Stage == stage);
+        if (await batches.AnyAsync(b => b.Status == BatchStages.Done, cancellationToken)) return;
+        var last = await batches.Where(b => b.Status == BatchStages.Failed).OrderByDescending(b => b.CompletedAt).Select(b => new { b.Ordinal, b.LastError }).FirstOrDefaultAsync(cancellationToken);
+        throw new RoundRejectedException($"every {stage} batch failed (batch {last?.Ordinal}: {last?.LastError}); see the batches' last_error", stage);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using VisRL.Contracts.V1;
@@ -7,23 +8,36 @@ using VisRL.Platform.Persistence.Entities;
 
 namespace VisRL.Orchestrator.Runs;
 
-/// <summary>StartRun → the run's row (its full configuration) and its first iteration.</summary>
+/// <summary>
+/// StartRun → the run's row (its full configuration) and its first iteration. A run whose round config is refused
+/// still gets its row and a first iteration, carrying the config as given, which the saga fails with the reason
+/// (as it fails a round started on its own): `visrl run start` and `run show` then say why, where the message alone
+/// in the _error queue would have left the run unseen and its follower waiting.
+/// </summary>
 public sealed class StartRunConsumer(IDbContextFactory<VisRLDbContext> contexts) : IConsumer<StartRun>
 {
     public async Task Consume(ConsumeContext<StartRun> context)
     {
         var m = context.Message;
-        RunPlan plan;
-        try { plan = RunPlan.From(m); }
+        (string ConfigJson, StartIteration First) run;
+        try
+        {
+            var plan = RunPlan.From(m);
+            run = (plan.ToJson(), plan.Iteration(1, m.PolicyCheckpoint));
+        }
+        catch (ArgumentException) when (RunPlan.Refused(m) is { } refused)
+        {
+            run = (JsonSerializer.Serialize(m, JsonSerializerOptions.Web), refused);
+        }
         catch (ArgumentException e) { throw new PermanentFailureException($"run {m.RunId} ({m.Name}): {e.Message}", e); } // no retry: to _error with the reason
         await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
         if (await db.Runs.FindAsync([m.RunId], context.CancellationToken) is null)
         {
             var now = DateTimeOffset.UtcNow;
-            db.Runs.Add(new Run { Id = m.RunId, Name = m.Name, ConfigJson = plan.ToJson(), PlannedIterations = m.Iterations, Status = "running", CreatedAt = now, UpdatedAt = now });
+            db.Runs.Add(new Run { Id = m.RunId, Name = m.Name, ConfigJson = run.ConfigJson, PlannedIterations = m.Iterations, Status = "running", CreatedAt = now, UpdatedAt = now });
             await db.SaveChangesAsync(context.CancellationToken);
         }
-        await context.Publish(plan.Iteration(1, m.PolicyCheckpoint));
+        await context.Publish(run.First);
     }
 }
 

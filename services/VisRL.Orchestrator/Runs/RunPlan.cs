@@ -39,4 +39,21 @@ public sealed record RunPlan(Guid RunId, string Name, string Dataset, string Jud
 
     public StartIteration Iteration(int number, string policyCheckpoint) =>
         new(RunId, WorkflowIds.Iteration(RunId, number), number, Dataset, policyCheckpoint, JudgeCheckpoint, ItemLimit, Round.ToJson());
+
+    /// <summary>
+    /// The first iteration of a run whose round config <see cref="From"/> refused, with that config as given and a
+    /// training section as a run's iterations have: the saga fails it with the reason. Null where there is no iteration
+    /// to fail: no iterations asked for, or a config that is not a JSON object (the database could not record it).
+    /// </summary>
+    public static StartIteration? Refused(StartRun start)
+    {
+        if (start.Iterations < 1) return null;
+        JsonObject? config;
+        try { config = JsonNode.Parse(string.IsNullOrWhiteSpace(start.ConfigJson) ? "{}" : start.ConfigJson) as JsonObject; }
+        catch (JsonException) { return null; }
+        if (config is null) return null;
+        if (!config.Any(p => string.Equals(p.Key, "training", StringComparison.OrdinalIgnoreCase))) config["training"] = new JsonObject();
+        return new(start.RunId, WorkflowIds.Iteration(start.RunId, 1), 1, start.Dataset, start.PolicyCheckpoint, start.JudgeCheckpoint, start.ItemLimit,
+            config.ToJsonString());
+    }
 }
