@@ -15,19 +15,21 @@ public static class Views
     /// outside the image) is widened to 8 px around its center (the whole side of a scene narrower than
     /// that), so every box of every scene yields a view.
     /// </summary>
-    public static RgbImage Crop(RgbImage scene, Box box, int size)
+    public static RgbImage Crop(RgbImage scene, Box box, int size) => Fit(CropRegion(scene, box), size);
+
+    /// <summary>
+    /// The crop of <see cref="Crop(RgbImage, Box, int)"/> at full resolution, before it is resized: what an HTTP backend
+    /// sends for a box, so that a remote VisRL-Tiny (`visrl serve`) sees the very pixels of the in-process crop view.
+    /// </summary>
+    public static RgbImage CropRegion(RgbImage scene, Box box)
     {
-        var crop = VisRL.Imaging.Geometry.Crop.Normalized(scene, box.Clamp());
-        if (crop is null)
-        {
-            const int min = 8;
-            var b = box.Clamp();
-            int cx = (int)(b.CenterX * scene.Width), cy = (int)(b.CenterY * scene.Height);
-            int width = Math.Min(min, scene.Width), height = Math.Min(min, scene.Height);
-            int x = Math.Clamp(cx - width / 2, 0, scene.Width - width), y = Math.Clamp(cy - height / 2, 0, scene.Height - height);
-            crop = VisRL.Imaging.Geometry.Crop.Pixels(scene, new PixelRect(x, y, width, height));
-        }
-        return Fit(crop, size);
+        if (VisRL.Imaging.Geometry.Crop.Normalized(scene, box.Clamp()) is { } crop) return crop;
+        const int min = 8;
+        var b = box.Clamp();
+        int cx = (int)(b.CenterX * scene.Width), cy = (int)(b.CenterY * scene.Height);
+        int width = Math.Min(min, scene.Width), height = Math.Min(min, scene.Height);
+        int x = Math.Clamp(cx - width / 2, 0, scene.Width - width), y = Math.Clamp(cy - height / 2, 0, scene.Height - height);
+        return VisRL.Imaging.Geometry.Crop.Pixels(scene, new PixelRect(x, y, width, height));
     }
 
     private static RgbImage Fit(RgbImage image, int size) =>

@@ -4,7 +4,7 @@ using VisRL.Modeling;
 
 namespace VisRL.DataGeneration.Tests;
 
-/// <summary>The pieces that make an HTTP turn see what the in-process turn sees: the full-resolution crop, and exact box texts.</summary>
+/// <summary>The piece that makes an HTTP turn read what the in-process turn reads: exact box texts (its crop is <see cref="Views.CropRegion"/>).</summary>
 public class HttpPlumbingTests
 {
     public static TheoryData<double, double, double, double> Boxes => new()
@@ -16,16 +16,6 @@ public class HttpPlumbingTests
         { -0.3, 0.4, 0.1, 0.41 },
         { 0.7, 0.1, 0.2, 0.3 },       // inverted
     };
-
-    [Theory]
-    [MemberData(nameof(Boxes))]
-    public void TheFullResolutionCropResizedIsTheModelsCropView(double x1, double y1, double x2, double y2)
-    {
-        var scene = Tiny.Items[0].Image;
-        var box = new Box(x1, y1, x2, y2);
-        int size = Tiny.Config.ImageSize;
-        Assert.Equal(Views.Crop(scene, box, size).Pixels, Views.Global(FocusCrop.Of(scene, box), size).Pixels);
-    }
 
     [Theory]
     [MemberData(nameof(Boxes))]

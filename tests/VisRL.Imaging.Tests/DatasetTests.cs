@@ -91,17 +91,20 @@ public class DatasetTests
             """{"messages":[{"role":"user","content":"<image>Q1"},{"role":"assistant","content":"A1"}],"images":["images/missing.png"]}""",
             """{"messages": [ broken json""",
             """{"images":["images/img0.png"]}""",
-            """{"messages":[{"role":"user","content":"<image>Q4"},{"role":"assistant","content":"nonsense"},{"role":"user","content":"<image>"},{"role":"assistant","content":"A4"}],"images":["images/img0.png"]}"""));
+            """{"messages":[{"role":"user","content":"<image>Q4"},{"role":"assistant","content":"nonsense"},{"role":"user","content":"<image>"},{"role":"assistant","content":"A4"}],"images":["images/img0.png"]}""",
+            """{"messages":[{"role":"user","content":"<image>Q5","content":"<image>Q5 again"},{"role":"assistant","content":"A5"}],"images":["images/img0.png"]}"""));
         var result = ShareGptReader.Read(Path.Combine(folder, "dataset_info.json"), "custom");
         var row = Assert.Single(result.Rows);
         Assert.Equal(("Q0", "A0"), (row.Question, row.Answer));
         AssertBoxClose(new Box(0.1, 0.2, 0.3, 0.4), row.GtBox!.Value, 1e-9);
-        Assert.Equal([1, 2, 3, 4], result.Failures.Select(f => f.SourceIndex));
+        Assert.Equal([1, 2, 3, 4, 5], result.Failures.Select(f => f.SourceIndex));
         Assert.StartsWith("missing image", result.Failures[0].Reason);
         Assert.StartsWith("bad JSON", result.Failures[1].Reason);
         Assert.StartsWith("missing field", result.Failures[2].Reason);
         Assert.StartsWith("bad box", result.Failures[3].Reason);
-        Assert.Contains("1 rows, 4 failures", result.Summary);
+        Assert.StartsWith("bad JSON", result.Failures[4].Reason); // a key twice in a nested object: that row alone
+        Assert.Contains("'content'", result.Failures[4].Reason);
+        Assert.Contains("1 rows, 5 failures", result.Summary);
         Assert.Throws<DatasetFormatException>(() => ShareGptReader.Read(Path.Combine(folder, "dataset_info.json"), "nope"));
     }
 
@@ -137,7 +140,8 @@ public class DatasetTests
               {"image": "images/img0.png", "question": "Q?", "answer": "A", "bboxs": [[20, 10, 60]]},
               {"image": "images/none.png", "question": "Q?", "answer": "A"},
               {"question": "Q?", "answer": "A"},
-              {"image": "images/img0.png", "question": "Q?"}
+              {"image": "images/img0.png", "question": "Q?"},
+              {"image": "images/img0.png", "image": "images/none.png", "question": "Q?", "answer": "A"}
             ]
             """);
         var result = VisualCotReader.Read(json, folder);
@@ -147,7 +151,8 @@ public class DatasetTests
         AssertBoxClose(new Box(0.1, 0.0, 0.5, 1.0), first.GtBox!.Value, 1e-9);
         AssertBoxClose(new Box(0.1, 0.1, 0.4, 0.4), result.Rows[1].GtBox!.Value, 1e-9);
         Assert.Equal("gqa", result.Rows[1].Family);
-        Assert.Equal(["bad box", "missing image", "missing field", "missing field"], result.Failures.Select(f => f.Reason.Split(':')[0]));
+        Assert.Equal(["bad box", "missing image", "missing field", "missing field", "bad JSON"], result.Failures.Select(f => f.Reason.Split(':')[0]));
+        Assert.Contains("'image'", result.Failures[^1].Reason);
     }
 
     private static void AssertBoxClose(Box expected, Box actual, double tolerance)

@@ -236,4 +236,24 @@ public class HttpBackendRoundTests(HttpRoundFixture round) : IClassFixture<HttpR
         Assert.All(failures, f => Assert.Contains("image too large", f.Reason));
         Assert.False(await db.Candidates.AnyAsync(c => c.IterationId == start.IterationId));
     }
+
+    [Fact]
+    public async Task APolicyEndpointThatRefusesItsKeyFailsTheBatches_NotTheItems_SoTheRoundFailsWithTheReason()
+    {
+        // A 401 (or 403, 404) says the endpoint's settings are wrong: no request of the round can succeed. Failed one
+        // item at a time, the round would end done with nothing to pair; failed as batches, it fails with the reason,
+        // and a retry with the key mended sends the batches again.
+        round.FaultHandler = (_, _) => Task.FromResult((401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
+        var policy = HttpRoundFixture.Http(round.Faults.BaseUrl("locked"), "locked-policy", timeoutSeconds: 5, maxRetries: 1);
+        var start = await round.StartRoundAsync(round.Synthetic, 2, HttpRoundFixture.Config(1, 1, 1.0, policy: policy, maxBatchAttempts: 2));
+        var ended = await round.WaitForEndAsync(start, RoundTimeout);
+        Assert.Equal("Failed", ended.State);
+        Assert.Matches(@"^every sample batch failed \(batch [01]: policy endpoint .*: the endpoint refuses every request: endpoint .*\(locked-policy\) answered 401 Unauthorized: Incorrect API key provided\)", ended.FailureReason);
+
+        await using var db = PersistenceExtensions.CreateVisRLDbContext(round.Database);
+        var samples = await db.Batches.AsNoTracking().Where(b => b.IterationId == start.IterationId && b.Stage == "sample").ToListAsync();
+        Assert.Equal(2, samples.Count);
+        Assert.All(samples, b => Assert.Equal(("failed", 2), (b.Status, b.Attempts)));
+        Assert.False(await db.WorkFailures.AnyAsync(f => f.IterationId == start.IterationId)); // no item is marked failed for it
+    }
 }

@@ -37,6 +37,10 @@ public class RoundConfigEndpointTests
     [InlineData("""{"training":{"dpo":{"learningRate":2}}}""", "round config: training.dpo: learningRate must be in (0, 1), not 2")]
     [InlineData("""{"training":{"dpo":null}}""", "round config: training.dpo must not be null")]
     [InlineData("""{"training":{"evalItems":0}}""", "round config: training.evalItems must be ≥ 1, not 0")]
+    [InlineData("""{"sampling":{"attempts":0}}""", "round config: sampling.attempts must be ≥ 1, not 0")]
+    [InlineData("""{"sampling":{"temperature":-1}}""", "round config: sampling.temperature must be a number ≥ 0 (0 = greedy), not -1")]
+    [InlineData("""{"sampling":{"diversityIouThreshold":1.5}}""", "round config: sampling.diversityIouThreshold must be within [0, 1], not 1.5")]
+    [InlineData("""{"sampling":null}""", "round config: sampling must not be null")]
     public void ABadEndpointIsRejectedNamingTheField(string json, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => RoundConfig.Parse(json));

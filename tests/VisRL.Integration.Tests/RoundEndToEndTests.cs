@@ -583,6 +583,12 @@ public class RoundEndToEndTests(TestStack stack) : IAsyncLifetime
                 "round", "start", "--dataset", "no-such-dataset", "--policy", seed.Hash[..12], "--judge-is-policy"), TimeSpan.FromSeconds(60));
             Assert.Equal(1, badCode);
             Assert.Contains("dataset 'no-such-dataset' does not exist", bad);
+            var badConfig = Path.Combine(_scratch, "bad-split.json");
+            await File.WriteAllTextAsync(badConfig, "{\"split\": 5}");
+            (badCode, bad) = await ChildProcess.RunAsync(ChildProcess.Dotnet(cli, environment,
+                "round", "start", "--dataset", seed.Dataset, "--policy", seed.Hash[..12], "--judge-is-policy", "--config", badConfig), TimeSpan.FromSeconds(60));
+            Assert.Equal(1, badCode);
+            Assert.Contains("round config: split must be a split's name (a string), not 5", bad);
 
             // services.sh supervises its replicas: a Sampler killed outright is started again, and the new process answers.
             var replicas = new ServiceReplicas(Path.Combine(_scratch, "services"));

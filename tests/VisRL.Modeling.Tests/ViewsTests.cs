@@ -35,5 +35,8 @@ public sealed class ViewsTests
         Assert.Equal(16, view.Height);
         // The narrow side is whole: the widened crop spans the gradient's first and last column.
         if (width < 8) Assert.Equal(255, view.Row(0)[(view.Width - 1) * 3]);
+        // What an HTTP backend sends for it, at full resolution: the whole narrow side, never an error.
+        var region = Views.CropRegion(scene, new Box(0.9, 0.9, 0.9, 0.9));
+        Assert.Equal((Math.Min(8, width), Math.Min(8, height)), (region.Width, region.Height));
     }
 }

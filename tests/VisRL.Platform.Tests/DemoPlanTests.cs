@@ -36,6 +36,20 @@ public sealed class DemoPlanTests
     }
 
     [Theory]
+    [InlineData("{\"name\":\"p\",\"baseItems\":1,\"sftItems\":1,\"rlItems\":1,\"testItems\":1,\"samplers\":1,\"batchSize\":1}", "dataset is missing")]
+    [InlineData("{\"dataset\":\"d\",\"baseItems\":1,\"sftItems\":1,\"rlItems\":1,\"testItems\":1,\"samplers\":1,\"batchSize\":1}", "name is missing")]
+    [InlineData("{\"name\":\"p\",\"dataset\":\"d\",\"baseItems\":0}", "split sizes, samplers and batchSize must be ≥ 1")]
+    [InlineData("{\"name\":\"p\",\"baseItems\":\"many\"}", "is not a plan: ")]
+    public void ABadPlanIsRefusedBeforeTheDemoStarts_NamingTheFileAndTheField(string json, string reason)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("visrl-plan-").FullName, "plan.json");
+        File.WriteAllText(path, json);
+        var error = Assert.Throws<ArgumentException>(() => DemoPlan.Load(path));
+        Assert.StartsWith($"demo plan '{path}'", error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Theory]
     [InlineData("ratio.json")]
     [InlineData("no-answer-term.json")]
     public void EveryPlanFileLoads(string file)

@@ -6,6 +6,10 @@ namespace VisRL.Imaging.Datasets;
 /// <summary>Reads a JSON array file or a JSON-lines file as records, one failure per bad record.</summary>
 internal static class JsonRecords
 {
+    // A duplicate key is an error of its record here: JsonNode would only throw when the object is first read, a
+    // plain ArgumentException that names no row and would stop the whole import.
+    private static readonly JsonDocumentOptions RecordOptions = new() { AllowDuplicateProperties = false };
+
     public static IEnumerable<(int Index, JsonObject? Record, string? Error)> Read(string path)
     {
         if (!File.Exists(path)) throw new DatasetFormatException($"dataset file not found: {path}");
@@ -14,39 +18,46 @@ internal static class JsonRecords
         while (first < text.Length && char.IsWhiteSpace(text[first])) first++;
         if (first < text.Length && text[first] == '[')
         {
-            JsonArray array;
+            JsonDocument array;
             try
             {
-                array = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true })?.AsArray()
-                    ?? throw new DatasetFormatException($"{path}: null JSON");
+                array = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true });
             }
             catch (JsonException e)
             {
                 throw new DatasetFormatException($"{path}: bad JSON ({e.Message})", e);
             }
-            for (int i = 0; i < array.Count; i++)
-                yield return array[i] is JsonObject o ? (i, o, null) : (i, null, "bad JSON: record is not an object");
+            using (array)
+            {
+                int i = 0;
+                foreach (var element in array.RootElement.EnumerateArray())
+                {
+                    var (record, error) = Parse(element.GetRawText());
+                    yield return (i++, record, error);
+                }
+            }
             yield break;
         }
         // JSON lines: each non-empty line is a record, so one bad line costs one row.
-        var lines = text.Split('\n');
         int index = 0;
-        foreach (var raw in lines)
+        foreach (var raw in text.Split('\n'))
         {
             string line = raw.Trim();
             if (line.Length == 0) continue;
-            JsonObject? record = null;
-            string? error = null;
-            try
-            {
-                record = JsonNode.Parse(line) as JsonObject;
-                if (record is null) error = "bad JSON: record is not an object";
-            }
-            catch (JsonException e)
-            {
-                error = $"bad JSON: {e.Message}";
-            }
+            var (record, error) = Parse(line);
             yield return (index++, record, error);
+        }
+    }
+
+    private static (JsonObject? Record, string? Error) Parse(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json, documentOptions: RecordOptions) is JsonObject record ? (record, null) : (null, "bad JSON: record is not an object");
+        }
+        catch (JsonException e)
+        {
+            return (null, $"bad JSON: {e.Message}");
         }
     }
 

@@ -63,10 +63,15 @@ internal sealed record DemoPlan(
     public static DemoPlan Load(string path)
     {
         if (!File.Exists(path)) throw new ArgumentException($"demo plan '{path}' does not exist");
-        var plan = JsonSerializer.Deserialize<DemoPlan>(File.ReadAllText(path), JsonSerializerOptions.Web)
-            ?? throw new ArgumentException($"demo plan '{path}' is empty");
+        DemoPlan? plan;
+        try { plan = JsonSerializer.Deserialize<DemoPlan>(File.ReadAllText(path), JsonSerializerOptions.Web); }
+        catch (JsonException e) { throw new ArgumentException($"demo plan '{path}' is not a plan: {e.Message}", e); }
+        if (plan is null) throw new ArgumentException($"demo plan '{path}' is empty");
         if (new[] { plan.BaseItems, plan.SftItems, plan.RlItems, plan.TestItems, plan.Samplers, plan.BatchSize }.Any(n => n < 1))
             throw new ArgumentException($"demo plan '{path}': split sizes, samplers and batchSize must be ≥ 1");
+        // Checked here, before the stack starts, not minutes later where the names are first used.
+        foreach (var (field, value) in new[] { ("name", plan.Name), ("dataset", plan.Dataset) })
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"demo plan '{path}': {field} is missing");
         return plan with { Training = plan.Training ?? new ExperimentOptions(), Dpo = plan.Dpo ?? new DpoSettings() };
     }
 

@@ -91,7 +91,12 @@ internal static class RoundCommand
     }
 
     private static string SplitOf(JsonObject config) =>
-        config.FirstOrDefault(p => string.Equals(p.Key, "split", StringComparison.OrdinalIgnoreCase)).Value?.GetValue<string>() ?? "rl";
+        config.FirstOrDefault(p => string.Equals(p.Key, "split", StringComparison.OrdinalIgnoreCase)).Value switch
+        {
+            null => "rl",
+            JsonValue v when v.TryGetValue(out string? split) => split,
+            var other => throw new ArgumentException($"round config: split must be a split's name (a string), not {other.ToJsonString()}"),
+        };
 
     private static async Task<int> StartAsync(string datasetName, string policyRef, string? judgeRef, bool judgeIsPolicy, int? itemLimit,
         JsonObject config, int timeoutSeconds, CancellationToken cancellationToken)

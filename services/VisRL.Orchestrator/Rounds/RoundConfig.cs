@@ -52,6 +52,7 @@ public sealed record RoundConfig
         if (config.BatchTaper < 1) throw new ArgumentException($"round config: batchTaper must be ≥ 1 (1 = equal batches), not {config.BatchTaper}");
         if (config.MaxBatchAttempts < 1) throw new ArgumentException($"round config: maxBatchAttempts must be ≥ 1, not {config.MaxBatchAttempts}");
         if (config.StuckAfterSeconds < 1) throw new ArgumentException($"round config: stuckAfterSeconds must be ≥ 1, not {config.StuckAfterSeconds}");
+        Check(config.Sampling ?? throw new ArgumentException("round config: sampling must not be null"));
         Check(config.Thresholds ?? throw new ArgumentException("round config: thresholds must not be null"));
         Check(config.Policy ?? throw new ArgumentException("round config: policy must not be null"), "policy");
         Check(config.Judge ?? throw new ArgumentException("round config: judge must not be null"), "judge");
@@ -68,6 +69,16 @@ public sealed record RoundConfig
         (training.Dpo ?? throw new ArgumentException("round config: training.dpo must not be null")).Validate("round config: training.dpo");
         if (training.EvalItems is < 1) throw new ArgumentException($"round config: training.evalItems must be ≥ 1, not {training.EvalItems}");
         if (string.IsNullOrWhiteSpace(training.EvalSplit)) throw new ArgumentException("round config: training.evalSplit must name a split");
+    }
+
+    /// <summary>Checked here, not by each Sampler batch: the sampling settings can no longer change on a retry (ResumeChanges).</summary>
+    private static void Check(SamplingSettings s)
+    {
+        if (s.Attempts < 1) throw new ArgumentException($"round config: sampling.attempts must be ≥ 1, not {s.Attempts}");
+        if (!(s.Temperature >= 0 && double.IsFinite(s.Temperature)))
+            throw new ArgumentException($"round config: sampling.temperature must be a number ≥ 0 (0 = greedy), not {s.Temperature}");
+        if (!(s.DiversityIouThreshold >= 0 && s.DiversityIouThreshold <= 1))
+            throw new ArgumentException($"round config: sampling.diversityIouThreshold must be within [0, 1], not {s.DiversityIouThreshold}");
     }
 
     /// <summary>Checked here, so that a bad threshold rejects the round before anything is sampled, not at the Filter.</summary>

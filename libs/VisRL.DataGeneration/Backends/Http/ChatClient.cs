@@ -10,8 +10,8 @@ namespace VisRL.DataGeneration.Backends.Http;
 /// POST {baseUrl}/chat/completions of one endpoint, with what a long round needs from a remote model:
 /// a timeout per try, retries with doubling backoff (plus jitter, or the server's Retry-After) for
 /// timeouts, connection errors, 408, 429 and 5xx, the endpoint's concurrency gate, and an optional
-/// bearer key. A 4xx other than 408/429 is not retried (the request itself is wrong); its OpenAI
-/// error message is kept. Failures are <see cref="EndpointException"/>s that name the endpoint.
+/// bearer key. A 4xx other than 408/429 is not retried (the request itself is wrong, or for 401, 403 and
+/// 404 the endpoint's settings); its OpenAI error message is kept. Failures are <see cref="EndpointException"/>s that name the endpoint.
 /// </summary>
 public sealed class ChatClient(HttpClient http, ModelEndpoint endpoint, string? apiKey, SemaphoreSlim gate)
 {
@@ -68,7 +68,7 @@ public sealed class ChatClient(HttpClient http, ModelEndpoint endpoint, string? 
             int code = (int)response.StatusCode;
             bool transient = code is 408 or 429 || code >= 500;
             var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? TimeSpan.FromSeconds(Math.Min(delta.TotalSeconds, 30)) : (TimeSpan?)null;
-            return (null, Fail($"answered {code} {response.ReasonPhrase}: {ErrorMessage(text)}", transient), retryAfter);
+            return (null, Fail($"answered {code} {response.ReasonPhrase}: {ErrorMessage(text)}", transient, refusesEveryRequest: code is 401 or 403 or 404), retryAfter);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -80,7 +80,8 @@ public sealed class ChatClient(HttpClient http, ModelEndpoint endpoint, string? 
         }
     }
 
-    private EndpointException Fail(string why, bool transient, Exception? inner = null) => new($"endpoint {Name} {why}", transient, inner);
+    private EndpointException Fail(string why, bool transient, Exception? inner = null, bool refusesEveryRequest = false) =>
+        new($"endpoint {Name} {why}", transient, inner, refusesEveryRequest);
 
     private TimeSpan Backoff(int attempt) =>
         TimeSpan.FromSeconds(endpoint.RetryDelaySeconds * Math.Pow(2, attempt) * (0.8 + 0.4 * Random.Shared.NextDouble()));

@@ -2,9 +2,12 @@ namespace VisRL.DataGeneration.Backends.Http;
 
 /// <summary>
 /// When an endpoint counts as down rather than as failing some items: every request of a call failed,
-/// and every failure was transient (unreachable, a timeout, 408, 429 or 5xx, after the retries). A 4xx
-/// or an unusable reply says something about its request, so it fails that item alone, in a batch of
-/// one as in a batch of eight. Down fails the whole batch (BatchFailed), which the Orchestrator retries.
+/// and every failure was transient (unreachable, a timeout, 408, 429 or 5xx, after the retries), or any
+/// request was refused for the endpoint's settings (401, 403, 404: a key or model name no request can
+/// get past). Another 4xx or an unusable reply says something about its request, so it fails that item
+/// alone, in a batch of one as in a batch of eight. Down fails the whole batch (BatchFailed), which the
+/// Orchestrator retries, and a round whose every batch failed fails with the reason, for a retry with the
+/// endpoint's settings mended; items failed one by one would instead leave it done with nothing to pair.
 /// </summary>
 public static class EndpointDown
 {
@@ -32,9 +35,11 @@ public static class EndpointDown
     }
 
     /// <param name="errors">Each request's failure, null for a request that was answered.</param>
-    /// <exception cref="BackendUnavailableException">No request was answered and every failure was transient.</exception>
+    /// <exception cref="BackendUnavailableException">No request was answered and every failure was transient, or one was refused for the endpoint's settings.</exception>
     private static void ThrowIfNoneAnswered(IReadOnlyList<EndpointException?> errors)
     {
+        if (errors.FirstOrDefault(e => e is { RefusesEveryRequest: true }) is { } refusal)
+            throw new BackendUnavailableException($"the endpoint refuses every request: {refusal.Message}");
         if (errors.Count > 0 && errors.All(e => e is { Transient: true }))
             throw new BackendUnavailableException($"no request of the batch was answered; first: {errors[0]!.Message}");
     }

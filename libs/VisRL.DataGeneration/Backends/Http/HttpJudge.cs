@@ -1,6 +1,7 @@
 using VisRL.Contracts.V1;
 using VisRL.Data;
 using VisRL.Method.Critique;
+using VisRL.Modeling;
 
 namespace VisRL.DataGeneration.Backends.Http;
 
@@ -37,7 +38,7 @@ public sealed class HttpJudge(ChatClient chat) : IJudgeBackend
             if (input.Box is not { } b) box = (null, $"{CriticScore.BoxScoreName}: {SelfCritic.NoBox}");
             else
             {
-                var boxReply = await chat.CompleteAsync(JudgePrompts.BoxScore(FocusCrop.Of(input.Scene, b), input.Question, input.StandardAnswer), 0, 0, cancellationToken);
+                var boxReply = await chat.CompleteAsync(JudgePrompts.BoxScore(Views.CropRegion(input.Scene, b), input.Question, input.StandardAnswer), 0, 0, cancellationToken);
                 raw.Add($"{CriticScore.BoxScoreName}: {boxReply}");
                 box = Check(CriticScore.BoxScoreName, boxReply);
             }

@@ -1,11 +1,12 @@
 using VisRL.Imaging.Geometry;
+using VisRL.Modeling;
 
 namespace VisRL.DataGeneration.Backends.Http;
 
 /// <summary>
 /// A policy behind an OpenAI-compatible endpoint, prompted as the reference pipeline prompts it
 /// (<see cref="PolicyPrompts"/>): turn 1 asks for the box; the crop is cut here
-/// (<see cref="FocusCrop"/>); turn 2 sends the conversation with both images and asks for the answer.
+/// (<see cref="Views.CropRegion"/>); turn 2 sends the conversation with both images and asks for the answer.
 /// Each request carries its candidate's seed. Requests run concurrently (the endpoint's gate limits
 /// them); a request that fails after its retries fails its reply, not the batch, unless every request
 /// of the call failed as an unreachable or overloaded endpoint does (<see cref="EndpointDown"/>). The endpoint gives
@@ -28,7 +29,7 @@ public sealed class HttpPolicy(ChatClient chat) : IPolicyBackend
     {
         var outcomes = await EndpointDown.AskEachAsync(asks, async ask =>
         {
-            var messages = PolicyPrompts.AnswerTurn(ask.Item.Scene, ask.Item.Question, ask.BoxText, FocusCrop.Of(ask.Item.Scene, ask.Box));
+            var messages = PolicyPrompts.AnswerTurn(ask.Item.Scene, ask.Item.Question, ask.BoxText, Views.CropRegion(ask.Item.Scene, ask.Box));
             return new AnswerReply(await chat.CompleteAsync(messages, temperature, ask.Seed, cancellationToken));
         });
         return [.. outcomes.Select(o => o.Failure is { } e ? new AnswerReply("", e.Message) : o.Result!)];
