@@ -253,7 +253,8 @@ parse_counts() {
     [[ "$arg" == *=* ]] || die "'$arg': expected NAME=N (e.g. sampler=2)"
     s="${arg%%=*}"; c="${arg#*=}"
     project_of "$s" >/dev/null
-    [[ "$c" =~ ^[0-9]+$ ]] || die "'$arg': the count must be a number ≥ 0"
+    # No leading zeros: bash arithmetic would read 010 as octal 8 (and 08 not at all).
+    [[ "$c" =~ ^(0|[1-9][0-9]*)$ ]] || die "'$arg': the count must be a number ≥ 0, without leading zeros"
     names+=("$s"); wanted+=("$c")
   done
 }

@@ -21,7 +21,9 @@ public sealed class ChatRequestReader(ServingOptions options, ImageCache? images
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("not a JSON object");
+            // Duplicate keys refused here: JsonNode would throw a plain ArgumentException when a field is first read (a 500).
+            root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new JsonException("not a JSON object");
         }
         catch (JsonException e)
         {

@@ -75,6 +75,21 @@ public static class OpenAiEndpoints
 
     private static IResult Error(ApiError error) => Results.Json(error.ToJson(), statusCode: error.Status);
 
+    /// <summary>
+    /// Middleware: a path or method the API does not have gets an <see cref="ApiError"/> that lists the routes, not an
+    /// empty 404 or 405 (an OpenAI client whose base URL lacks /v1 would show a bare "Error code: 404").
+    /// </summary>
+    public static async Task UnknownRouteErrors(HttpContext context, RequestDelegate next)
+    {
+        await next(context);
+        if (context.Response is not { HasStarted: false, StatusCode: 404 or 405, ContentType: null }) return;
+        var error = new ApiError(context.Response.StatusCode,
+            $"there is no {context.Request.Method} {context.Request.Path} here: this server answers GET /v1/models, GET /v1/models/{{id}} " +
+            "and POST /v1/chat/completions (an OpenAI client's base URL ends in /v1)", null,
+            context.Response.StatusCode == 404 ? "unknown_route" : "method_not_allowed");
+        await Error(error).ExecuteAsync(context);
+    }
+
     /// <summary>The default model id of a checkpoint: "visrl-tiny-" + the first 12 hex digits of its content hash.</summary>
     public static string ModelIdOf(string contentHash) => $"visrl-tiny-{contentHash[..Math.Min(12, contentHash.Length)]}";
 }

@@ -17,6 +17,7 @@ public static class ServingHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
         builder.WebHost.UseUrls($"http://{host}:{port}");
         var app = builder.Build();
+        app.Use(OpenAiEndpoints.UnknownRouteErrors);
         app.MapVisRLOpenAi(model, options);
         return app;
     }

@@ -149,6 +149,22 @@ public class DatasetStoreTests(TestStack stack)
         Assert.Equal(3, (await ItemsAsync(storage, name, "sft")).Count);
     }
 
+    [Theory]
+    [InlineData(64, null)] // the smallest scene allowed holds one object, and a question needs three
+    [InlineData(448, 25)]  // objects larger than the scene
+    public async Task SettingsThatMakeNoSceneAreRefusedNamingTheKnobs_AndRecordNothing(int sceneSize, int? glyphScale)
+    {
+        var (_, storage) = await FreshStorageAsync();
+        string name = UniqueName("nospace");
+        var writer = new SyntheticDatasetWriter(storage);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            writer.WriteAsync(name, "rl", 3, SyntheticSplitSpec.Create(1, sceneSize: sceneSize, glyphScale: glyphScale)));
+        Assert.Contains($"split 'rl' of '{name}': these settings make no scene", error.Message);
+        Assert.Contains($"a larger --scene-size than {sceneSize}", error.Message);
+        // Nothing recorded: the same name and split take workable settings.
+        Assert.Equal(3, (await writer.WriteAsync(name, "rl", 3, Spec(1))).Written);
+    }
+
     /// <summary>A source folder in the format: synthetic PNGs, one JPEG, one row without a box.</summary>
     private static string WriteSourceFiles(DatasetFileFormat format, string folder)
     {

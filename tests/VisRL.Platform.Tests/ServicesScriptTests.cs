@@ -201,6 +201,19 @@ public sealed class ServicesScriptTests : IDisposable
         Assert.Contains("sampler's sources changed since its running replicas were built", output);
     }
 
+    [Theory]
+    [InlineData("sampler=010")] // bash arithmetic reads it as octal 8
+    [InlineData("sampler=08")]
+    [InlineData("sampler=-1")]
+    [InlineData("sampler=two")]
+    public void ACountThatIsNotAPlainNumberIsRefusedBeforeAnythingStarts(string count)
+    {
+        var (exitCode, output) = Services("scale", count);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"'{count}': the count must be a number ≥ 0, without leading zeros", output);
+        Assert.Empty(Builds());
+    }
+
     public void Dispose()
     {
         Services("down");

@@ -63,6 +63,17 @@ public class ChatRequestReaderTests
         Assert.Equal("invalid_request_error", error.ToJson()["error"]!["type"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("{\"model\":\"tiny\",\"model\":\"tiny\",\"messages\":[]}", "'model'")]
+    [InlineData("{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"role\":\"system\",\"content\":\"hi\"}]}", "'role'")]
+    public void ADuplicateKeyIsA400NamingIt_NotAServerError(string json, string key)
+    {
+        var (request, error) = Reader.Read(json);
+        Assert.Null(request);
+        Assert.Equal((400, "body"), (error!.Status, error.Param));
+        Assert.Contains(key, error.Message);
+    }
+
     [Fact]
     public void AnUnknownModelIsA404_AndAMissingOneA400()
     {

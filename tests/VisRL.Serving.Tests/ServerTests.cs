@@ -120,6 +120,22 @@ public class ServerTests(ServerFixture server) : IClassFixture<ServerFixture>
         var (jsonStatus, jsonBody, _) = await PostAsync("{not json");
         Assert.Equal(HttpStatusCode.BadRequest, jsonStatus);
         Assert.Contains("not a JSON object", jsonBody!["error"]!["message"]!.GetValue<string>());
+
+        // A base URL without /v1, and a method the route does not take: OpenAI errors that say where the API is.
+        foreach (var (method, url, expected, code) in new[]
+        {
+            (HttpMethod.Post, new Uri(new Uri(server.BaseUrl), "/chat/completions"), HttpStatusCode.NotFound, "unknown_route"),
+            (HttpMethod.Get, new Uri(server.BaseUrl + "/chat/completions"), HttpStatusCode.MethodNotAllowed, "method_not_allowed"),
+        })
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = method == HttpMethod.Post ? new StringContent("{}", Encoding.UTF8, "application/json") : null };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerFixture.ApiKey);
+            using var response = await Http.SendAsync(request);
+            var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+            Assert.Equal((expected, code), (response.StatusCode, error["code"]!.GetValue<string>()));
+            Assert.Contains($"there is no {method} {url.AbsolutePath} here", error["message"]!.GetValue<string>());
+            Assert.Contains("POST /v1/chat/completions", error["message"]!.GetValue<string>());
+        }
     }
 
     [Fact]

@@ -22,6 +22,14 @@ public sealed class SyntheticDatasetWriter(DatasetStorage storage)
         DatasetNames.Validate(split, "split");
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var generator = new SyntheticGenerator(spec.Options, spec.Seed);
+        // Its first scene made before its settings are recorded: settings that make no scene would otherwise hold the
+        // name and split for good (a rerun with other settings is refused), with nothing written.
+        try { generator.Generate(0); }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"split '{split}' of '{name}': these settings make no scene ({e.Message}); " +
+                $"the objects need room: a larger --scene-size than {spec.Options.SceneSize}, a smaller --glyph-scale than {spec.Options.GlyphScale}, or fewer --min-objects", e);
+        }
         var datasetId = await DatasetRegistry.EnsureSplitAsync(storage, name, "synthetic", split, spec.ToJson(), distinctFromOtherSplits: true, cancellationToken);
         await storage.Blobs.EnsureContainersAsync(cancellationToken);
 
