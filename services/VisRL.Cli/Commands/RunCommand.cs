@@ -94,17 +94,17 @@ internal static class RunCommand
         await using (var db = PersistenceExtensions.CreateVisRLDbContext(database))
             run = await FindRunAsync(db, reference, cancellationToken);
         var resumed = await ResumeAsync(database, run, cancellationToken, changes);
-        return await FollowAsync(database, resumed, timeoutSeconds, cancellationToken);
+        return await FollowAsync(database, resumed.RunId, IsOwnRound(resumed) ? resumed.Id : null, timeoutSeconds, cancellationToken);
     }
 
     /// <summary>An iteration without training is a round started on its own, which ends at Paired (a run's iterations always train).</summary>
     internal static bool IsOwnRound(Iteration iteration) => JsonNode.Parse(iteration.ConfigJson)?["training"] is null;
 
-    /// <summary>The live view of <paramref name="latest"/>'s run, or for a round started on its own the round's view, which shows its batches.</summary>
-    internal static Task<int> FollowAsync(DatabaseOptions database, Iteration latest, int timeoutSeconds, CancellationToken cancellationToken) =>
-        IsOwnRound(latest)
-            ? RoundCommand.FollowAsync(database, latest.Id, timeoutSeconds, cancellationToken)
-            : FollowAsync(latest.RunId, timeoutSeconds, cancellationToken);
+    /// <summary>The run's live view, or for a round started on its own (<paramref name="ownRound"/>, its iteration) the round's view, which shows its batches.</summary>
+    internal static Task<int> FollowAsync(DatabaseOptions database, Guid runId, Guid? ownRound, int timeoutSeconds, CancellationToken cancellationToken) =>
+        ownRound is { } round
+            ? RoundCommand.FollowAsync(database, round, timeoutSeconds, cancellationToken)
+            : FollowAsync(runId, timeoutSeconds, cancellationToken);
 
     /// <summary>The run's failed iteration, once the Orchestrator has taken it up again (ResumeIteration) with <paramref name="changes"/>.</summary>
     /// <exception cref="InvalidOperationException">None of its iterations failed, the failed one has nothing to take up, or the

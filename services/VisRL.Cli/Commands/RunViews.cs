@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
@@ -20,11 +19,13 @@ namespace VisRL.Cli.Commands;
 /// </summary>
 internal static class RunViews
 {
+    private const string JsonDescription = "Print JSON (camelCase; accuracies as fractions, times in UTC) instead of lines, for scripts.";
+
     public static Command List()
     {
         var limit = new Option<int>("--limit") { Description = "How many runs, newest first.", DefaultValueFactory = _ => 20 };
         limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--limit must be ≥ 1"); });
-        var json = JsonOption();
+        var json = JsonOutput.Option(JsonDescription);
         var command = new Command("list", "The runs (and rounds started on their own), newest first: status, iterations completed, where the latest one is.") { limit, json };
         command.SetAction((parse, ct) => ListAsync(parse.GetValue(limit), parse.GetValue(json), ct));
         return command;
@@ -35,16 +36,11 @@ internal static class RunViews
         var reference = RunCommand.RunArgument();
         var follow = new Option<bool>("--follow") { Description = "Then follow it live, as `run start` does, to its end (exit 0 completed, 1 failed)." };
         var timeout = RunCommand.TimeoutOption();
-        var json = JsonOption();
+        var json = JsonOutput.Option(JsonDescription);
         var command = new Command("show", "A run's iterations (state, items, pairs, failure), training jobs (steps) and evaluated checkpoints.") { reference, follow, timeout, json };
         command.SetAction((parse, ct) => ShowAsync(parse.GetValue(reference)!, parse.GetValue(follow), parse.GetValue(timeout), parse.GetValue(json), ct));
         return command;
     }
-
-    private static Option<bool> JsonOption() =>
-        new("--json") { Description = "Print JSON (camelCase; accuracies as fractions, times in UTC) instead of lines, for scripts." };
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
 
     private static DatabaseOptions Database() => CliSettings.Load().GetVisRLSettings<DatabaseOptions>();
 
@@ -60,7 +56,7 @@ internal static class RunViews
         }
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(runs, Json));
+            JsonOutput.Print(runs);
             return 0;
         }
         if (runs.Count == 0)
@@ -95,14 +91,12 @@ internal static class RunViews
                 await using var db = PersistenceExtensions.CreateVisRLDbContext(database);
                 detail = await RunDetail.ReadAsync(db, await db.Runs.AsNoTracking().SingleAsync(r => r.Id == detail.Run.Id, cancellationToken), cancellationToken);
             }
-            Console.WriteLine(JsonSerializer.Serialize(detail, Json));
+            JsonOutput.Print(detail);
             return exitCode;
         }
         Print(detail);
         if (!follow) return 0;
-        return detail.LatestIteration is { } latest
-            ? await RunCommand.FollowAsync(database, latest, timeoutSeconds, cancellationToken)
-            : await RunCommand.FollowAsync(detail.Run.Id, timeoutSeconds, cancellationToken);
+        return await RunCommand.FollowAsync(database, detail.Run.Id, detail.Run.OwnRound ? detail.Iterations[^1].Id : null, timeoutSeconds, cancellationToken);
     }
 
     private static void Print(RunDetail detail)
@@ -163,9 +157,6 @@ internal sealed record IterationState(int Number, string State);
 /// <summary>A run as `run show` gives it: its iterations with their training jobs, and its evaluated checkpoints.</summary>
 internal sealed record RunDetail(RunSummary Run, IReadOnlyList<IterationDetail> Iterations, IReadOnlyList<ResultRow> Results)
 {
-    [System.Text.Json.Serialization.JsonIgnore]
-    public Iteration? LatestIteration { get; private init; }
-
     public static async Task<RunDetail> ReadAsync(VisRLDbContext db, Platform.Persistence.Entities.Run run, CancellationToken cancellationToken)
     {
         var iterations = await db.Iterations.AsNoTracking().Where(i => i.RunId == run.Id).OrderBy(i => i.Number).ToListAsync(cancellationToken);
@@ -177,7 +168,7 @@ internal sealed record RunDetail(RunSummary Run, IReadOnlyList<IterationDetail> 
         return new RunDetail(RunSummary.Of(run, iterations), [.. iterations.Select(it => new IterationDetail(it.Number, it.Id, it.State, it.ItemCount, it.BatchCount,
                 it.PairSetId is { } set && pairs.TryGetValue(set, out var count) ? count : null, it.Resumes, it.FailureReason,
                 [.. jobs[it.Id].Select(j => new JobDetail(j.Id, j.Stage, j.Status, j.CompletedSteps, j.PlannedSteps, j.FailureReason))]))],
-            results) { LatestIteration = iterations.LastOrDefault() };
+            results);
     }
 }
 

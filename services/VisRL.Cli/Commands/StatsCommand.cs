@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Npgsql;
 using Spectre.Console;
 using VisRL.Cli.Infrastructure;
@@ -30,7 +29,7 @@ internal static class StatsCommand
     public static Command Create()
     {
         var round = new Argument<string>("round") { Description = "Iteration id, a unique prefix of it, or 'latest'." };
-        var json = new Option<bool>("--json") { Description = "Print JSON: the round, and each view's rows with every column (named as in SQL)." };
+        var json = JsonOutput.Option("Print JSON: the round, and each view's rows with every column (named as in SQL).");
         var command = new Command("stats", "Print a round's preference statistics (counts, scores, family acceptance, box quadrants) and the items it left out.") { round, json };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(round)!, parse.GetValue(json), ct));
         return command;
@@ -51,7 +50,7 @@ internal static class StatsCommand
                 ["round"] = new { id, number, state },
                 ["views"] = views.ToDictionary(v => v.View, v => v.Rows.Rows.Select(row => v.Rows.Columns.Zip(row).ToDictionary(c => c.First, c => c.Second))),
             };
-            Console.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true }));
+            JsonOutput.Print(document);
             return 0;
         }
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape($"round {id} (iteration {number}, {state})")}[/]");
